@@ -1,0 +1,135 @@
+//! Exit codes and operator-facing failures.
+//!
+//! Every failure zkpod reports to an operator is a [`Failure`]: one line that
+//! names the thing that is wrong, what it means, and the exact fix, plus a
+//! documented exit code. `main` prints it once as `zkpod: <message>` and exits
+//! with its code. Errors that are not a `Failure` (an unexpected I/O error with
+//! context) exit with the caller's default code.
+
+use std::fmt;
+
+/// The exit codes zkpod documents in the README. The numbers are part of the
+/// interface: scripts and kubelets act on them, so never renumber one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// Success; for probes: healthy.
+    Ok = 0,
+    /// Probes and diagnostics: the server is not healthy or did not answer.
+    Unhealthy = 1,
+    /// Bad command-line flags or arguments (clap's own code).
+    Usage = 2,
+    /// The pod identity cannot be derived: hostname without an ordinal,
+    /// id outside the ensemble.
+    Identity = 3,
+    /// A setting is invalid: flag value, environment variable, zoo.cfg key.
+    Config = 4,
+    /// The data volume belongs to another server or holds data without a
+    /// myid; zkpod refuses to start rather than corrupt the ensemble.
+    DataGuard = 5,
+    /// A directory is not writable, or ownership/privileges cannot be set.
+    Permission = 6,
+    /// ZooKeeper itself (its jars, its logging binding) was not found.
+    Install = 7,
+    /// An unexpected I/O error while writing files.
+    Io = 8,
+    /// `java` exists but cannot be executed (as tini and the shells do).
+    NotExecutable = 126,
+    /// `java` was not found (as tini and the shells do).
+    NotFound = 127,
+}
+
+impl Code {
+    /// The process exit status for this code.
+    pub fn as_i32(self) -> i32 {
+        self as i32
+    }
+}
+
+/// An operator-facing failure: a complete one-line diagnosis and its code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: Code,
+    pub message: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Builds a failure from its three parts: `what` is wrong (naming the thing),
+/// what it `means` for the server, and the exact `fix`.
+///
+/// Rendered as `<what>: <means>. Fix: <fix>` on one line.
+pub fn diagnose(
+    code: Code,
+    what: impl fmt::Display,
+    means: impl fmt::Display,
+    fix: impl fmt::Display,
+) -> anyhow::Error {
+    anyhow::Error::new(Failure {
+        code,
+        message: format!("{what}: {means}. Fix: {fix}"),
+    })
+}
+
+/// Builds a failure whose message is already complete (used where the three
+/// parts do not split naturally, such as a probe's one-line verdict).
+pub fn fail(code: Code, message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Failure {
+        code,
+        message: message.into(),
+    })
+}
+
+/// The exit code for an error: the code of the first [`Failure`] in its
+/// chain, else `default`.
+pub fn code_of(err: &anyhow::Error, default: Code) -> Code {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<Failure>())
+        .map_or(default, |f| f.code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn codes_are_stable() {
+        let all = [
+            (Code::Ok, 0),
+            (Code::Unhealthy, 1),
+            (Code::Usage, 2),
+            (Code::Identity, 3),
+            (Code::Config, 4),
+            (Code::DataGuard, 5),
+            (Code::Permission, 6),
+            (Code::Install, 7),
+            (Code::Io, 8),
+            (Code::NotExecutable, 126),
+            (Code::NotFound, 127),
+        ];
+        for (code, n) in all {
+            assert_eq!(code.as_i32(), n, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn diagnose_renders_three_parts_on_one_line() {
+        let e = diagnose(Code::Identity, "hostname \"web\"", "no ordinal", "rename it");
+        assert_eq!(e.to_string(), "hostname \"web\": no ordinal. Fix: rename it");
+        assert!(!e.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn code_of_finds_failure_under_context() {
+        let e = fail(Code::DataGuard, "x").context("while starting");
+        assert_eq!(code_of(&e, Code::Io), Code::DataGuard);
+        let plain = anyhow::anyhow!("disk on fire");
+        assert_eq!(code_of(&plain, Code::Io), Code::Io);
+    }
+}

@@ -1,0 +1,2 @@
+//! (being written: issue 2)
+#![allow(dead_code)]

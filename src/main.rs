@@ -1,0 +1,99 @@
+//! zkpod: the entrypoint and exec probe for Apache ZooKeeper in Kubernetes.
+//!
+//! `main` only parses, dispatches on the subcommand (or on argv[0] for the
+//! drop-in script names), prints an error once as `zkpod: <chain>` and exits
+//! with its documented code (see `exit::Code` and the README).
+
+mod applog;
+mod cli;
+mod cmd;
+mod datadir;
+mod diag;
+mod ensemble;
+mod exit;
+mod fourlw;
+mod fsutil;
+mod identity;
+mod jvm;
+mod launch;
+mod logconf;
+mod privs;
+mod probe;
+mod settings;
+mod zoocfg;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+use cli::{Cli, Command, Personality, ProbeKind};
+use exit::Code;
+
+fn main() {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let argv0 = argv
+        .first()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let who = cli::personality(&argv0);
+    // The drop-in names exit 1 on every failure, as the scripts they replace
+    // did; only `java` missing (127) / not executable (126) keep their codes.
+    let script = who != Personality::Zkpod;
+
+    let (result, default) = match who {
+        Personality::Zkpod => match parse::<Cli>(argv, false).command {
+            Command::Start(args) => (cmd::start::run(&args), Code::Io),
+            Command::Probe(p) => match p.kind {
+                ProbeKind::Live(a) => (cmd::probe::live(&a), Code::Unhealthy),
+                ProbeKind::Ready(a) => (cmd::probe::ready(&a), Code::Unhealthy),
+                ProbeKind::Startup(a) => (cmd::probe::startup(&a), Code::Unhealthy),
+            },
+            Command::Status(a) => (cmd::status::run(&a), Code::Unhealthy),
+            Command::Metrics(a) => (cmd::metrics::run(&a), Code::Unhealthy),
+            Command::FourLw(a) => (cmd::fourlw::run(&a), Code::Unhealthy),
+        },
+        Personality::StartScript => {
+            let c = parse::<cli::StartScriptCli>(argv, true);
+            (cmd::start::run(&c.args), Code::Io)
+        }
+        Personality::ReadyScript => {
+            let c = parse::<cli::ReadyScriptCli>(argv, true);
+            (cmd::probe::ready_script(c.port), Code::Unhealthy)
+        }
+        Personality::MetricsScript => {
+            let c = parse::<cli::MetricsScriptCli>(argv, true);
+            (cmd::metrics::script(c.port), Code::Unhealthy)
+        }
+    };
+
+    let code = match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("zkpod: {err:#}");
+            exit::code_of(&err, default)
+        }
+    };
+    let code = match code {
+        Code::Ok | Code::NotFound | Code::NotExecutable => code,
+        _ if script => Code::Unhealthy,
+        _ => code,
+    };
+    std::process::exit(code.as_i32());
+}
+
+/// Parses argv; on a usage error prints clap's message and exits 2, or 1
+/// for the drop-in script names (the scripts exited 1 on unknown options).
+fn parse<P: Parser>(argv: Vec<OsString>, script: bool) -> P {
+    match P::try_parse_from(argv) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = e.print();
+            let code = match e.exit_code() {
+                0 => 0,
+                _ if script => Code::Unhealthy.as_i32(),
+                _ => Code::Usage.as_i32(),
+            };
+            std::process::exit(code);
+        }
+    }
+}
