@@ -1,0 +1,1 @@
+//! Probe tests against fake four-letter-word servers (issue 3).

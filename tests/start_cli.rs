@@ -1,0 +1,1 @@
+//! `zkpod start` bad-input tests (issue 2).

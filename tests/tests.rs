@@ -1,0 +1,7 @@
+//! Integration tests of the zkpod binary, compiled into one test binary.
+//! This file only lists the modules; shared helpers live in `util`.
+
+mod util;
+
+mod probe_fake;
+mod start_cli;
