@@ -1,7 +1,28 @@
-//! `zkpod 4lw <cmd>`. (being written: issue 3)
-use crate::cli::FourLwArgs;
-use crate::exit::{fail, Code};
+//! `zkpod 4lw <cmd>`: send one four-letter word and print the raw reply
+//! (issue 3).
 
-pub fn run(_a: &FourLwArgs) -> anyhow::Result<Code> {
-    Err(fail(Code::Unhealthy, "4lw: not implemented yet"))
+use tokio::time::Instant;
+
+use crate::cli::FourLwArgs;
+use crate::cmd::probe::{ask, block_on, emit, endpoint};
+use crate::exit::{fail, Code};
+use crate::fourlw::parse_command;
+use crate::probe::{whitelist_refusal, Reason};
+
+/// Prints the reply as received. Fails with exit 2 when the word is not four
+/// lowercase letters, and exit 1 when the server cannot be reached or
+/// refuses the word (not whitelisted).
+pub fn run(a: &FourLwArgs) -> anyhow::Result<Code> {
+    let word = parse_command(&a.command).map_err(|m| fail(Code::Usage, m))?;
+    let t = endpoint(&a.target);
+    let outcome = block_on(async {
+        let deadline = Instant::now() + t.timeout;
+        ask(&t, &word, deadline).await
+    })?;
+    let bytes = outcome.map_err(|e| fail(Code::Unhealthy, Reason::from(e).line(&t)))?;
+    if let Some(w) = whitelist_refusal(&String::from_utf8_lossy(&bytes)) {
+        let r = Reason::NotWhitelisted(vec![w.to_string()]);
+        return Err(fail(Code::Unhealthy, r.line(&t)));
+    }
+    emit(&bytes, &format!("the {} reply", a.command))
 }
