@@ -66,7 +66,11 @@ pub fn personality(argv0: &str) -> Personality {
 /// `start-zookeeper [OPTIONS]` / `start.sh [OPTIONS]`: the drop-in for the
 /// tutorial scripts; the same flags as `zkpod start`.
 #[derive(Parser, Debug)]
-#[command(name = "start-zookeeper", version, about = "Starts a ZooKeeper server (zkpod drop-in for start-zookeeper)")]
+#[command(
+    name = "start-zookeeper",
+    version,
+    about = "Starts a ZooKeeper server (zkpod drop-in for start-zookeeper)"
+)]
 pub struct StartScriptCli {
     #[command(flatten)]
     pub args: StartArgs,
@@ -75,7 +79,11 @@ pub struct StartScriptCli {
 /// `zookeeper-ready PORT` / `ready_live.sh PORT`: exit 0 if the server
 /// answers `imok`, else 1.
 #[derive(Parser, Debug)]
-#[command(name = "zookeeper-ready", version, about = "Exit 0 if ZooKeeper answers on PORT (zkpod drop-in)")]
+#[command(
+    name = "zookeeper-ready",
+    version,
+    about = "Exit 0 if ZooKeeper answers on PORT (zkpod drop-in)"
+)]
 pub struct ReadyScriptCli {
     /// Client port (default: clientPort of the zoo.cfg zkpod wrote, else 2181).
     pub port: Option<u16>,
@@ -83,7 +91,11 @@ pub struct ReadyScriptCli {
 
 /// `metrics.sh PORT`: print `mntr`.
 #[derive(Parser, Debug)]
-#[command(name = "metrics.sh", version, about = "Print ZooKeeper's mntr output (zkpod drop-in)")]
+#[command(
+    name = "metrics.sh",
+    version,
+    about = "Print ZooKeeper's mntr output (zkpod drop-in)"
+)]
 pub struct MetricsScriptCli {
     /// Client port (default: clientPort of the zoo.cfg zkpod wrote, else 2181).
     pub port: Option<u16>,
@@ -110,11 +122,21 @@ pub struct StartArgs {
     pub servers: u32,
 
     /// Snapshot directory (dataDir); myid lives here.
-    #[arg(long = "data_dir", visible_alias = "data-dir", env = "ZOO_DATA_DIR", default_value = "/var/lib/zookeeper/data")]
+    #[arg(
+        long = "data_dir",
+        visible_alias = "data-dir",
+        env = "ZOO_DATA_DIR",
+        default_value = "/var/lib/zookeeper/data"
+    )]
     pub data_dir: PathBuf,
 
     /// Transaction log directory (dataLogDir).
-    #[arg(long = "data_log_dir", visible_alias = "data-log-dir", env = "ZOO_DATA_LOG_DIR", default_value = "/var/lib/zookeeper/data/log")]
+    #[arg(
+        long = "data_log_dir",
+        visible_alias = "data-log-dir",
+        env = "ZOO_DATA_LOG_DIR",
+        default_value = "/var/lib/zookeeper/data/log"
+    )]
     pub data_log_dir: PathBuf,
 
     /// Directory zkpod writes zoo.cfg, java.env, java.security and the logging config into.
@@ -122,31 +144,66 @@ pub struct StartArgs {
     pub conf_dir: PathBuf,
 
     /// Accepted for compatibility with start-zookeeper; zkpod logs to stdout only.
-    #[arg(long = "log_dir", visible_alias = "log-dir", env = "ZOO_LOG_DIR", hide = true)]
+    #[arg(
+        long = "log_dir",
+        visible_alias = "log-dir",
+        env = "ZOO_LOG_DIR",
+        hide = true
+    )]
     pub log_dir: Option<PathBuf>,
 
     /// Client port (clientPort).
-    #[arg(long = "client_port", visible_alias = "client-port", env = "ZOO_CLIENT_PORT", default_value_t = 2181)]
+    #[arg(
+        long = "client_port",
+        visible_alias = "client-port",
+        env = "ZOO_CLIENT_PORT",
+        default_value_t = 2181
+    )]
     pub client_port: u16,
 
     /// Leader election port (third field of the server lines).
-    #[arg(long = "election_port", visible_alias = "election-port", env = "ZOO_ELECTION_PORT", default_value_t = 3888)]
+    #[arg(
+        long = "election_port",
+        visible_alias = "election-port",
+        env = "ZOO_ELECTION_PORT",
+        default_value_t = 3888
+    )]
     pub election_port: u16,
 
     /// Quorum port followers connect to (second field of the server lines).
-    #[arg(long = "server_port", visible_alias = "server-port", env = "ZOO_SERVER_PORT", default_value_t = 2888)]
+    #[arg(
+        long = "server_port",
+        visible_alias = "server-port",
+        env = "ZOO_SERVER_PORT",
+        default_value_t = 2888
+    )]
     pub server_port: u16,
 
     /// Length of a tick in milliseconds (tickTime).
-    #[arg(long = "tick_time", visible_alias = "tick-time", env = "ZOO_TICK_TIME", default_value_t = 2000)]
+    #[arg(
+        long = "tick_time",
+        visible_alias = "tick-time",
+        env = "ZOO_TICK_TIME",
+        default_value_t = 2000
+    )]
     pub tick_time: u32,
 
     /// Ticks a follower may take to connect and sync to the leader (initLimit).
-    #[arg(long = "init_limit", visible_alias = "init-limit", env = "ZOO_INIT_LIMIT", default_value_t = 10)]
+    #[arg(
+        long = "init_limit",
+        visible_alias = "init-limit",
+        env = "ZOO_INIT_LIMIT",
+        default_value_t = 10
+    )]
     pub init_limit: u32,
 
     /// Ticks a follower may lag behind the leader (syncLimit).
-    #[arg(long = "sync_limit", visible_alias = "sync-limit", env = "ZOO_SYNC_LIMIT", default_value_t = 5)]
+    #[arg(
+        long = "sync_limit",
+        visible_alias = "sync-limit",
+        env = "ZOO_SYNC_LIMIT",
+        default_value_t = 5
+    )]
     pub sync_limit: u32,
 
     /// JVM heap: a size such as 512M or 2G (sets both -Xms and -Xmx), or
@@ -155,28 +212,57 @@ pub struct StartArgs {
     pub heap: crate::jvm::HeapSpec,
 
     /// Maximum concurrent connections from one client IP (maxClientCnxns).
-    #[arg(long = "max_client_cnxns", visible_alias = "max-client-cnxns", env = "ZOO_MAX_CLIENT_CNXNS", default_value_t = 60)]
+    #[arg(
+        long = "max_client_cnxns",
+        visible_alias = "max-client-cnxns",
+        env = "ZOO_MAX_CLIENT_CNXNS",
+        default_value_t = 60
+    )]
     pub max_client_cnxns: u32,
 
     /// Snapshots to keep when purging (autopurge.snapRetainCount).
-    #[arg(long = "snap_retain_count", visible_alias = "snap-retain-count", env = "ZOO_SNAP_RETAIN_COUNT", default_value_t = 3)]
+    #[arg(
+        long = "snap_retain_count",
+        visible_alias = "snap-retain-count",
+        env = "ZOO_SNAP_RETAIN_COUNT",
+        default_value_t = 3
+    )]
     pub snap_retain_count: u32,
 
     /// Hours between purges of old snapshots and logs; 0 disables purging
     /// (autopurge.purgeInterval, spelt correctly).
-    #[arg(long = "purge_interval", visible_alias = "purge-interval", env = "ZOO_PURGE_INTERVAL", default_value_t = 12)]
+    #[arg(
+        long = "purge_interval",
+        visible_alias = "purge-interval",
+        env = "ZOO_PURGE_INTERVAL",
+        default_value_t = 12
+    )]
     pub purge_interval: u32,
 
     /// Largest session timeout a client may negotiate, in ms (default 20 x tick_time).
-    #[arg(long = "max_session_timeout", visible_alias = "max-session-timeout", env = "ZOO_MAX_SESSION_TIMEOUT")]
+    #[arg(
+        long = "max_session_timeout",
+        visible_alias = "max-session-timeout",
+        env = "ZOO_MAX_SESSION_TIMEOUT"
+    )]
     pub max_session_timeout: Option<u32>,
 
     /// Smallest session timeout a client may negotiate, in ms (default 2 x tick_time).
-    #[arg(long = "min_session_timeout", visible_alias = "min-session-timeout", env = "ZOO_MIN_SESSION_TIMEOUT")]
+    #[arg(
+        long = "min_session_timeout",
+        visible_alias = "min-session-timeout",
+        env = "ZOO_MIN_SESSION_TIMEOUT"
+    )]
     pub min_session_timeout: Option<u32>,
 
     /// ZooKeeper's log level (logged to stdout).
-    #[arg(long = "log_level", visible_alias = "log-level", env = "ZOO_LOG_LEVEL", default_value = "INFO", ignore_case = true)]
+    #[arg(
+        long = "log_level",
+        visible_alias = "log-level",
+        env = "ZOO_LOG_LEVEL",
+        default_value = "INFO",
+        ignore_case = true
+    )]
     pub log_level: LogLevel,
 
     /// Server id, overriding the one derived from the hostname's ordinal.
@@ -205,20 +291,36 @@ pub struct StartArgs {
     pub namespace: Option<String>,
 
     /// Cluster DNS domain, used to compose the domain.
-    #[arg(long = "cluster-domain", env = "ZOO_CLUSTER_DOMAIN", default_value = "cluster.local")]
+    #[arg(
+        long = "cluster-domain",
+        env = "ZOO_CLUSTER_DOMAIN",
+        default_value = "cluster.local"
+    )]
     pub cluster_domain: String,
 
     /// The hosts file to read the pod's FQDN from.
-    #[arg(long = "hosts-file", env = "ZOO_HOSTS_FILE", default_value = "/etc/hosts", hide = true)]
+    #[arg(
+        long = "hosts-file",
+        env = "ZOO_HOSTS_FILE",
+        default_value = "/etc/hosts",
+        hide = true
+    )]
     pub hosts_file: PathBuf,
 
     /// Bind the client port to this address only (clientPortAddress); default: all addresses.
-    #[arg(long = "client_address", visible_alias = "client-address", env = "ZOO_CLIENT_ADDRESS")]
+    #[arg(
+        long = "client_address",
+        visible_alias = "client-address",
+        env = "ZOO_CLIENT_ADDRESS"
+    )]
     pub client_address: Option<String>,
 
     /// Listen for quorum and election traffic on all addresses
     /// (quorumListenOnAllIPs=true; needed behind service meshes).
-    #[arg(long = "quorum-listen-on-all-ips", env = "ZOO_QUORUM_LISTEN_ON_ALL_IPS")]
+    #[arg(
+        long = "quorum-listen-on-all-ips",
+        env = "ZOO_QUORUM_LISTEN_ON_ALL_IPS"
+    )]
     pub quorum_listen_on_all_ips: bool,
 
     /// Enable ZooKeeper's AdminServer (admin.enableServer); off by default
@@ -232,7 +334,11 @@ pub struct StartArgs {
 
     /// Four-letter-word commands to allow; ruok, srvr, mntr and conf are always
     /// added because the probes need them.
-    #[arg(long = "4lw-whitelist", env = "ZOO_4LW_COMMANDS_WHITELIST", default_value = "srvr,ruok,mntr,conf,stat,isro")]
+    #[arg(
+        long = "4lw-whitelist",
+        env = "ZOO_4LW_COMMANDS_WHITELIST",
+        default_value = "srvr,ruok,mntr,conf,stat,isro"
+    )]
     pub four_letter_words: String,
 
     /// Extra zoo.cfg setting KEY=VALUE (repeatable). ZOO_CFG_EXTRA adds more,
@@ -273,7 +379,11 @@ pub struct StartArgs {
 
     /// Seconds the JVM caches failed DNS lookups (networkaddress.cache.negative.ttl);
     /// 0 so a peer whose record appears late is found at once.
-    #[arg(long = "dns-negative-ttl", env = "ZOO_DNS_NEGATIVE_TTL", default_value_t = 0)]
+    #[arg(
+        long = "dns-negative-ttl",
+        env = "ZOO_DNS_NEGATIVE_TTL",
+        default_value_t = 0
+    )]
     pub dns_negative_ttl: u32,
 
     /// Print every file that would be written and the java command line; change nothing.
@@ -416,9 +526,15 @@ mod tests {
 
     #[test]
     fn personality_from_argv0() {
-        assert_eq!(personality("/usr/bin/start-zookeeper"), Personality::StartScript);
+        assert_eq!(
+            personality("/usr/bin/start-zookeeper"),
+            Personality::StartScript
+        );
         assert_eq!(personality("start.sh"), Personality::StartScript);
-        assert_eq!(personality("/usr/local/bin/zookeeper-ready"), Personality::ReadyScript);
+        assert_eq!(
+            personality("/usr/local/bin/zookeeper-ready"),
+            Personality::ReadyScript
+        );
         assert_eq!(personality("ready_live.sh"), Personality::ReadyScript);
         assert_eq!(personality("metrics.sh"), Personality::MetricsScript);
         assert_eq!(personality("/bin/zkpod"), Personality::Zkpod);

@@ -1,2 +1,282 @@
-//! (being written: issue 2)
-#![allow(dead_code)]
+//! The data volume's guard: myid against the server id, before anything is
+//! written.
+//!
+//! Re-creating a StatefulSet on old PersistentVolumeClaims, or attaching the
+//! wrong volume, gives the ensemble duplicate or unknown ids (seed 000:
+//! myids 1 1 2 5 5 after a reinstall). zkpod refuses to start when the volume
+//! says it belongs to another server, or holds data without saying whose it
+//! is, and never overwrites or deletes anything unless told with
+//! `--accept-new-id`.
+
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::exit::{diagnose, Code};
+
+/// What the myid file on the volume says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Myid {
+    Absent,
+    Id(u32),
+    /// Present but not a server id; holds the (escaped, truncated) content.
+    Invalid(String),
+}
+
+/// What is on the volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Volume {
+    pub myid: Myid,
+    /// ZooKeeper data found (snapshots, transaction logs, epoch files); the
+    /// first few paths, for the message.
+    pub data: Vec<PathBuf>,
+}
+
+/// Parses myid content: a decimal id, surrounding whitespace allowed.
+pub fn parse_myid(content: &str) -> Myid {
+    match content.trim().parse::<u32>() {
+        Ok(id) if id > 0 => Myid::Id(id),
+        _ => {
+            let shown: String = content.trim().escape_debug().take(40).collect();
+            Myid::Invalid(shown)
+        }
+    }
+}
+
+fn is_zk_data(name: &str) -> bool {
+    name.starts_with("snapshot.")
+        || name.starts_with("log.")
+        || name == "acceptedEpoch"
+        || name == "currentEpoch"
+}
+
+/// Looks at the volume: myid in `data_dir`, ZooKeeper files in the
+/// `version-2` dirs of `data_dir` and `data_log_dir`.
+///
+/// Fails when a directory or myid exists but cannot be read.
+pub fn inspect(data_dir: &Path, data_log_dir: &Path) -> Result<Volume> {
+    let myid_path = data_dir.join("myid");
+    let myid = match fs::read(&myid_path) {
+        Ok(bytes) => parse_myid(&String::from_utf8_lossy(&bytes)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Myid::Absent,
+        Err(e) => return Err(e).with_context(|| format!("failed to read {}", myid_path.display())),
+    };
+    let mut data = Vec::new();
+    for dir in [data_dir.join("version-2"), data_log_dir.join("version-2")] {
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("failed to list {}", dir.display())),
+        };
+        for entry in entries {
+            let entry = entry.with_context(|| format!("failed to list {}", dir.display()))?;
+            if is_zk_data(&entry.file_name().to_string_lossy()) && !data.contains(&entry.path()) {
+                data.push(entry.path());
+            }
+        }
+    }
+    data.sort();
+    Ok(Volume { myid, data })
+}
+
+/// What to do with myid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// myid already says this server's id.
+    Keep,
+    /// Write myid (there was none).
+    Write,
+    /// Replace a myid that says something else (only with --accept-new-id);
+    /// the old file is kept as a backup.
+    Replace { old: String },
+}
+
+/// Decides what to do with the volume, for server `want` on pod `hostname`.
+///
+/// Fails (exit code 5) when the volume belongs to another server, holds an
+/// unreadable id, or holds data without a myid, unless `accept_new_id`.
+pub fn decide(
+    vol: &Volume,
+    want: u32,
+    accept_new_id: bool,
+    data_dir: &Path,
+    hostname: &str,
+) -> Result<Action> {
+    let myid_path = data_dir.join("myid");
+    let accept = "--accept-new-id (ZOO_ACCEPT_NEW_ID=true)";
+    match &vol.myid {
+        Myid::Id(id) if *id == want => Ok(Action::Keep),
+        Myid::Id(id) if accept_new_id => Ok(Action::Replace { old: id.to_string() }),
+        Myid::Id(id) => Err(diagnose(
+            Code::DataGuard,
+            format!(
+                "{} says this volume belongs to server {id}, but this pod ({hostname}) is server {want}",
+                myid_path.display()
+            ),
+            format!("starting would run the data of server {id} under id {want}, so the ensemble would see a duplicate or unknown server id and could lose or diverge data; nothing was changed"),
+            format!("attach server {id}'s own volume to this pod (a reinstall on old volumes must keep each PersistentVolumeClaim with its pod), or, if this volume really should become server {want}'s, restart once with {accept}"),
+        )),
+        Myid::Invalid(raw) if accept_new_id => Ok(Action::Replace { old: raw.clone() }),
+        Myid::Invalid(raw) => Err(diagnose(
+            Code::DataGuard,
+            format!("{} holds \"{raw}\", which is not a server id", myid_path.display()),
+            "zkpod cannot tell which server this volume belongs to; nothing was changed",
+            format!("inspect the volume; if it really is server {want}'s, restart once with {accept} (the old myid is kept as a backup)"),
+        )),
+        Myid::Absent if vol.data.is_empty() || accept_new_id => Ok(Action::Write),
+        Myid::Absent => Err(diagnose(
+            Code::DataGuard,
+            format!(
+                "{} holds ZooKeeper data ({}) but no myid",
+                data_dir.display(),
+                vol.data.iter().take(2).map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            ),
+            format!("zkpod cannot tell whose data it is, and giving it id {want} could mix two servers' histories; nothing was changed"),
+            format!("if this volume is server {want}'s, restart once with {accept}; otherwise attach the right volume"),
+        )),
+    }
+}
+
+/// Carries out `action` for server `want`: writes myid atomically, keeping
+/// a replaced one as `myid.bak-<unix seconds>`.
+///
+/// Fails with context naming the file.
+pub fn apply(action: &Action, data_dir: &Path, want: u32) -> Result<()> {
+    let myid = data_dir.join("myid");
+    match action {
+        Action::Keep => return Ok(()),
+        Action::Write => {}
+        Action::Replace { .. } => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let backup = data_dir.join(format!("myid.bak-{secs}"));
+            fs::copy(&myid, &backup).with_context(|| {
+                format!(
+                    "failed to back up {} to {}",
+                    myid.display(),
+                    backup.display()
+                )
+            })?;
+        }
+    }
+    crate::fsutil::write_atomic(&myid, format!("{want}\n").as_bytes(), 0o644)
+        .with_context(|| format!("failed to write myid to {}", myid.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vol(myid: Myid, data: &[&str]) -> Volume {
+        Volume {
+            myid,
+            data: data.iter().map(PathBuf::from).collect(),
+        }
+    }
+
+    const D: &str = "/var/lib/zookeeper/data";
+
+    #[test]
+    fn myid_parsing() {
+        assert_eq!(parse_myid("3\n"), Myid::Id(3));
+        assert_eq!(parse_myid(" 12 "), Myid::Id(12));
+        assert_eq!(parse_myid("0"), Myid::Invalid("0".into()));
+        assert_eq!(parse_myid("1\n1\n"), Myid::Invalid("1\\n1".into()));
+        assert_eq!(parse_myid(""), Myid::Invalid("".into()));
+    }
+
+    #[test]
+    fn fresh_volume_gets_myid() {
+        assert_eq!(
+            decide(&vol(Myid::Absent, &[]), 1, false, Path::new(D), "zk-0").unwrap(),
+            Action::Write
+        );
+    }
+
+    #[test]
+    fn matching_volume_is_kept() {
+        let v = vol(Myid::Id(2), &["/d/version-2/log.100000001"]);
+        assert_eq!(
+            decide(&v, 2, false, Path::new(D), "zk-1").unwrap(),
+            Action::Keep
+        );
+    }
+
+    #[test]
+    fn regression_seed_000_duplicate_id_refused() {
+        let v = vol(Myid::Id(2), &["/d/version-2/snapshot.0"]);
+        let e = decide(&v, 1, false, Path::new(D), "zk-0").unwrap_err();
+        assert_eq!(crate::exit::code_of(&e, Code::Io), Code::DataGuard);
+        let m = e.to_string();
+        assert!(m.contains("/var/lib/zookeeper/data/myid says this volume belongs to server 2, but this pod (zk-0) is server 1"), "{m}");
+        assert!(m.contains("--accept-new-id"), "{m}");
+        assert!(!m.contains('\n'));
+        assert_eq!(
+            decide(&v, 1, true, Path::new(D), "zk-0").unwrap(),
+            Action::Replace { old: "2".into() }
+        );
+    }
+
+    #[test]
+    fn data_without_myid_refused() {
+        let v = vol(
+            Myid::Absent,
+            &["/var/lib/zookeeper/data/version-2/snapshot.0"],
+        );
+        let m = decide(&v, 3, false, Path::new(D), "zk-2")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            m.contains(
+                "holds ZooKeeper data (/var/lib/zookeeper/data/version-2/snapshot.0) but no myid"
+            ),
+            "{m}"
+        );
+        assert_eq!(
+            decide(&v, 3, true, Path::new(D), "zk-2").unwrap(),
+            Action::Write
+        );
+    }
+
+    #[test]
+    fn garbage_myid_refused() {
+        let m = decide(
+            &vol(Myid::Invalid("abc".into()), &[]),
+            1,
+            false,
+            Path::new(D),
+            "zk-0",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(m.contains("holds \"abc\", which is not a server id"), "{m}");
+    }
+
+    #[test]
+    fn inspect_and_apply_on_disk() {
+        let d = tempfile::tempdir().unwrap();
+        let data = d.path().join("data");
+        fs::create_dir_all(data.join("version-2")).unwrap();
+        assert_eq!(
+            inspect(&data, &data.join("log")).unwrap(),
+            vol(Myid::Absent, &[])
+        );
+        fs::write(data.join("version-2/snapshot.0"), b"x").unwrap();
+        fs::write(data.join("myid"), b"2\n").unwrap();
+        let v = inspect(&data, &data.join("log")).unwrap();
+        assert_eq!(v.myid, Myid::Id(2));
+        assert_eq!(v.data, vec![data.join("version-2/snapshot.0")]);
+        apply(&Action::Replace { old: "2".into() }, &data, 1).unwrap();
+        assert_eq!(fs::read_to_string(data.join("myid")).unwrap(), "1\n");
+        let backups: Vec<_> = fs::read_dir(&data)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("myid.bak-"))
+            .collect();
+        assert_eq!(backups.len(), 1);
+        assert_eq!(fs::read_to_string(backups[0].path()).unwrap(), "2\n");
+    }
+}

@@ -96,7 +96,6 @@ pub fn code_of(err: &anyhow::Error, default: Code) -> Code {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use anyhow::Context;
 
     #[test]
     fn codes_are_stable() {
@@ -120,8 +119,16 @@ mod tests {
 
     #[test]
     fn diagnose_renders_three_parts_on_one_line() {
-        let e = diagnose(Code::Identity, "hostname \"web\"", "no ordinal", "rename it");
-        assert_eq!(e.to_string(), "hostname \"web\": no ordinal. Fix: rename it");
+        let e = diagnose(
+            Code::Identity,
+            "hostname \"web\"",
+            "no ordinal",
+            "rename it",
+        );
+        assert_eq!(
+            e.to_string(),
+            "hostname \"web\": no ordinal. Fix: rename it"
+        );
         assert!(!e.to_string().contains('\n'));
     }
 

@@ -1,2 +1,216 @@
-//! (being written: issue 2)
-#![allow(dead_code)]
+//! Server identity: the myid derived from the StatefulSet pod's hostname.
+//!
+//! A StatefulSet names its pods `<name>-<ordinal>` (`zk-0`, `zk-1`, ...).
+//! ZooKeeper ids start at 1, so by default myid = ordinal + 1 (`--id-offset`).
+
+use crate::exit::{diagnose, Code};
+
+/// A StatefulSet pod name split into its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodName {
+    /// The StatefulSet name (`zk` in `zk-2`).
+    pub base: String,
+    /// The ordinal (`2` in `zk-2`).
+    pub ordinal: u32,
+}
+
+/// Splits a hostname (short or fully qualified) into StatefulSet name and
+/// ordinal. Returns `None` when the first label does not end in `-<digits>`.
+pub fn parse_pod_name(hostname: &str) -> Option<PodName> {
+    let short = hostname.split('.').next().unwrap_or("");
+    let (base, ordinal) = short.rsplit_once('-')?;
+    if base.is_empty() || ordinal.is_empty() || !ordinal.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(PodName {
+        base: base.to_string(),
+        ordinal: ordinal.parse().ok()?,
+    })
+}
+
+/// What decides this server's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdInput<'a> {
+    pub hostname: &'a str,
+    /// `--myid` / `ZOO_MY_ID`.
+    pub explicit: Option<u32>,
+    /// `--id-offset` (1: zk-0 is server 1).
+    pub offset: u32,
+    /// `--servers`.
+    pub servers: u32,
+}
+
+/// The server's identity: its id and, when the hostname has one, its pod name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub myid: u32,
+    pub pod: Option<PodName>,
+    /// A note for the log when the id did not come from the ordinal.
+    pub note: Option<String>,
+}
+
+/// Decides the server id.
+///
+/// Fails (exit code 3) when an ensemble member's hostname has no ordinal,
+/// or when the id falls outside the ensemble's server.N lines.
+pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
+    let IdInput {
+        hostname,
+        explicit,
+        offset,
+        servers,
+    } = input;
+    let pod = parse_pod_name(hostname);
+    let first = offset;
+    let last = offset.saturating_add(servers - 1);
+    let range = if servers == 1 {
+        format!("server.{first}")
+    } else {
+        format!("server.{first}..server.{last}")
+    };
+
+    if servers > 1 && pod.is_none() {
+        return Err(diagnose(
+            Code::Identity,
+            format!("hostname \"{hostname}\" has no StatefulSet ordinal (expected <name>-<N>, such as zk-0)"),
+            format!("zkpod names the {servers} ensemble members <name>-0..<name>-{} after it, so it cannot build the server list", servers - 1),
+            "run zkpod as the container of a StatefulSet pod (its hostname is <statefulset>-<ordinal>), or pass --hostname zk-N",
+        ));
+    }
+
+    let (myid, note) = match (explicit, &pod) {
+        (Some(id), Some(p)) if id != p.ordinal + offset => (
+            id,
+            Some(format!(
+                "--myid {id} overrides the id {} that hostname {hostname} gives; server.{id} in zoo.cfg names another pod's address",
+                p.ordinal + offset
+            )),
+        ),
+        (Some(id), _) => (id, None),
+        (None, Some(p)) => (p.ordinal.saturating_add(offset), None),
+        (None, None) => (
+            offset,
+            Some(format!(
+                "hostname \"{hostname}\" has no ordinal; as the only server it takes id {offset}"
+            )),
+        ),
+    };
+
+    if myid < first || myid > last {
+        let source = match (explicit, &pod) {
+            (Some(_), _) => format!("--myid {myid}"),
+            (None, Some(p)) => format!(
+                "hostname {hostname} (ordinal {} + --id-offset {offset}) gives server id {myid}, which",
+                p.ordinal
+            ),
+            (None, None) => format!("server id {myid}"),
+        };
+        let fix = if explicit.is_some() {
+            format!("pass a --myid within {first}..{last}, or drop --myid to derive it from the hostname")
+        } else {
+            format!(
+                "set --servers (ZOO_SERVERS) to the StatefulSet's replicas: at least {}",
+                myid + 1 - offset
+            )
+        };
+        return Err(diagnose(
+            Code::Identity,
+            format!("{source} is outside the ensemble ({range}, from --servers {servers})"),
+            "this server is missing from every member's server list and could never join the quorum",
+            fix,
+        ));
+    }
+    Ok(Identity { myid, pod, note })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(hostname: &str, servers: u32) -> IdInput<'_> {
+        IdInput {
+            hostname,
+            explicit: None,
+            offset: 1,
+            servers,
+        }
+    }
+
+    #[test]
+    fn pod_names() {
+        assert_eq!(
+            parse_pod_name("zk-0"),
+            Some(PodName {
+                base: "zk".into(),
+                ordinal: 0
+            })
+        );
+        assert_eq!(
+            parse_pod_name("my-zoo-keeper-12.zk-hs.ns.svc.cluster.local"),
+            Some(PodName {
+                base: "my-zoo-keeper".into(),
+                ordinal: 12
+            })
+        );
+        for bad in ["zookeeper", "zk-", "-3", "zk-a", "zk-1a", "", "zk-1.2"] {
+            // "zk-1.2": the short name is "zk-1" — valid; check separately.
+            if bad == "zk-1.2" {
+                assert_eq!(parse_pod_name(bad).unwrap().ordinal, 1);
+                continue;
+            }
+            assert_eq!(parse_pod_name(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn ordinal_plus_offset() {
+        assert_eq!(decide(input("zk-0", 3)).unwrap().myid, 1);
+        assert_eq!(decide(input("zk-2", 3)).unwrap().myid, 3);
+        let mut i = input("zk-2", 3);
+        i.offset = 10;
+        assert_eq!(decide(i).unwrap().myid, 12);
+    }
+
+    #[test]
+    fn explicit_id_wins_with_a_note() {
+        let mut i = input("zk-0", 3);
+        i.explicit = Some(2);
+        let id = decide(i).unwrap();
+        assert_eq!(id.myid, 2);
+        assert!(id.note.unwrap().contains("overrides the id 1"));
+    }
+
+    #[test]
+    fn standalone_without_ordinal_is_server_one() {
+        let id = decide(input("laptop", 1)).unwrap();
+        assert_eq!(id.myid, 1);
+        assert!(id.pod.is_none());
+    }
+
+    #[test]
+    fn ensemble_member_without_ordinal_is_refused() {
+        let e = decide(input("zookeeper", 3)).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("hostname \"zookeeper\" has no StatefulSet ordinal"),
+            "{msg}"
+        );
+        assert!(msg.contains("Fix:"), "{msg}");
+        assert_eq!(crate::exit::code_of(&e, Code::Io), Code::Identity);
+    }
+
+    #[test]
+    fn id_outside_ensemble_is_refused() {
+        let e = decide(input("zk-3", 3)).unwrap_err().to_string();
+        assert!(
+            e.contains("hostname zk-3 (ordinal 3 + --id-offset 1) gives server id 4"),
+            "{e}"
+        );
+        assert!(e.contains("server.1..server.3"), "{e}");
+        assert!(e.contains("at least 4"), "{e}");
+        let mut i = input("zk-0", 3);
+        i.explicit = Some(9);
+        let e = decide(i).unwrap_err().to_string();
+        assert!(e.contains("--myid 9 is outside the ensemble"), "{e}");
+    }
+}

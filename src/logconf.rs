@@ -1,2 +1,176 @@
-//! (being written: issue 2)
-#![allow(dead_code)]
+//! ZooKeeper's logging config: log4j 1.x or logback, whichever is on the
+//! classpath, sending everything to stdout at `--log_level`.
+//!
+//! ZooKeeper logs through slf4j; the binding on the classpath decides which
+//! config file is read. Upstream releases before 3.8 and Debian's 3.8 package
+//! bind log4j 1.2; upstream 3.8+ binds logback. Settings written for the other
+//! one are silently ignored (31z4/zookeeper-docker#156), so zkpod decides from
+//! the jars, never from the version number.
+
+use crate::cli::LogLevel;
+use crate::exit::{diagnose, Code};
+
+/// The slf4j binding ZooKeeper will use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Log4j,
+    Logback,
+}
+
+impl Backend {
+    /// The config file name zkpod writes into the conf dir.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Backend::Log4j => "log4j.properties",
+            Backend::Logback => "logback.xml",
+        }
+    }
+
+    /// The JVM flag that points the backend at `path`.
+    pub fn jvm_flag(self, path: &str) -> String {
+        match self {
+            Backend::Log4j => format!("-Dlog4j.configuration=file:{path}"),
+            Backend::Logback => format!("-Dlogback.configurationFile={path}"),
+        }
+    }
+
+    /// Renders the config for `level`.
+    pub fn render(self, level: LogLevel) -> String {
+        match self {
+            Backend::Log4j => render_log4j(level),
+            Backend::Logback => render_logback(level),
+        }
+    }
+}
+
+fn is_jar(name: &str, stem: &str) -> bool {
+    name.strip_prefix(stem)
+        .is_some_and(|rest| rest == ".jar" || (rest.starts_with('-') && rest.ends_with(".jar")))
+}
+
+/// Decides the backend from the jar file names on the classpath.
+///
+/// Fails (exit code 7) when no binding is there: slf4j would fall back to
+/// its no-op logger and ZooKeeper would log nothing at all.
+pub fn detect<S: AsRef<str>>(jars: &[S]) -> anyhow::Result<Backend> {
+    let has = |stem: &str| jars.iter().any(|j| is_jar(j.as_ref(), stem));
+    let logback = has("logback-classic") && has("logback-core");
+    let log4j = (has("slf4j-log4j12") || has("slf4j-reload4j"))
+        && (has("log4j-1.2") || has("log4j") || has("reload4j"));
+    match (logback, log4j) {
+        (true, _) => Ok(Backend::Logback),
+        (false, true) => Ok(Backend::Log4j),
+        (false, false) => Err(diagnose(
+            Code::Install,
+            "no slf4j logging binding among ZooKeeper's jars (neither logback-classic + logback-core nor slf4j-log4j12 + log4j-1.2)",
+            "ZooKeeper would log nothing: slf4j falls back to its no-op logger",
+            "install the binding its release ships with (upstream 3.8+: logback jars in lib/; Debian: apt-get install libslf4j-java liblog4j1.2-java)",
+        )),
+    }
+}
+
+fn log4j_level(l: LogLevel) -> &'static str {
+    match l {
+        LogLevel::Fatal => "FATAL",
+        LogLevel::Error => "ERROR",
+        LogLevel::Warn => "WARN",
+        LogLevel::Info => "INFO",
+        LogLevel::Debug => "DEBUG",
+        LogLevel::Trace => "TRACE",
+    }
+}
+
+/// Renders log4j.properties: everything to stdout at `level`, in ZooKeeper's
+/// usual layout (with the server id from the MDC).
+pub fn render_log4j(level: LogLevel) -> String {
+    let l = log4j_level(level);
+    format!(
+        "# Written by zkpod start (ZooKeeper logs through log4j 1.x here): stdout only, level {l}.\n\
+log4j.rootLogger={l}, CONSOLE\n\
+log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\n\
+log4j.appender.CONSOLE.Target=System.out\n\
+log4j.appender.CONSOLE.Threshold={l}\n\
+log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n\
+log4j.appender.CONSOLE.layout.ConversionPattern=%d{{ISO8601}} [myid:%X{{myid}}] - %-5p [%t:%C{{1}}@%L] - %m%n\n"
+    )
+}
+
+/// Renders logback.xml: everything to stdout at `level`. logback has no
+/// FATAL, so FATAL maps to ERROR.
+pub fn render_logback(level: LogLevel) -> String {
+    let l = match level {
+        LogLevel::Fatal => "ERROR",
+        other => log4j_level(other),
+    };
+    format!(
+        "<!-- Written by zkpod start (ZooKeeper logs through logback here): stdout only, level {l}. -->\n\
+<configuration>\n\
+\x20 <appender name=\"CONSOLE\" class=\"ch.qos.logback.core.ConsoleAppender\">\n\
+\x20   <target>System.out</target>\n\
+\x20   <encoder>\n\
+\x20     <pattern>%d{{ISO8601}} [myid:%X{{myid}}] - %-5p [%t:%C{{1}}@%L] - %m%n</pattern>\n\
+\x20   </encoder>\n\
+\x20 </appender>\n\
+\x20 <root level=\"{l}\">\n\
+\x20   <appender-ref ref=\"CONSOLE\"/>\n\
+\x20 </root>\n\
+</configuration>\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_38_lib_is_logback() {
+        let lib = [
+            "zookeeper-3.8.4.jar",
+            "zookeeper-jute-3.8.4.jar",
+            "slf4j-api-1.7.30.jar",
+            "logback-classic-1.2.13.jar",
+            "logback-core-1.2.13.jar",
+            "netty-handler-4.1.105.Final.jar",
+        ];
+        assert_eq!(detect(&lib).unwrap(), Backend::Logback);
+    }
+
+    #[test]
+    fn upstream_37_and_debian_are_log4j() {
+        let lib = [
+            "zookeeper-3.7.2.jar",
+            "slf4j-log4j12-1.7.30.jar",
+            "log4j-1.2.17.jar",
+        ];
+        assert_eq!(detect(&lib).unwrap(), Backend::Log4j);
+        let debian = ["zookeeper.jar", "slf4j-log4j12.jar", "log4j-1.2.jar"];
+        assert_eq!(detect(&debian).unwrap(), Backend::Log4j);
+    }
+
+    #[test]
+    fn no_binding_is_a_clear_error() {
+        let e = detect(&["zookeeper.jar", "slf4j-api.jar"]).unwrap_err();
+        assert!(e.to_string().contains("ZooKeeper would log nothing"));
+        assert_eq!(crate::exit::code_of(&e, Code::Io), Code::Install);
+        // log4j-over-slf4j is a bridge, not a binding.
+        assert!(detect(&["log4j-over-slf4j-1.7.32.jar", "slf4j-api.jar"]).is_err());
+    }
+
+    #[test]
+    fn flags_point_at_the_file() {
+        assert_eq!(
+            Backend::Log4j.jvm_flag("/c/log4j.properties"),
+            "-Dlog4j.configuration=file:/c/log4j.properties"
+        );
+        assert_eq!(
+            Backend::Logback.jvm_flag("/c/logback.xml"),
+            "-Dlogback.configurationFile=/c/logback.xml"
+        );
+    }
+
+    #[test]
+    fn fatal_maps_to_error_in_logback() {
+        assert!(render_logback(LogLevel::Fatal).contains("<root level=\"ERROR\">"));
+        assert!(render_log4j(LogLevel::Fatal).contains("log4j.rootLogger=FATAL, CONSOLE"));
+    }
+}

@@ -1,5 +1,44 @@
 //! The settings of one ZooKeeper server, assembled from flags and environment.
-#![allow(dead_code)]
+//!
+//! Everything here is pure: `build` takes the parsed flags plus what was
+//! found on the host (identity, domain) and returns the settings zoo.cfg is
+//! rendered from, or the first invalid input as an operator-facing failure.
+
+use std::path::PathBuf;
+
+use crate::cli::{LogLevel, StartArgs};
+use crate::ensemble::Server;
+use crate::exit::{diagnose, Code};
+use crate::zoocfg;
+
+/// The commands the probes and `status`/`metrics` need; always whitelisted.
+pub const REQUIRED_4LW: [&str; 4] = ["srvr", "ruok", "mntr", "conf"];
+
+/// Everything zoo.cfg is rendered from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub myid: u32,
+    pub servers: Vec<Server>,
+    pub client_port: u16,
+    pub client_address: Option<String>,
+    pub server_port: u16,
+    pub election_port: u16,
+    pub data_dir: PathBuf,
+    pub data_log_dir: PathBuf,
+    pub tick_time: u32,
+    pub init_limit: u32,
+    pub sync_limit: u32,
+    pub max_client_cnxns: u32,
+    pub min_session_timeout: u32,
+    pub max_session_timeout: u32,
+    pub snap_retain_count: u32,
+    pub purge_interval: u32,
+    pub four_letter_words: Vec<String>,
+    pub admin_port: Option<u16>,
+    pub quorum_listen_on_all_ips: bool,
+    pub extra: Vec<(String, String)>,
+    pub log_level: LogLevel,
+}
 
 /// Parses `--servers` / `ZOO_SERVERS`: the number of servers in the ensemble.
 pub fn parse_servers(s: &str) -> Result<u32, String> {
@@ -14,5 +53,314 @@ pub fn parse_servers(s: &str) -> Result<u32, String> {
         _ => Err(format!(
             "'{t}' is not a number of servers between 1 and 255 (set it to the StatefulSet's replicas, e.g. 3)"
         )),
+    }
+}
+
+/// Settings that have a zkpod flag of their own: `--set` may not override
+/// them, because zkpod acts on the flag's value (the data-dir guard reads
+/// dataDir, the probes read clientPort).
+const FLAG_KEYS: [(&str, &str); 16] = [
+    ("clientPort", "--client_port"),
+    ("clientPortAddress", "--client_address"),
+    ("dataDir", "--data_dir"),
+    ("dataLogDir", "--data_log_dir"),
+    ("tickTime", "--tick_time"),
+    ("initLimit", "--init_limit"),
+    ("syncLimit", "--sync_limit"),
+    ("maxClientCnxns", "--max_client_cnxns"),
+    ("minSessionTimeout", "--min_session_timeout"),
+    ("maxSessionTimeout", "--max_session_timeout"),
+    ("autopurge.snapRetainCount", "--snap_retain_count"),
+    ("autopurge.purgeInterval", "--purge_interval"),
+    ("4lw.commands.whitelist", "--4lw-whitelist"),
+    ("admin.enableServer", "--admin-server"),
+    ("admin.serverPort", "--admin-port"),
+    ("quorumListenOnAllIPs", "--quorum-listen-on-all-ips"),
+];
+
+/// Splits `--set` values and `ZOO_CFG_EXTRA` into key/value pairs, checking
+/// each: a key, an `=`, no flag-owned key, no server lines.
+///
+/// Fails (exit code 4) on the first bad entry.
+pub fn parse_extra(
+    sets: &[String],
+    env_extra: Option<&str>,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let from_env = env_extra
+        .unwrap_or("")
+        .split_whitespace()
+        .map(|s| (s, "ZOO_CFG_EXTRA"));
+    let from_flags = sets.iter().map(|s| (s.as_str(), "--set"));
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (item, source) in from_env.chain(from_flags) {
+        let Some((k, v)) = item.split_once('=') else {
+            return Err(diagnose(
+                Code::Config,
+                format!("{source} entry '{item}' has no '='"),
+                "zkpod cannot tell the zoo.cfg key from its value",
+                format!("write it as key=value, e.g. {source} snapCount=100000"),
+            ));
+        };
+        let (k, v) = (k.trim(), v.trim());
+        if k.is_empty()
+            || k.chars().any(|c| c.is_whitespace() || c == '#')
+            || v.contains(['\n', '\r'])
+        {
+            return Err(diagnose(
+                Code::Config,
+                format!(
+                    "{source} entry '{}' is not a valid zoo.cfg setting",
+                    item.escape_debug()
+                ),
+                "it would corrupt zoo.cfg",
+                "write it as key=value with a non-empty key and no line breaks",
+            ));
+        }
+        if let Some((_, flag)) = FLAG_KEYS
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+        {
+            return Err(diagnose(
+                Code::Config,
+                format!("{source} {k}={v} sets a key that zkpod derives from {flag}"),
+                "two sources for one setting would disagree (and zkpod acts on the flag's value)",
+                format!("pass {flag}={v} instead"),
+            ));
+        }
+        if k.starts_with("server.") {
+            return Err(diagnose(
+                Code::Config,
+                format!("{source} {k}={v} sets a server line"),
+                "zkpod builds the server list from the pod names and --servers; a hand-written line would disagree with it",
+                "set --servers to the StatefulSet's replicas and drop this entry",
+            ));
+        }
+        out.retain(|(key, _)| key != k);
+        out.push((k.to_string(), v.to_string()));
+    }
+    Ok(out)
+}
+
+/// Parses the whitelist, adding the commands the probes need.
+///
+/// Fails (exit code 4) when an entry is not a four-letter word or `*`.
+pub fn parse_whitelist(list: &str) -> anyhow::Result<Vec<String>> {
+    let mut words: Vec<String> = Vec::new();
+    for w in list
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+    {
+        let ok = w == "*" || (w.len() == 4 && w.bytes().all(|b| b.is_ascii_lowercase()));
+        if !ok {
+            return Err(diagnose(
+                Code::Config,
+                format!("--4lw-whitelist entry '{w}' is not a four-letter word"),
+                "ZooKeeper would reject or ignore it",
+                "list lowercase four-letter commands separated by commas, e.g. srvr,ruok,mntr,conf, or *",
+            ));
+        }
+        if !words.iter().any(|x| x == w) {
+            words.push(w.to_string());
+        }
+    }
+    if words.iter().any(|w| w == "*") {
+        return Ok(vec!["*".to_string()]);
+    }
+    for r in REQUIRED_4LW {
+        if !words.iter().any(|w| w == r) {
+            words.push(r.to_string());
+        }
+    }
+    Ok(words)
+}
+
+/// Assembles and validates the settings.
+///
+/// Fails (exit code 4) on contradictory values: zero ticks or limits,
+/// session timeouts out of order, ports that collide.
+pub fn build(a: &StartArgs, myid: u32, servers: Vec<Server>) -> anyhow::Result<Settings> {
+    for (name, v) in [
+        ("--tick_time", a.tick_time),
+        ("--init_limit", a.init_limit),
+        ("--sync_limit", a.sync_limit),
+    ] {
+        if v == 0 {
+            return Err(diagnose(
+                Code::Config,
+                format!("{name}=0"),
+                "ZooKeeper cannot run with a zero tick time or limit",
+                format!("pass a positive {name} (start-zookeeper's defaults: --tick_time=2000 --init_limit=10 --sync_limit=5)"),
+            ));
+        }
+    }
+    let min = a
+        .min_session_timeout
+        .unwrap_or(a.tick_time.saturating_mul(2));
+    let max = a
+        .max_session_timeout
+        .unwrap_or(a.tick_time.saturating_mul(20));
+    if min > max {
+        return Err(diagnose(
+            Code::Config,
+            format!("--min_session_timeout={min} is larger than --max_session_timeout={max}"),
+            "no client could negotiate a session timeout",
+            format!("swap them: --min_session_timeout={max} --max_session_timeout={min} (start-zookeeper's help text had the two defaults swapped: min is 2 x tick_time, max is 20 x tick_time)"),
+        ));
+    }
+    let mut ports = vec![
+        ("--client_port", a.client_port),
+        ("--server_port", a.server_port),
+        ("--election_port", a.election_port),
+    ];
+    if a.admin_server {
+        ports.push(("--admin-port", a.admin_port));
+    }
+    for (i, (n1, p1)) in ports.iter().enumerate() {
+        if *p1 == 0 {
+            return Err(diagnose(
+                Code::Config,
+                format!("{n1}=0"),
+                "port 0 would make ZooKeeper listen on a random port nobody can find",
+                format!("pass a fixed {n1}"),
+            ));
+        }
+        if let Some((n2, _)) = ports[i + 1..].iter().find(|(_, p2)| p2 == p1) {
+            return Err(diagnose(
+                Code::Config,
+                format!("{n1} and {n2} are both {p1}"),
+                "ZooKeeper would fail to bind the second listener",
+                "give each its own port (defaults: client 2181, server 2888, election 3888, admin 8080)",
+            ));
+        }
+    }
+    if let Some(addr) = a.client_address.as_deref() {
+        if addr.trim().is_empty() || addr.contains(char::is_whitespace) {
+            return Err(diagnose(
+                Code::Config,
+                format!("--client_address '{addr}' is not an address"),
+                "ZooKeeper could not bind its client port",
+                "pass one IP address or host name, e.g. --client_address 127.0.0.1, or leave it unset to listen on all",
+            ));
+        }
+    }
+    Ok(Settings {
+        myid,
+        servers,
+        client_port: a.client_port,
+        client_address: a.client_address.clone(),
+        server_port: a.server_port,
+        election_port: a.election_port,
+        data_dir: a.data_dir.clone(),
+        data_log_dir: a.data_log_dir.clone(),
+        tick_time: a.tick_time,
+        init_limit: a.init_limit,
+        sync_limit: a.sync_limit,
+        max_client_cnxns: a.max_client_cnxns,
+        min_session_timeout: min,
+        max_session_timeout: max,
+        snap_retain_count: a.snap_retain_count,
+        purge_interval: a.purge_interval,
+        four_letter_words: parse_whitelist(&a.four_letter_words)?,
+        admin_port: a.admin_server.then_some(a.admin_port),
+        quorum_listen_on_all_ips: a.quorum_listen_on_all_ips,
+        extra: parse_extra(&a.set, a.cfg_extra.as_deref())?,
+        log_level: a.log_level,
+    })
+}
+
+/// Warnings about settings that are valid but probably not what was meant.
+pub fn warnings(s: &Settings) -> Vec<String> {
+    let mut w = Vec::new();
+    if s.snap_retain_count < 3 {
+        w.push(format!(
+            "--snap_retain_count={} is below 3; ZooKeeper raises it to 3",
+            s.snap_retain_count
+        ));
+    }
+    if s.purge_interval == 0 {
+        w.push("--purge_interval=0 disables purging: old snapshots and logs will fill the volume; set it to e.g. 12 (hours)".to_string());
+    }
+    for (k, _) in &s.extra {
+        if let Some(hint) = zoocfg::unknown_key_hint(k) {
+            w.push(hint);
+        }
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_number_or_clear_error() {
+        assert_eq!(parse_servers("3"), Ok(3));
+        assert!(parse_servers("0")
+            .unwrap_err()
+            .contains("between 1 and 255"));
+        let e =
+            parse_servers("server.1=zoo1:2888:3888;2181 server.2=zoo2:2888:3888;2181").unwrap_err();
+        assert!(e.contains("official image's ZOO_SERVERS form"), "{e}");
+    }
+
+    #[test]
+    fn whitelist_always_has_probe_commands() {
+        assert_eq!(
+            parse_whitelist("stat").unwrap(),
+            ["stat", "srvr", "ruok", "mntr", "conf"]
+        );
+        assert_eq!(
+            parse_whitelist("ruok, srvr,ruok").unwrap(),
+            ["ruok", "srvr", "mntr", "conf"]
+        );
+        assert_eq!(parse_whitelist("*,stat").unwrap(), ["*"]);
+        let e = parse_whitelist("srvr,status").unwrap_err().to_string();
+        assert!(e.contains("'status' is not a four-letter word"), "{e}");
+    }
+
+    #[test]
+    fn extra_settings() {
+        let got = parse_extra(
+            &["snapCount=1000".into(), "globalOutstandingLimit=500".into()],
+            Some("jute.maxbuffer=4194304 snapCount=10"),
+        )
+        .unwrap();
+        // Flags come after the environment and win over it.
+        assert_eq!(
+            got,
+            vec![
+                ("jute.maxbuffer".to_string(), "4194304".to_string()),
+                ("snapCount".to_string(), "1000".to_string()),
+                ("globalOutstandingLimit".to_string(), "500".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn extra_settings_refused() {
+        let e = parse_extra(&["tickTime=3000".into()], None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--set tickTime=3000 sets a key that zkpod derives from --tick_time"),
+            "{e}"
+        );
+        assert!(e.contains("Fix: pass --tick_time=3000 instead"), "{e}");
+        let e = parse_extra(&[], Some("server.4=x:1:2"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("ZOO_CFG_EXTRA server.4=x:1:2 sets a server line"),
+            "{e}"
+        );
+        let e = parse_extra(&["snapCount".into()], None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--set entry 'snapCount' has no '='"), "{e}");
+        let e = parse_extra(&["a=b\nc=d".into()], None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a valid zoo.cfg setting"), "{e}");
     }
 }

@@ -1,11 +1,202 @@
-//! zoo.cfg: reading it back (probes find the client port and address in it).
+//! zoo.cfg: rendering it from the settings, knowing its keys, and reading
+//! it back (the probes find the client port and address in it).
 //!
-//! Rendering lives in `settings` / `render` functions added by the start
-//! command; this module only knows the file format: Java properties with
-//! `key=value` lines and `#` comments.
+//! The format is Java properties: `key=value` lines and `#` comments.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
+
+use crate::settings::Settings;
+
+/// The header of every zoo.cfg zkpod writes.
+pub const HEADER: &str = "# Written by zkpod start on every start: edits here are lost.\n# Change settings with zkpod flags, --set key=value or ZOO_CFG_EXTRA.\n";
+
+/// Renders zoo.cfg. The first settings come in the order of the tutorial's
+/// start-zookeeper, so the two files diff cleanly; the purge interval key is
+/// spelt correctly (the script wrote `autopurge.purgeInteval`, which
+/// ZooKeeper ignores).
+pub fn render(s: &Settings) -> String {
+    let mut out = String::from(HEADER);
+    let mut kv = |k: &str, v: &dyn std::fmt::Display| {
+        let _ = writeln!(out, "{k}={v}");
+    };
+    kv("clientPort", &s.client_port);
+    kv("dataDir", &s.data_dir.display());
+    kv("dataLogDir", &s.data_log_dir.display());
+    kv("tickTime", &s.tick_time);
+    kv("initLimit", &s.init_limit);
+    kv("syncLimit", &s.sync_limit);
+    kv("maxClientCnxns", &s.max_client_cnxns);
+    kv("minSessionTimeout", &s.min_session_timeout);
+    kv("maxSessionTimeout", &s.max_session_timeout);
+    kv("autopurge.snapRetainCount", &s.snap_retain_count);
+    kv("autopurge.purgeInterval", &s.purge_interval);
+    kv("4lw.commands.whitelist", &s.four_letter_words.join(","));
+    kv("admin.enableServer", &s.admin_port.is_some());
+    if let Some(port) = s.admin_port {
+        kv("admin.serverPort", &port);
+    }
+    if let Some(addr) = &s.client_address {
+        kv("clientPortAddress", addr);
+    }
+    if s.quorum_listen_on_all_ips {
+        kv("quorumListenOnAllIPs", &true);
+    }
+    if s.servers.len() > 1 {
+        for m in &s.servers {
+            let line = format!("{}:{}:{}", m.host, s.server_port, s.election_port);
+            kv(&format!("server.{}", m.id), &line);
+        }
+    }
+    for (k, v) in &s.extra {
+        kv(k, v);
+    }
+    out
+}
+
+/// Keys ZooKeeper 3.4-3.9 reads from zoo.cfg (its administrator's guide).
+const KNOWN_KEYS: &[&str] = &[
+    "clientPort",
+    "secureClientPort",
+    "observerMasterPort",
+    "dataDir",
+    "tickTime",
+    "dataLogDir",
+    "globalOutstandingLimit",
+    "preAllocSize",
+    "snapCount",
+    "commitLogCount",
+    "snapSizeLimitInKb",
+    "txnLogSizeLimitInKb",
+    "maxCnxns",
+    "maxClientCnxns",
+    "clientPortAddress",
+    "secureClientPortAddress",
+    "minSessionTimeout",
+    "maxSessionTimeout",
+    "fsync.warningthresholdms",
+    "maxResponseCacheSize",
+    "maxGetChildrenResponseCacheSize",
+    "autopurge.snapRetainCount",
+    "autopurge.purgeInterval",
+    "syncEnabled",
+    "extendedTypesEnabled",
+    "emulate353TTLNodes",
+    "watchManagerName",
+    "watcherCleanThreadsNum",
+    "watcherCleanIntervalInSeconds",
+    "maxInProcessingDeadWatchers",
+    "electionAlg",
+    "initLimit",
+    "connectToLearnerMasterLimit",
+    "leaderServes",
+    "syncLimit",
+    "cnxTimeout",
+    "quorumCnxnTimeoutMs",
+    "standaloneEnabled",
+    "reconfigEnabled",
+    "4lw.commands.whitelist",
+    "tcpKeepAlive",
+    "clientTcpKeepAlive",
+    "electionPortBindRetry",
+    "observer.reconnectDelayMs",
+    "observer.election.DelayMs",
+    "localSessionsEnabled",
+    "localSessionsUpgradingEnabled",
+    "skipACL",
+    "forceSync",
+    "jute.maxbuffer",
+    "quorumListenOnAllIPs",
+    "multiAddress.enabled",
+    "multiAddress.reachabilityCheckTimeoutMs",
+    "multiAddress.reachabilityCheckEnabled",
+    "admin.enableServer",
+    "admin.serverAddress",
+    "admin.serverPort",
+    "admin.idleTimeout",
+    "admin.commandURL",
+    "admin.portUnification",
+    "admin.forceHttps",
+    "metricsProvider.className",
+    "metricsProvider.httpHost",
+    "metricsProvider.httpPort",
+    "metricsProvider.exportJvmInfo",
+    "dynamicConfigFile",
+    "peerType",
+    "quorum.auth.enableSasl",
+    "quorum.auth.learnerRequireSasl",
+    "quorum.auth.serverRequireSasl",
+    "quorum.auth.learner.saslLoginContext",
+    "quorum.auth.server.saslLoginContext",
+    "quorum.auth.kerberos.servicePrincipal",
+    "quorum.cnxn.threads.size",
+    "sslQuorum",
+    "sslQuorumReloadCertFiles",
+    "serverCnxnFactory",
+    "portUnification",
+    "client.portUnification",
+    "snapshot.trust.empty",
+    "digest.enabled",
+    "audit.enable",
+    "learner.asyncSending",
+    "largeRequestMaxBytes",
+    "largeRequestThreshold",
+    "outstandingHandshake.limit",
+    "throttledOpWaitTime",
+    "enforceQuota",
+    "snapshot.compression.method",
+    "maxBatchSize",
+    "learner.closeSocketAsync",
+    "leader.closeSocketAsync",
+    "zookeeper.request_throttler.shutdownTimeout",
+    "connectionMaxTokens",
+    "connectionTokenFillTime",
+    "connectionTokenFillCount",
+    "connectionFreezeTime",
+    "connectionDropIncrease",
+    "connectionDropDecrease",
+    "connectionDecreaseRatio",
+    "requestThrottleLimit",
+    "requestThrottleStallTime",
+    "requestThrottleDropStale",
+    "authProvider.1",
+    "superUser",
+];
+
+/// Key families whose members ZooKeeper names freely (numbered or per-plugin).
+const KNOWN_PREFIXES: &[&str] = &[
+    "server.",
+    "group.",
+    "weight.",
+    "ssl.",
+    "authProvider.",
+    "metricsProvider.",
+    "zookeeper.",
+    "jvm.pause.",
+    "netty.",
+    "kerberos.",
+    "sasl.",
+];
+
+/// For a key ZooKeeper does not know, a warning naming the nearest known key;
+/// `None` for known keys.
+pub fn unknown_key_hint(key: &str) -> Option<String> {
+    if KNOWN_KEYS.contains(&key) || KNOWN_PREFIXES.iter().any(|p| key.starts_with(p)) {
+        return None;
+    }
+    let lower = key.to_ascii_lowercase();
+    let nearest = KNOWN_KEYS
+        .iter()
+        .map(|k| (strsim::levenshtein(&lower, &k.to_ascii_lowercase()), *k))
+        .min()
+        .filter(|(d, _)| *d <= (key.len() / 3).max(2));
+    Some(match nearest {
+        Some((0, k)) => format!("zoo.cfg key '{key}' is spelt '{k}': ZooKeeper's keys are case-sensitive and it will ignore '{key}'; use '{k}'"),
+        Some((_, k)) => format!("zoo.cfg key '{key}' is not a ZooKeeper setting (did you mean '{k}'?); ZooKeeper will ignore it"),
+        None => format!("zoo.cfg key '{key}' is not a ZooKeeper setting zkpod knows; ZooKeeper may ignore it"),
+    })
+}
 
 /// Parses zoo.cfg text into its settings. Later lines win, as in
 /// `java.util.Properties`. Blank lines and `#`/`!` comments are skipped.
@@ -47,8 +238,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn hints_for_unknown_keys() {
+        assert_eq!(unknown_key_hint("snapCount"), None);
+        assert_eq!(unknown_key_hint("server.7"), None);
+        assert_eq!(unknown_key_hint("ssl.quorum.keyStore.location"), None);
+        let h = unknown_key_hint("autopurge.purgeInteval").unwrap();
+        assert!(h.contains("did you mean 'autopurge.purgeInterval'"), "{h}");
+        let h = unknown_key_hint("ticktime").unwrap();
+        assert!(h.contains("is spelt 'tickTime'"), "{h}");
+        let h = unknown_key_hint("completelyUnrelatedThing").unwrap();
+        assert!(h.contains("not a ZooKeeper setting zkpod knows"), "{h}");
+    }
+
+    #[test]
     fn parses_properties() {
-        let cfg = parse("# c\nclientPort=2181\n\n tickTime = 2000 \nserver.1=a:2888:3888\nclientPort=2182\n");
+        let cfg = parse(
+            "# c\nclientPort=2181\n\n tickTime = 2000 \nserver.1=a:2888:3888\nclientPort=2182\n",
+        );
         assert_eq!(cfg["clientPort"], "2182");
         assert_eq!(cfg["tickTime"], "2000");
         assert_eq!(cfg["server.1"], "a:2888:3888");
