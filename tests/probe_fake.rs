@@ -1,1 +1,643 @@
 //! Probe tests against fake four-letter-word servers (issue 3).
+//!
+//! A real ZooKeeper will not, on demand, accept and never answer, answer half
+//! and stall, close at once, or answer garbage; these fakes do (std
+//! `TcpListener` on 127.0.0.1, ephemeral ports, one thread per connection).
+//! Every failing case asserts the exit code, the stderr line and that the
+//! probe returned within its deadline plus a margin. The real-server tests
+//! are in tests/e2e/.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::util::zkpod;
+
+/// The deadline the failing cases give the probe, and the margin allowed
+/// on top of it (process start, a loaded 2-core machine).
+const TIMEOUT_MS: u64 = 500;
+const MARGIN_MS: u64 = 400;
+
+/// How long a stalling fake holds its connection: well past the deadline.
+const STALL: Duration = Duration::from_secs(4);
+
+const NOT_SERVING: &str = "This ZooKeeper instance is not currently serving requests\n";
+
+/// Debian ZooKeeper 3.8.0's replies, captured from a real server.
+const SRVR_LEADER: &str = "Zookeeper version: 3.8.0-${mvngit.commit.id}, built on 2024-12-29 17:54 UTC\nLatency min/avg/max: 0/0.5/3\nReceived: 120\nSent: 119\nConnections: 4\nOutstanding: 0\nZxid: 0x200000007\nMode: leader\nNode count: 12\nProposal sizes last/min/max: 48/36/90\n";
+const SRVR_FOLLOWER: &str = "Zookeeper version: 3.8.0-${mvngit.commit.id}, built on 2024-12-29 17:54 UTC\nLatency min/avg/max: 0/0.0/0\nReceived: 1\nSent: 0\nConnections: 1\nOutstanding: 0\nZxid: 0x0\nMode: follower\nNode count: 5\n";
+const MNTR_LEADER: &str = "zk_version\t3.8.0-${mvngit.commit.id}, built on 2024-12-29 17:54 UTC\nzk_server_state\tleader\nzk_peer_state\tleading - broadcast\nzk_ephemerals_count\t2\nzk_num_alive_connections\t4\nzk_avg_latency\t0.5\nzk_znode_count\t12\nzk_packets_sent\t119\nzk_packets_received\t120\nzk_synced_followers\t2\nzk_learners\t2\nzk_watch_count\t3\n";
+
+fn whitelist_reply(word: &str) -> Vec<u8> {
+    format!("{word} is not executed because it is not in the whitelist.\n").into_bytes()
+}
+
+/// What a fake does with one connection after reading the word.
+#[derive(Clone)]
+enum Act {
+    /// Write these bytes and close.
+    Reply(Vec<u8>),
+    /// Write these bytes (maybe none), then hold the connection open.
+    Stall(Vec<u8>),
+}
+
+/// A fake server: the words it received and the connections it accepted.
+struct Fake {
+    port: u16,
+    conns: Arc<AtomicUsize>,
+    words: Arc<Mutex<Vec<String>>>,
+}
+
+/// Starts a fake on 127.0.0.1. The first `close_first` connections are
+/// closed at once, before reading anything; later ones read the word and get
+/// `answer(word)`.
+fn fake(close_first: usize, answer: impl Fn(&str) -> Act + Send + Sync + 'static) -> Fake {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a fake on 127.0.0.1");
+    let port = listener.local_addr().unwrap().port();
+    let conns = Arc::new(AtomicUsize::new(0));
+    let words = Arc::new(Mutex::new(Vec::new()));
+    let answer = Arc::new(answer);
+    let (c, w) = (conns.clone(), words.clone());
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            if n < close_first {
+                drop(stream);
+                continue;
+            }
+            let (answer, w) = (answer.clone(), w.clone());
+            thread::spawn(move || serve(stream, &*answer, &w));
+        }
+    });
+    Fake { port, conns, words }
+}
+
+fn serve(mut s: TcpStream, answer: &(dyn Fn(&str) -> Act + Sync), words: &Mutex<Vec<String>>) {
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let mut word = [0u8; 4];
+    if s.read_exact(&mut word).is_err() {
+        return;
+    }
+    let word = String::from_utf8_lossy(&word).into_owned();
+    words.lock().unwrap().push(word.clone());
+    match answer(&word) {
+        Act::Reply(b) => {
+            let _ = s.write_all(&b);
+        }
+        Act::Stall(b) => {
+            let _ = s.write_all(&b);
+            thread::sleep(STALL);
+        }
+    }
+}
+
+/// A fake that answers each word from a table, and garbage-free silence to
+/// words it does not know (so an unexpected word shows up as a timeout).
+fn table(replies: &[(&str, &[u8])]) -> Fake {
+    let map: HashMap<String, Vec<u8>> = replies
+        .iter()
+        .map(|(w, r)| (w.to_string(), r.to_vec()))
+        .collect();
+    fake(0, move |w| match map.get(w) {
+        Some(r) => Act::Reply(r.clone()),
+        None => Act::Stall(Vec::new()),
+    })
+}
+
+/// A port with nothing listening: bind an ephemeral port, then close it.
+fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+/// Runs `program args` with an empty conf dir (so no zoo.cfg on the machine
+/// leaks in) and none of the probe's environment variables set.
+fn run_prog(program: &Path, args: &[&str], conf_dir: &Path) -> Run {
+    let mut cmd = Command::new(program);
+    cmd.args(args).env("ZOO_CONF_DIR", conf_dir);
+    for v in [
+        "ZOO_PROBE_HOST",
+        "ZOO_PROBE_PORT",
+        "ZOO_PROBE_TIMEOUT",
+        "ZOO_READY_MODE",
+    ] {
+        cmd.env_remove(v);
+    }
+    let start = Instant::now();
+    let out = cmd.output().expect("run zkpod");
+    let elapsed = start.elapsed();
+    Run {
+        code: out.status.code().expect("exit code"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed,
+    }
+}
+
+fn run(args: &[&str]) -> Run {
+    let conf = tempfile::tempdir().unwrap();
+    run_prog(&zkpod(), args, conf.path())
+}
+
+/// `zkpod probe <kind> --port P --timeout 500ms [extra]`.
+fn probe(kind: &str, port: u16, extra: &[&str]) -> Run {
+    let port = port.to_string();
+    let timeout = format!("{TIMEOUT_MS}ms");
+    let mut args = vec!["probe", kind, "--port", &port, "--timeout", &timeout];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// Asserts exit 1, the one stderr line, and that it came within the deadline.
+fn assert_unhealthy(r: &Run, expected_line: &str) {
+    assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+    assert_eq!(r.stderr, format!("zkpod: {expected_line}\n"));
+    assert_within_deadline(r);
+}
+
+fn assert_within_deadline(r: &Run) {
+    assert!(
+        r.elapsed < Duration::from_millis(TIMEOUT_MS + MARGIN_MS),
+        "took {:?}, deadline {TIMEOUT_MS}ms + {MARGIN_MS}ms",
+        r.elapsed
+    );
+}
+
+fn assert_healthy(r: &Run) {
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    assert_eq!(r.stderr, "");
+    assert_eq!(r.stdout, "", "probes print nothing when healthy");
+    assert_within_deadline(r);
+}
+
+const FIX_STALLED: &str = "the server is stalled (long GC pause, CPU throttling, overload). Fix: check the container log and its CPU/memory limits; under load, raise --timeout (below timeoutSeconds) and failureThreshold rather than let liveness restart a busy server";
+
+fn whitelist_line(port: u16, words: &str) -> String {
+    format!("127.0.0.1:{port} refuses {words}: not in 4lw.commands.whitelist, so zkpod cannot ask. Fix: add `4lw.commands.whitelist=srvr,ruok,mntr,conf` to zoo.cfg (zkpod start writes it) and restart the server")
+}
+
+#[test]
+fn live_imok_is_healthy() {
+    let f = table(&[("ruok", b"imok")]);
+    assert_healthy(&probe("live", f.port, &[]));
+    assert_healthy(&probe("startup", f.port, &[]));
+    assert_eq!(*f.words.lock().unwrap(), ["ruok", "ruok"]);
+}
+
+#[test]
+fn accepts_and_never_answers() {
+    let f = fake(0, |_| Act::Stall(Vec::new()));
+    let r = probe("live", f.port, &[]);
+    assert_unhealthy(
+        &r,
+        &format!("127.0.0.1:{} accepted the connection but did not finish its reply within 500ms (received nothing): {FIX_STALLED}", f.port),
+    );
+    // It waited for its deadline, not less.
+    assert!(
+        r.elapsed >= Duration::from_millis(TIMEOUT_MS - 20),
+        "{:?}",
+        r.elapsed
+    );
+    assert_eq!(
+        f.conns.load(Ordering::SeqCst),
+        1,
+        "no retry after a timeout"
+    );
+}
+
+#[test]
+fn refused() {
+    let port = closed_port();
+    for kind in ["live", "ready", "startup"] {
+        let r = probe(kind, port, &[]);
+        assert_unhealthy(
+            &r,
+            &format!("127.0.0.1:{port} refused the connection: no ZooKeeper is listening there (not started yet, or it exited). Fix: check the container log and that --port matches clientPort; if it is still starting, add a startupProbe (zkpod probe startup) instead of a longer liveness delay"),
+        );
+    }
+}
+
+#[test]
+fn answers_garbage() {
+    let f = fake(0, |_| {
+        Act::Reply(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".to_vec())
+    });
+    assert_unhealthy(
+        &probe("live", f.port, &[]),
+        &format!("127.0.0.1:{} answered ruok with \"HTTP/1.1 400 Bad Request\\r\\nContent-Length: 0\\r\\n\\r\\n\" which is not a ZooKeeper reply: another program listens on that port, or a proxy is in between. Fix: point --port at ZooKeeper's clientPort (zoo.cfg) and --host at its clientPortAddress", f.port),
+    );
+    // Long garbage is cut to 80 characters in the message.
+    let g = fake(0, |_| Act::Reply(vec![b'z'; 500]));
+    let r = probe("ready", g.port, &[]);
+    assert_unhealthy(
+        &r,
+        &format!("127.0.0.1:{} answered srvr with \"{}...\" which is not a ZooKeeper reply: another program listens on that port, or a proxy is in between. Fix: point --port at ZooKeeper's clientPort (zoo.cfg) and --host at its clientPortAddress", g.port, "z".repeat(80)),
+    );
+}
+
+#[test]
+fn answers_half_then_stalls() {
+    let f = fake(0, |w| match w {
+        "ruok" => Act::Stall(b"im".to_vec()),
+        _ => Act::Stall(b"Zookeeper version: 3.8.0".to_vec()),
+    });
+    assert_unhealthy(
+        &probe("live", f.port, &[]),
+        &format!("127.0.0.1:{} accepted the connection but did not finish its reply within 500ms (received only 2 bytes: \"im\"): {FIX_STALLED}", f.port),
+    );
+    assert_unhealthy(
+        &probe("ready", f.port, &[]),
+        &format!("127.0.0.1:{} accepted the connection but did not finish its reply within 500ms (received only 24 bytes: \"Zookeeper version: 3.8.0\"): {FIX_STALLED}", f.port),
+    );
+}
+
+#[test]
+fn closes_at_once_with_nothing() {
+    let f = fake(usize::MAX, |_| Act::Reply(b"imok".to_vec()));
+    assert_unhealthy(
+        &probe("live", f.port, &[]),
+        &format!("127.0.0.1:{} closed the connection without replying, twice: the server is shutting down or refusing the connection (maxClientCnxns reached from this address?). Fix: check the container log for \"Too many connections\" and raise --max_client_cnxns; during a restart this clears by itself", f.port),
+    );
+    // The empty reply was retried exactly once.
+    assert_eq!(f.conns.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn empty_the_first_time_and_fine_the_second() {
+    let f = fake(1, |_| Act::Reply(b"imok".to_vec()));
+    assert_healthy(&probe("live", f.port, &[]));
+    assert_eq!(f.conns.load(Ordering::SeqCst), 2);
+    let g = fake(1, |_| Act::Reply(SRVR_FOLLOWER.into()));
+    assert_healthy(&probe("ready", g.port, &[]));
+    assert_eq!(g.conns.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn retry_shares_the_one_deadline() {
+    // Empty first, then a stall: the retry must not get a fresh 500ms.
+    let f = fake(1, |_| Act::Stall(Vec::new()));
+    let r = probe("live", f.port, &[]);
+    assert_unhealthy(
+        &r,
+        &format!("127.0.0.1:{} accepted the connection but did not finish its reply within 500ms (received nothing): {FIX_STALLED}", f.port),
+    );
+    assert_eq!(f.conns.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn ruok_not_whitelisted_falls_back_to_srvr() {
+    let ruok = whitelist_reply("ruok");
+    // Serving or not, a srvr answer proves the process answers.
+    for srvr in [SRVR_LEADER.as_bytes(), NOT_SERVING.as_bytes()] {
+        let f = table(&[("ruok", &ruok), ("srvr", srvr)]);
+        assert_healthy(&probe("live", f.port, &[]));
+        assert_eq!(*f.words.lock().unwrap(), ["ruok", "srvr"]);
+        assert_healthy(&probe("ready", f.port, &["--mode", "ruok"]));
+    }
+}
+
+#[test]
+fn neither_ruok_nor_srvr_whitelisted() {
+    let f = table(&[
+        ("ruok", &whitelist_reply("ruok")),
+        ("srvr", &whitelist_reply("srvr")),
+    ]);
+    assert_unhealthy(
+        &probe("live", f.port, &[]),
+        &whitelist_line(f.port, "ruok and srvr"),
+    );
+    assert_unhealthy(
+        &probe("ready", f.port, &[]),
+        &whitelist_line(f.port, "srvr"),
+    );
+}
+
+#[test]
+fn ready_is_not_ready_while_not_serving() {
+    let f = table(&[("ruok", b"imok"), ("srvr", NOT_SERVING.as_bytes())]);
+    assert_unhealthy(
+        &probe("ready", f.port, &[]),
+        &format!("127.0.0.1:{} is not serving requests (\"This ZooKeeper instance is not currently serving requests\"): it has not joined a quorum yet. Fix: make sure a majority of the ensemble is running and resolvable; with podManagementPolicy: OrderedReady use `zkpod probe ready --mode ruok`, since pod 0 cannot join a quorum before pod 1 exists", f.port),
+    );
+    // ruok passes while not serving: that is why ready defaults to srvr.
+    assert_healthy(&probe("live", f.port, &[]));
+    assert_healthy(&probe("ready", f.port, &["--mode", "ruok"]));
+}
+
+#[test]
+fn ready_serving_modes() {
+    for mode in ["leader", "follower", "standalone", "observer"] {
+        let srvr = SRVR_FOLLOWER.replace("follower", mode);
+        let f = table(&[("srvr", srvr.as_bytes())]);
+        assert_healthy(&probe("ready", f.port, &[]));
+    }
+    let ro = SRVR_FOLLOWER.replace("follower", "read-only");
+    let f = table(&[("srvr", ro.as_bytes())]);
+    assert_unhealthy(
+        &probe("ready", f.port, &[]),
+        &format!("127.0.0.1:{} is in read-only mode: it lost its quorum and serves reads only. Fix: bring a majority of the ensemble back (check the other pods and the quorum ports 2888/3888)", f.port),
+    );
+}
+
+#[test]
+fn port_and_host_default_from_zoo_cfg() {
+    let f = table(&[("ruok", b"imok")]);
+    let conf = tempfile::tempdir().unwrap();
+    std::fs::write(
+        conf.path().join("zoo.cfg"),
+        format!(
+            "tickTime=2000\nclientPort={}\nclientPortAddress=127.0.0.1\n",
+            f.port
+        ),
+    )
+    .unwrap();
+    assert_healthy(&run_prog(&zkpod(), &["probe", "live"], conf.path()));
+    // --port wins over zoo.cfg.
+    let dead = closed_port().to_string();
+    let r = run_prog(&zkpod(), &["probe", "live", "--port", &dead], conf.path());
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with(&format!("zkpod: 127.0.0.1:{dead} refused")),
+        "{}",
+        r.stderr
+    );
+    // clientPortAddress names the host: the fake listens on 127.0.0.1 only,
+    // so 127.0.0.2 at the same port refuses.
+    std::fs::write(
+        conf.path().join("zoo.cfg"),
+        format!("clientPort={}\nclientPortAddress=127.0.0.2\n", f.port),
+    )
+    .unwrap();
+    let r = run_prog(&zkpod(), &["probe", "live"], conf.path());
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with(&format!("zkpod: 127.0.0.2:{} refused", f.port)),
+        "{}",
+        r.stderr
+    );
+    // --host wins over clientPortAddress.
+    assert_healthy(&run_prog(
+        &zkpod(),
+        &["probe", "live", "--host", "127.0.0.1"],
+        conf.path(),
+    ));
+}
+
+#[test]
+fn bad_timeout_is_a_usage_error() {
+    let r = run(&["probe", "live", "--timeout", "soon"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("'soon' is not a duration between 1ms and 1h; write it as 800ms, 2s or 1.5"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A temp dir holding the binary under the drop-in `name` (a symlink, as in
+/// the image).
+fn dropin(dir: &Path, name: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::os::unix::fs::symlink(zkpod(), &p).unwrap();
+    p
+}
+
+#[test]
+fn dropin_ready_scripts() {
+    let bin = tempfile::tempdir().unwrap();
+    let conf = tempfile::tempdir().unwrap();
+    let ok = table(&[("ruok", b"imok")]);
+    let refused_ruok = table(&[
+        ("ruok", &whitelist_reply("ruok")),
+        ("srvr", SRVR_LEADER.as_bytes()),
+    ]);
+    let neither = table(&[
+        ("ruok", &whitelist_reply("ruok")),
+        ("srvr", &whitelist_reply("srvr")),
+    ]);
+    let dead = closed_port();
+    for name in ["zookeeper-ready", "ready_live.sh"] {
+        let p = dropin(bin.path(), name);
+        let r = run_prog(&p, &[&ok.port.to_string()], conf.path());
+        assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{name}");
+        let r = run_prog(&p, &[&refused_ruok.port.to_string()], conf.path());
+        assert_eq!(
+            (r.code, r.stderr.as_str()),
+            (0, ""),
+            "{name}: srvr fallback"
+        );
+        let r = run_prog(&p, &[&neither.port.to_string()], conf.path());
+        assert_eq!(r.code, 1, "{name}");
+        assert_eq!(
+            r.stderr,
+            format!("zkpod: {}\n", whitelist_line(neither.port, "ruok and srvr"))
+        );
+        let r = run_prog(&p, &[&dead.to_string()], conf.path());
+        assert_eq!(r.code, 1, "{name}");
+        assert!(r.stderr.contains("refused the connection"), "{}", r.stderr);
+        // The scripts exited 1 on anything wrong, a bad argument included.
+        let r = run_prog(&p, &["notaport"], conf.path());
+        assert_eq!(r.code, 1, "{name}: {}", r.stderr);
+    }
+    // Without PORT, the drop-in reads clientPort from $ZOO_CONF_DIR/zoo.cfg.
+    std::fs::write(
+        conf.path().join("zoo.cfg"),
+        format!("clientPort={}\n", ok.port),
+    )
+    .unwrap();
+    let r = run_prog(&bin.path().join("zookeeper-ready"), &[], conf.path());
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+}
+
+#[test]
+fn dropin_ready_script_keeps_its_800ms_deadline() {
+    let bin = tempfile::tempdir().unwrap();
+    let conf = tempfile::tempdir().unwrap();
+    let f = fake(0, |_| Act::Stall(Vec::new()));
+    let r = run_prog(
+        &dropin(bin.path(), "zookeeper-ready"),
+        &[&f.port.to_string()],
+        conf.path(),
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("did not finish its reply within 800ms"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.elapsed < Duration::from_millis(800 + MARGIN_MS),
+        "{:?}",
+        r.elapsed
+    );
+}
+
+#[test]
+fn dropin_metrics_script() {
+    let bin = tempfile::tempdir().unwrap();
+    let conf = tempfile::tempdir().unwrap();
+    let p = dropin(bin.path(), "metrics.sh");
+    let f = table(&[("mntr", MNTR_LEADER.as_bytes())]);
+    let r = run_prog(&p, &[&f.port.to_string()], conf.path());
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(r.stdout, MNTR_LEADER, "the mntr reply, byte for byte");
+    let wl = table(&[("mntr", &whitelist_reply("mntr"))]);
+    let r = run_prog(&p, &[&wl.port.to_string()], conf.path());
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        format!("zkpod: {}\n", whitelist_line(wl.port, "mntr"))
+    );
+    let r = run_prog(&p, &[&closed_port().to_string()], conf.path());
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn status_of_a_leader() {
+    let f = table(&[
+        ("srvr", SRVR_LEADER.as_bytes()),
+        ("mntr", MNTR_LEADER.as_bytes()),
+    ]);
+    let port = f.port.to_string();
+    let r = run(&["status", "--port", &port]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(
+        r.stdout,
+        format!("server:      127.0.0.1:{port}\nmode:        leader\nzxid:        0x200000007 (epoch 2, counter 7)\nconnections: 4\noutstanding: 0\nfollowers:   2 (2 synced)\nznodes:      12\nlatency:     0/0.5/3 ms (min/avg/max)\nversion:     3.8.0\n")
+    );
+    let r = run(&["status", "--json", "--port", &port]);
+    assert_eq!(r.code, 0);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).expect("status --json is JSON");
+    assert_eq!(j["mode"], "leader");
+    assert_eq!(j["serving"], true);
+    assert_eq!(j["zxid"], "0x200000007");
+    assert_eq!(j["connections"], 4);
+    assert_eq!(j["followers"], 2);
+    assert_eq!(j["version"], "3.8.0");
+}
+
+#[test]
+fn status_of_a_follower_and_of_a_member_without_quorum() {
+    let f = table(&[("srvr", SRVR_FOLLOWER.as_bytes())]);
+    let r = run(&["status", "--port", &f.port.to_string()]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("mode:        follower\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("followers:   -\n"), "{}", r.stdout);
+    assert_eq!(
+        *f.words.lock().unwrap(),
+        ["srvr"],
+        "mntr is only asked of a leader"
+    );
+    let n = table(&[("srvr", NOT_SERVING.as_bytes())]);
+    let r = run(&["status", "--json", "--port", &n.port.to_string()]);
+    assert_eq!(r.code, 0);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["serving"], false);
+    assert!(j["mode"].is_null());
+    let r = run(&["status", "--port", &closed_port().to_string()]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("refused the connection"), "{}", r.stderr);
+}
+
+#[test]
+fn metrics_text_and_prometheus() {
+    let f = table(&[("mntr", MNTR_LEADER.as_bytes())]);
+    let port = f.port.to_string();
+    let r = run(&["metrics", "--port", &port]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, MNTR_LEADER));
+    let r = run(&["metrics", "--format", "prometheus", "--port", &port]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        r#"# HELP zookeeper_info ZooKeeper mntr zk_version, as a label.
+# TYPE zookeeper_info gauge
+zookeeper_info{version="3.8.0-${mvngit.commit.id}, built on 2024-12-29 17:54 UTC"} 1
+# HELP zookeeper_server_state ZooKeeper mntr zk_server_state, as a label.
+# TYPE zookeeper_server_state gauge
+zookeeper_server_state{state="leader"} 1
+# HELP zookeeper_peer_state ZooKeeper mntr zk_peer_state, as a label.
+# TYPE zookeeper_peer_state gauge
+zookeeper_peer_state{state="leading - broadcast"} 1
+# HELP zookeeper_ephemerals_count ZooKeeper mntr zk_ephemerals_count.
+# TYPE zookeeper_ephemerals_count gauge
+zookeeper_ephemerals_count 2
+# HELP zookeeper_num_alive_connections ZooKeeper mntr zk_num_alive_connections.
+# TYPE zookeeper_num_alive_connections gauge
+zookeeper_num_alive_connections 4
+# HELP zookeeper_avg_latency ZooKeeper mntr zk_avg_latency.
+# TYPE zookeeper_avg_latency gauge
+zookeeper_avg_latency 0.5
+# HELP zookeeper_znode_count ZooKeeper mntr zk_znode_count.
+# TYPE zookeeper_znode_count gauge
+zookeeper_znode_count 12
+# HELP zookeeper_packets_sent ZooKeeper mntr zk_packets_sent.
+# TYPE zookeeper_packets_sent counter
+zookeeper_packets_sent 119
+# HELP zookeeper_packets_received ZooKeeper mntr zk_packets_received.
+# TYPE zookeeper_packets_received counter
+zookeeper_packets_received 120
+# HELP zookeeper_synced_followers ZooKeeper mntr zk_synced_followers.
+# TYPE zookeeper_synced_followers gauge
+zookeeper_synced_followers 2
+# HELP zookeeper_learners ZooKeeper mntr zk_learners.
+# TYPE zookeeper_learners gauge
+zookeeper_learners 2
+# HELP zookeeper_watch_count ZooKeeper mntr zk_watch_count.
+# TYPE zookeeper_watch_count gauge
+zookeeper_watch_count 3
+"#
+    );
+    let n = table(&[("mntr", NOT_SERVING.as_bytes())]);
+    let r = run(&["metrics", "--port", &n.port.to_string()]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("is not serving requests"), "{}", r.stderr);
+}
+
+#[test]
+fn fourlw_prints_the_raw_reply() {
+    let conf = "clientPort=2181\ndataDir=/var/lib/zookeeper/data\n";
+    let f = table(&[
+        ("conf", conf.as_bytes()),
+        ("envi", &whitelist_reply("envi")),
+    ]);
+    let port = f.port.to_string();
+    let r = run(&["4lw", "conf", "--port", &port]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (0, conf, "")
+    );
+    let r = run(&["4lw", "envi", "--port", &port]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        format!("zkpod: 127.0.0.1:{port} refuses envi: not in 4lw.commands.whitelist, so zkpod cannot ask. Fix: add `4lw.commands.whitelist=srvr,ruok,mntr,conf,envi` to zoo.cfg (zkpod start writes it) and restart the server\n")
+    );
+    for bad in ["CONF", "con", "confs", "c0nf"] {
+        let r = run(&["4lw", bad, "--port", &port]);
+        assert_eq!(r.code, 2, "{bad}");
+        assert_eq!(
+            r.stderr,
+            format!("zkpod: \"{bad}\" is not a four-letter word: ZooKeeper's commands are exactly four lowercase ASCII letters. Fix: use one such as srvr, mntr, conf, cons, envi, ruok, stat, isro, wchs\n")
+        );
+    }
+    // A bad word never reaches the server.
+    assert_eq!(*f.words.lock().unwrap(), ["conf", "envi"]);
+}
