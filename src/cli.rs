@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Derive the server id, write zoo.cfg, JVM and logging settings, prepare
     /// the data dirs, drop root, and exec the ZooKeeper JVM (the ENTRYPOINT).
+    // A repeated flag overrides the earlier one, as in start-zookeeper.
+    #[command(args_override_self = true)]
     Start(Box<StartArgs>),
     /// Kubernetes exec probe: exit 0 when healthy, 1 with one line saying why not.
     Probe(ProbeArgs),

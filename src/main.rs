@@ -13,6 +13,8 @@ mod ensemble;
 mod exit;
 mod fourlw;
 mod fsutil;
+#[cfg(test)]
+mod golden;
 mod identity;
 mod jvm;
 mod launch;

@@ -1,1 +1,588 @@
-//! `zkpod start` bad-input tests (issue 2).
+//! `zkpod start` as a binary: every bad input gets its message and exit
+//! code and leaves the volume byte-for-byte unchanged; the good path execs
+//! java (a stand-in here) after writing its files. The real-ZooKeeper
+//! ensemble tests are in tests/e2e/.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use crate::util::zkpod;
+
+/// A scratch pod: data, log and conf dirs, a kubelet-style hosts file and a
+/// stand-in java that records how it was exec'd.
+struct Pod {
+    dir: tempfile::TempDir,
+}
+
+impl Pod {
+    fn new() -> Pod {
+        let dir = tempfile::Builder::new()
+            .prefix("zkpod-start-")
+            .tempdir()
+            .unwrap();
+        // World-traversable: after dropping root the stand-in runs as 4242.
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        fs::write(
+            dir.path().join("hosts"),
+            "127.0.0.1 localhost\n127.0.0.10 zk-0.zk-hs.default.svc.cluster.local zk-0\n\
+             127.0.0.11 zk-1.zk-hs.default.svc.cluster.local zk-1\n\
+             127.0.0.12 zk-2.zk-hs.default.svc.cluster.local zk-2\n",
+        )
+        .unwrap();
+        let java = dir.path().join("java");
+        let record = dir.path().join("java.out");
+        fs::write(
+            &java,
+            format!(
+                "#!/bin/sh\necho \"$$ $(id -u) $(id -g) HOME=$HOME $*\" > {}\n",
+                record.display()
+            ),
+        )
+        .unwrap();
+        fs::set_permissions(&java, fs::Permissions::from_mode(0o755)).unwrap();
+        Pod { dir }
+    }
+
+    fn p(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn data(&self) -> PathBuf {
+        self.p("vol/data")
+    }
+
+    /// zkpod start with this pod's dirs plus `extra`, as `argv0` if given.
+    fn cmd(&self, extra: &[&str]) -> Command {
+        let mut c = Command::new(zkpod());
+        c.arg("start");
+        self.pod_args(&mut c);
+        c.args(extra);
+        c
+    }
+
+    fn pod_args(&self, c: &mut Command) {
+        c.arg(format!("--data_dir={}", self.data().display()))
+            .arg(format!("--data_log_dir={}", self.p("vol/log").display()))
+            .arg(format!("--conf_dir={}", self.p("conf").display()))
+            .arg(format!("--hosts-file={}", self.p("hosts").display()))
+            .arg(format!("--java={}", self.p("java").display()))
+            .arg("--heap=128M")
+            .arg("--user=4242:4242");
+        for (k, _) in std::env::vars() {
+            if k.starts_with("ZOO_") || k == "JVMFLAGS" || k == "POD_NAMESPACE" {
+                c.env_remove(k);
+            }
+        }
+    }
+
+    /// Every file and dir under the volume with its bytes, mode and owner.
+    fn volume(&self) -> BTreeMap<PathBuf, (Vec<u8>, u32, u32)> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![self.p("vol")];
+        while let Some(p) = stack.pop() {
+            let m = fs::symlink_metadata(&p).unwrap();
+            let bytes = if m.is_file() {
+                fs::read(&p).unwrap()
+            } else {
+                Vec::new()
+            };
+            out.insert(p.clone(), (bytes, m.mode(), m.uid()));
+            if m.is_dir() {
+                stack.extend(fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            }
+        }
+        out
+    }
+
+    /// A volume that server `id` used: myid plus a snapshot and a log.
+    fn old_volume(&self, myid: Option<&str>) {
+        fs::create_dir_all(self.data().join("version-2")).unwrap();
+        fs::create_dir_all(self.p("vol/log/version-2")).unwrap();
+        fs::write(
+            self.data().join("version-2/snapshot.100000000"),
+            b"snapshot bytes",
+        )
+        .unwrap();
+        fs::write(self.p("vol/log/version-2/log.100000001"), b"txn log bytes").unwrap();
+        if let Some(id) = myid {
+            fs::write(self.data().join("myid"), id).unwrap();
+        }
+    }
+
+    fn recorded(&self) -> String {
+        fs::read_to_string(self.p("java.out")).unwrap_or_default()
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts exit code and that stderr has a `zkpod: ` line containing each
+/// of `needles` and a `Fix:`.
+fn assert_fails(o: &Output, code: i32, needles: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    let line = err
+        .lines()
+        .find(|l| {
+            l.starts_with("zkpod: ")
+                && !l.starts_with("zkpod: INFO")
+                && !l.starts_with("zkpod: WARN")
+        })
+        .unwrap_or_else(|| panic!("no zkpod: error line in {err}"));
+    for n in needles {
+        assert!(line.contains(n), "missing {n:?} in {line}");
+    }
+}
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+#[test]
+fn regression_seed_000_myid_mismatch_refused_and_volume_untouched() {
+    let pod = Pod::new();
+    pod.old_volume(Some("2\n"));
+    let before = pod.volume();
+    let o = pod
+        .cmd(&["--hostname=zk-0", "--servers=3"])
+        .output()
+        .unwrap();
+    let myid = pod.data().join("myid");
+    assert_fails(
+        &o,
+        5,
+        &[
+            &format!("{} says this volume belongs to server 2", myid.display()),
+            "this pod (zk-0) is server 1",
+            "--accept-new-id",
+            "Fix:",
+        ],
+    );
+    assert_eq!(pod.volume(), before, "the volume changed");
+    assert!(
+        !pod.p("conf/zoo.cfg").exists(),
+        "zoo.cfg written despite the refusal"
+    );
+    assert_eq!(pod.recorded(), "", "java ran");
+}
+
+#[test]
+fn data_without_myid_refused() {
+    let pod = Pod::new();
+    pod.old_volume(None);
+    let before = pod.volume();
+    let o = pod
+        .cmd(&["--hostname=zk-0", "--servers=3"])
+        .output()
+        .unwrap();
+    assert_fails(
+        &o,
+        5,
+        &["holds ZooKeeper data", "but no myid", "--accept-new-id"],
+    );
+    assert_eq!(pod.volume(), before);
+}
+
+#[test]
+fn garbage_myid_refused() {
+    let pod = Pod::new();
+    pod.old_volume(Some("two\n"));
+    let before = pod.volume();
+    let o = pod
+        .cmd(&["--hostname=zk-0", "--servers=3"])
+        .output()
+        .unwrap();
+    assert_fails(&o, 5, &["holds \"two\", which is not a server id"]);
+    assert_eq!(pod.volume(), before);
+}
+
+#[test]
+fn accept_new_id_takes_the_volume_over_and_keeps_a_backup() {
+    let pod = Pod::new();
+    pod.old_volume(Some("2\n"));
+    let o = pod
+        .cmd(&["--hostname=zk-0", "--servers=3", "--accept-new-id"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(fs::read_to_string(pod.data().join("myid")).unwrap(), "1\n");
+    let backup = fs::read_dir(pod.data())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("myid.bak-")
+        })
+        .expect("backup of the old myid");
+    assert_eq!(fs::read_to_string(backup).unwrap(), "2\n");
+    assert_eq!(
+        fs::read(pod.data().join("version-2/snapshot.100000000")).unwrap(),
+        b"snapshot bytes"
+    );
+}
+
+#[test]
+fn hostname_without_ordinal() {
+    let pod = Pod::new();
+    let o = pod
+        .cmd(&["--hostname=zookeeper", "--servers=3"])
+        .output()
+        .unwrap();
+    assert_fails(
+        &o,
+        3,
+        &["hostname \"zookeeper\" has no StatefulSet ordinal", "Fix:"],
+    );
+    assert!(!pod.p("vol").exists(), "created the volume dirs");
+}
+
+#[test]
+fn id_outside_the_ensemble() {
+    let pod = Pod::new();
+    let o = pod
+        .cmd(&["--hostname=zk-3", "--servers=3"])
+        .output()
+        .unwrap();
+    assert_fails(
+        &o,
+        3,
+        &["gives server id 4", "outside the ensemble", "at least 4"],
+    );
+}
+
+#[test]
+fn no_domain_for_an_ensemble() {
+    let pod = Pod::new();
+    fs::write(pod.p("hosts"), "127.0.0.1 localhost\n").unwrap();
+    let o = pod
+        .cmd(&["--hostname=zk-0", "--servers=3"])
+        .output()
+        .unwrap();
+    assert_fails(
+        &o,
+        3,
+        &["cannot find the DNS domain of pod zk-0", "spec.serviceName"],
+    );
+}
+
+#[test]
+fn java_missing_is_127_and_nothing_is_written() {
+    let pod = Pod::new();
+    let o = pod
+        .cmd(&["--hostname=zk-0", "--java=/nonexistent/bin/java"])
+        .output()
+        .unwrap();
+    assert_fails(&o, 127, &["java not found", "openjdk-17-jre-headless"]);
+    assert!(!pod.p("vol").exists() && !pod.p("conf").exists());
+}
+
+#[test]
+fn java_not_executable_is_126() {
+    let pod = Pod::new();
+    fs::set_permissions(pod.p("java"), fs::Permissions::from_mode(0o644)).unwrap();
+    let o = pod.cmd(&["--hostname=zk-0"]).output().unwrap();
+    assert_fails(&o, 126, &["is not an executable file", "chmod 755"]);
+}
+
+#[test]
+fn zookeeper_not_found_is_7() {
+    let pod = Pod::new();
+    let o = pod
+        .cmd(&["--hostname=zk-0", "--zk-home=/nonexistent-zk"])
+        .output()
+        .unwrap();
+    assert_fails(
+        &o,
+        7,
+        &["--zk-home/ZOO_HOME /nonexistent-zk holds no ZooKeeper server jar"],
+    );
+}
+
+#[test]
+fn bad_settings_are_config_errors() {
+    let pod = Pod::new();
+    let cases: [(&[&str], &[&str]); 4] = [
+        (
+            &["--set=tickTime=3000"],
+            &[
+                "sets a key that zkpod derives from --tick_time",
+                "pass --tick_time=3000",
+            ],
+        ),
+        (
+            &["--min_session_timeout=50000", "--max_session_timeout=40000"],
+            &["is larger than --max_session_timeout=40000", "swap them"],
+        ),
+        (
+            &["--client_port=2888"],
+            &["--client_port and --server_port are both 2888"],
+        ),
+        (&["--jvm-flags=-Xmx4g"], &["contains -Xmx4g", "pass --heap"]),
+    ];
+    for (args, needles) in cases {
+        let mut c = pod.cmd(&["--hostname=zk-0"]);
+        c.args(args);
+        assert_fails(&c.output().unwrap(), 4, needles);
+    }
+    assert!(!pod.p("vol").exists());
+}
+
+#[test]
+fn bad_flag_values_are_usage_errors() {
+    let pod = Pod::new();
+    let o = pod
+        .cmd(&["--hostname=zk-0", "--heap=lots"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("'lots' is not a heap size"),
+        "{}",
+        stderr(&o)
+    );
+    let o = pod
+        .cmd(&["--hostname=zk-0"])
+        .env(
+            "ZOO_SERVERS",
+            "server.1=zoo1:2888:3888;2181 server.2=zoo2:2888:3888;2181",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("official image's ZOO_SERVERS form"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn unknown_key_warns_with_the_nearest_known_key() {
+    let pod = Pod::new();
+    let o = pod
+        .cmd(&[
+            "--hostname=zk-0",
+            "--dry-run",
+            "--set=autopurge.purgeInteval=1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("did you mean 'autopurge.purgeInterval'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn dry_run_prints_everything_and_changes_nothing() {
+    let pod = Pod::new();
+    let o = pod
+        .cmd(&["--hostname=zk-2", "--servers=3", "--dry-run"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        out.contains(&format!("==> {} <==", pod.p("conf/zoo.cfg").display())),
+        "{out}"
+    );
+    assert!(
+        out.contains("server.3=zk-2.zk-hs.default.svc.cluster.local:2888:3888"),
+        "{out}"
+    );
+    assert!(
+        out.contains("==> myid (server 3, pod zk-2) <==\n3\n"),
+        "{out}"
+    );
+    assert!(out.contains("java.security <=="), "{out}");
+    assert!(
+        out.contains("org.apache.zookeeper.server.quorum.QuorumPeerMain"),
+        "{out}"
+    );
+    assert!(!pod.p("vol").exists() && !pod.p("conf").exists());
+    assert_eq!(pod.recorded(), "");
+}
+
+#[test]
+fn start_writes_files_and_execs_java_in_place() {
+    let pod = Pod::new();
+    let mut child = pod
+        .cmd(&["--hostname=zk-1", "--servers=3"])
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    assert!(child.wait().unwrap().success());
+    let rec = pod.recorded();
+    let fields: Vec<&str> = rec.split_whitespace().collect();
+    // The stand-in java has zkpod's PID: zkpod exec'd, it did not fork.
+    assert_eq!(fields[0], pid.to_string(), "{rec}");
+    assert!(
+        rec.contains("org.apache.zookeeper.server.quorum.QuorumPeerMain"),
+        "{rec}"
+    );
+    assert_eq!(rec.matches("-Xmx").count(), 1, "{rec}");
+    assert!(
+        rec.contains("-Xms128m -Xmx128m -XX:+ExitOnOutOfMemoryError"),
+        "{rec}"
+    );
+    assert_eq!(fs::read_to_string(pod.data().join("myid")).unwrap(), "2\n");
+    let cfg = fs::read_to_string(pod.p("conf/zoo.cfg")).unwrap();
+    assert!(cfg.contains("autopurge.purgeInterval=12\n") && !cfg.contains("purgeInteval"));
+    for f in ["java.env", "java.security", "log4j.properties"] {
+        assert!(pod.p("conf").join(f).exists(), "{f}");
+    }
+    if is_root() {
+        // Dropped to --user, data dirs chowned, HOME set for a passwd-less uid.
+        assert_eq!(&fields[1..3], ["4242", "4242"], "{rec}");
+        assert!(
+            rec.contains(&format!("HOME={}", pod.p("vol").display())),
+            "{rec}"
+        );
+        for d in [pod.data(), pod.p("vol/log"), pod.data().join("myid")] {
+            assert_eq!(fs::metadata(&d).unwrap().uid(), 4242, "{}", d.display());
+        }
+    }
+    // Second start on the same volume: myid kept, java exec'd again.
+    let o = pod
+        .cmd(&["--hostname=zk-1", "--servers=3"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn logback_layout_gets_logback_xml() {
+    let pod = Pod::new();
+    let lib = pod.p("zk/lib");
+    fs::create_dir_all(&lib).unwrap();
+    for jar in [
+        "zookeeper-3.9.2.jar",
+        "zookeeper-jute-3.9.2.jar",
+        "logback-classic-1.2.13.jar",
+        "logback-core-1.2.13.jar",
+        "slf4j-api-1.7.30.jar",
+    ] {
+        fs::write(lib.join(jar), b"").unwrap();
+    }
+    let home = format!("--zk-home={}", pod.p("zk").display());
+    let o = pod
+        .cmd(&["--hostname=zk-0", &home, "--log_level=WARN"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let xml = fs::read_to_string(pod.p("conf/logback.xml")).unwrap();
+    assert!(xml.contains("<root level=\"WARN\">"), "{xml}");
+    assert!(!pod.p("conf/log4j.properties").exists());
+    assert!(pod.recorded().contains(&format!(
+        "-Dlogback.configurationFile={}",
+        pod.p("conf/logback.xml").display()
+    )));
+    assert!(stderr(&o).contains("ZooKeeper 3.9.2"), "{}", stderr(&o));
+}
+
+#[test]
+fn drop_in_name_takes_the_script_flags_and_exits_1_on_failure() {
+    let pod = Pod::new();
+    let link = pod.p("start-zookeeper");
+    std::os::unix::fs::symlink(zkpod(), &link).unwrap();
+    let mut c = Command::new(&link);
+    pod.pod_args(&mut c);
+    c.args([
+        "--hostname=zk-0",
+        "--servers=3",
+        "--tick_time=2000",
+        "--log_level=INFO",
+        "--dry-run",
+    ]);
+    let o = c.output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut c = Command::new(&link);
+    c.arg("--no_such_flag=1");
+    assert_eq!(c.output().unwrap().status.code(), Some(1));
+    let mut c = Command::new(&link);
+    pod.pod_args(&mut c);
+    c.args(["--hostname=web", "--servers=3"]);
+    let o = c.output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("has no StatefulSet ordinal"));
+}
+
+#[test]
+fn non_root_unwritable_volume_gets_the_fsgroup_fix() {
+    if !is_root() {
+        eprintln!("skipped: needs root to switch to an arbitrary uid");
+        return;
+    }
+    let pod = Pod::new();
+    fs::create_dir_all(pod.data()).unwrap();
+    fs::set_permissions(pod.p("vol"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(pod.data(), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::create_dir_all(pod.p("conf")).unwrap();
+    fs::set_permissions(pod.p("conf"), fs::Permissions::from_mode(0o777)).unwrap();
+    let before = pod.volume();
+    // An OpenShift-style arbitrary uid with gid 0 and no passwd entry.
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=1000770000", "--regid=0", "--clear-groups", "--"])
+        .arg(zkpod())
+        .arg("start");
+    pod.pod_args(&mut c);
+    c.arg("--hostname=zk-0");
+    let o = c.output().unwrap();
+    assert_fails(
+        &o,
+        6,
+        &["as uid 1000770000 gid 0", "securityContext.fsGroup"],
+    );
+    assert_eq!(pod.volume(), before);
+
+    // Group-writable dirs (what fsGroup does): the same uid starts, no chown.
+    for d in [pod.p("vol"), pod.data()] {
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o775)).unwrap();
+    }
+    let o = c.output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rec = pod.recorded();
+    assert!(rec.split_whitespace().nth(1) == Some("1000770000"), "{rec}");
+    assert_eq!(
+        fs::metadata(pod.data()).unwrap().uid(),
+        0,
+        "chowned as non-root"
+    );
+}
+
+#[test]
+fn read_only_conf_dir_names_the_emptydir_fix() {
+    if !is_root() {
+        eprintln!("skipped: needs root to switch to an arbitrary uid");
+        return;
+    }
+    let pod = Pod::new();
+    fs::create_dir_all(pod.p("conf")).unwrap();
+    fs::set_permissions(pod.p("conf"), fs::Permissions::from_mode(0o555)).unwrap();
+    fs::create_dir_all(pod.p("vol")).unwrap();
+    fs::set_permissions(pod.p("vol"), fs::Permissions::from_mode(0o777)).unwrap();
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=1000770000", "--regid=0", "--clear-groups", "--"])
+        .arg(zkpod())
+        .arg("start");
+    pod.pod_args(&mut c);
+    c.arg("--hostname=zk-0");
+    assert_fails(
+        &c.output().unwrap(),
+        6,
+        &[
+            "conf dir",
+            "is not writable",
+            "mount an emptyDir at --conf_dir",
+        ],
+    );
+}

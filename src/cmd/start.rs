@@ -377,3 +377,127 @@ fn print_dry_run(plan: &Plan) -> std::io::Result<()> {
     }
     writeln!(out, "# command:\n{}", plan.command.join(" "))
 }
+
+#[cfg(test)]
+mod tests {
+    //! Golden tests: the files `start` renders for the tutorial's own flags.
+    use super::*;
+    use crate::cli::{LogLevel, StartScriptCli};
+    use crate::golden;
+    use crate::logconf::{render_log4j, render_logback};
+    use clap::Parser;
+
+    /// The command line of the Kubernetes tutorial manifest (seed 004).
+    const SEED_004_ARGS: [&str; 18] = [
+        "start-zookeeper",
+        "--servers=3",
+        "--data_dir=/var/lib/zookeeper/data",
+        "--data_log_dir=/var/lib/zookeeper/data/log",
+        "--conf_dir=/opt/zookeeper/conf",
+        "--client_port=2181",
+        "--election_port=3888",
+        "--server_port=2888",
+        "--tick_time=2000",
+        "--init_limit=10",
+        "--sync_limit=5",
+        "--heap=512M",
+        "--max_client_cnxns=60",
+        "--snap_retain_count=3",
+        "--purge_interval=12",
+        "--max_session_timeout=40000",
+        "--min_session_timeout=4000",
+        "--log_level=INFO",
+    ];
+
+    /// The zoo.cfg that seed 004 printed from that command (less its header).
+    const SEED_004_ZOO_CFG: &str = "clientPort=2181
+dataDir=/var/lib/zookeeper/data
+dataLogDir=/var/lib/zookeeper/data/log
+tickTime=2000
+initLimit=10
+syncLimit=5
+maxClientCnxns=60
+minSessionTimeout=4000
+maxSessionTimeout=40000
+autopurge.snapRetainCount=3
+autopurge.purgeInteval=12
+server.1=zk-0.zk-hs.default.svc.cluster.local:2888:3888
+server.2=zk-1.zk-hs.default.svc.cluster.local:2888:3888
+server.3=zk-2.zk-hs.default.svc.cluster.local:2888:3888
+";
+
+    fn seed_settings() -> settings::Settings {
+        let cli = StartScriptCli::try_parse_from(SEED_004_ARGS).unwrap();
+        let members = ensemble::members("zk", "zk-hs.default.svc.cluster.local", 3, 1);
+        settings::build(&cli.args, 1, members).unwrap()
+    }
+
+    #[test]
+    fn golden_zoo_cfg_for_the_tutorial_flags() {
+        golden::check("zoo.cfg.seed004", &zoocfg::render(&seed_settings()));
+    }
+
+    #[test]
+    fn seed_zoo_cfg_settings_all_carried_over_with_the_purge_key_fixed() {
+        let ours = zoocfg::parse(&zoocfg::render(&seed_settings()));
+        for (k, v) in zoocfg::parse(SEED_004_ZOO_CFG) {
+            let k = if k == "autopurge.purgeInteval" {
+                "autopurge.purgeInterval".to_string()
+            } else {
+                k
+            };
+            assert_eq!(ours.get(&k), Some(&v), "{k}");
+        }
+        assert!(!ours.contains_key("autopurge.purgeInteval"));
+        let wl = &ours["4lw.commands.whitelist"];
+        for w in ["ruok", "srvr", "mntr", "conf"] {
+            assert!(wl.split(',').any(|x| x == w), "{w} missing from {wl}");
+        }
+    }
+
+    #[test]
+    fn golden_zoo_cfg_with_every_option() {
+        let argv = [
+            "zkpod-start",
+            "--servers=5",
+            "--client_address=127.0.0.12",
+            "--quorum-listen-on-all-ips",
+            "--admin-server",
+            "--admin-port=9090",
+            "--4lw-whitelist=srvr,stat",
+            "--set=snapCount=50000",
+            "--cfg-extra=metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
+        ];
+        let cli = StartScriptCli::try_parse_from(argv).unwrap();
+        let members = ensemble::members("zk", "zk-hs.kafka.svc.cluster.local", 5, 1);
+        let s = settings::build(&cli.args, 3, members).unwrap();
+        golden::check("zoo.cfg.all-options", &zoocfg::render(&s));
+    }
+
+    #[test]
+    fn golden_standalone_has_no_server_lines() {
+        let cli = StartScriptCli::try_parse_from(["start.sh"]).unwrap();
+        let s = settings::build(&cli.args, 1, Vec::new()).unwrap();
+        let out = zoocfg::render(&s);
+        assert!(!out.contains("server."), "{out}");
+        golden::check("zoo.cfg.standalone-defaults", &out);
+    }
+
+    #[test]
+    fn golden_jvm_files() {
+        let flags = jvm::flags(
+            512,
+            "/opt/zookeeper/conf/java.security",
+            "-Dlog4j.configuration=file:/opt/zookeeper/conf/log4j.properties",
+            &["-XX:+UseG1GC".to_string()],
+        );
+        golden::check("java.env", &jvm::render_java_env(512, &flags));
+        golden::check("java.security", &jvm::render_java_security(10, 0));
+    }
+
+    #[test]
+    fn golden_logging_configs() {
+        golden::check("log4j.properties", &render_log4j(LogLevel::Info));
+        golden::check("logback.xml", &render_logback(LogLevel::Debug));
+    }
+}
