@@ -493,6 +493,50 @@ pub struct FourLwArgs {
     pub target: Target,
 }
 
+/// Renders a clap usage error as one line. When the offending value came
+/// from an environment variable (its flag is not on the command line), the
+/// line names the variable, since that is where the fix goes.
+pub fn usage_error_line(
+    cmd: &clap::Command,
+    err: &clap::Error,
+    argv: &[std::ffi::OsString],
+) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    let rendered = err.render().to_string();
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_string();
+    let flag = match err.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => s.split_whitespace().next().unwrap_or("").to_string(),
+        _ => String::new(),
+    };
+    let on_cmdline = !flag.is_empty()
+        && argv.iter().any(|a| {
+            let a = a.to_string_lossy();
+            a == flag.as_str() || a.starts_with(&format!("{flag}="))
+        });
+    let env = (!flag.is_empty() && !on_cmdline)
+        .then(|| find_env(cmd, flag.trim_start_matches("--")))
+        .flatten();
+    match env {
+        Some(var) => format!(
+            "{first} (the value comes from the environment variable {var}). Fix: correct {var} in the container's env, or unset it"
+        ),
+        None => format!("{first}. Fix: see --help for the accepted values"),
+    }
+}
+
+fn find_env(cmd: &clap::Command, long: &str) -> Option<String> {
+    cmd.get_arguments()
+        .find(|a| a.get_long() == Some(long))
+        .and_then(|a| a.get_env())
+        .map(|e| e.to_string_lossy().into_owned())
+        .or_else(|| cmd.get_subcommands().find_map(|c| find_env(c, long)))
+}
+
 /// Parses a duration: `800ms`, `2s`, `1.5s`, or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
@@ -541,6 +585,28 @@ mod tests {
         assert_eq!(personality("metrics.sh"), Personality::MetricsScript);
         assert_eq!(personality("/bin/zkpod"), Personality::Zkpod);
         assert_eq!(personality("zkpod-dev"), Personality::Zkpod);
+    }
+
+    #[test]
+    fn usage_errors_name_the_environment_variable() {
+        let argv: Vec<std::ffi::OsString> = ["zkpod", "start", "--client_port", "abc"]
+            .iter()
+            .map(Into::into)
+            .collect();
+        let err = Cli::try_parse_from(&argv).unwrap_err();
+        let line = usage_error_line(&Cli::command(), &err, &argv);
+        assert!(
+            line.contains("invalid value 'abc' for '--client_port"),
+            "{line}"
+        );
+        assert!(!line.contains("ZOO_CLIENT_PORT"), "{line}");
+        assert!(!line.contains('\n'), "{line}");
+        // Same value, but not on the command line: it came from the env.
+        let line = usage_error_line(&Cli::command(), &err, &argv[..2]);
+        assert!(
+            line.contains("environment variable ZOO_CLIENT_PORT"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -26,7 +26,7 @@ mod zoocfg;
 
 use std::ffi::OsString;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command, Personality, ProbeKind};
 use exit::Code;
@@ -83,19 +83,24 @@ fn main() {
     std::process::exit(code.as_i32());
 }
 
-/// Parses argv; on a usage error prints clap's message and exits 2, or 1
+/// Parses argv; on a usage error prints one `zkpod:` line (naming the
+/// environment variable when the bad value came from one) and exits 2, or 1
 /// for the drop-in script names (the scripts exited 1 on unknown options).
-fn parse<P: Parser>(argv: Vec<OsString>, script: bool) -> P {
-    match P::try_parse_from(argv) {
+fn parse<P: Parser + CommandFactory>(argv: Vec<OsString>, script: bool) -> P {
+    match P::try_parse_from(&argv) {
         Ok(p) => p,
-        Err(e) => {
+        Err(e) if e.exit_code() == 0 => {
             let _ = e.print();
-            let code = match e.exit_code() {
-                0 => 0,
-                _ if script => Code::Unhealthy.as_i32(),
-                _ => Code::Usage.as_i32(),
-            };
-            std::process::exit(code);
+            std::process::exit(0);
+        }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            std::process::exit(if script { Code::Unhealthy } else { Code::Usage }.as_i32());
+        }
+        Err(e) => {
+            eprintln!("zkpod: {}", cli::usage_error_line(&P::command(), &e, &argv));
+            let code = if script { Code::Unhealthy } else { Code::Usage };
+            std::process::exit(code.as_i32());
         }
     }
 }
