@@ -1,0 +1,195 @@
+"""pytest fixtures for the real-ZooKeeper suites.
+
+Every server a test starts is registered with a `Lab`; the lab stops them all
+(process-group kill) when the test or module ends, even on failure, and a
+failing test gets the tail of every server's output in its report.
+
+Needs root (namespaces, bind mounts); without it every test here is skipped
+with a message saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness as h  # noqa: E402
+
+# Figures measured by the suites, printed at the end of the run.
+FIGURES: list[str] = []
+# Labs alive right now (their servers' logs go into failure reports).
+_ACTIVE: list["Lab"] = []
+
+NEEDS = {
+    "unshare": "util-linux",
+    "setpriv": "util-linux",
+    "java": "openjdk-17-jre-headless",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.geteuid() != 0:
+        skip = pytest.mark.skip(
+            reason="real-ZooKeeper e2e tests need root (unshare --uts --mount, bind-mounted "
+            "/etc/hosts, chown to --user); run them as root: sudo python3 -m pytest tests/e2e"
+        )
+        for item in items:
+            item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.failed and _ACTIVE:
+        parts = []
+        for lab in _ACTIVE:
+            parts.append(lab.logs())
+        rep.sections.append(("ZooKeeper server output (last lines)", "\n".join(parts)))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("measured")
+        for f in FIGURES:
+            terminalreporter.write_line(f)
+
+
+@pytest.fixture(scope="session")
+def zkpod_bin() -> Path:
+    """The zkpod binary under test ($ZKPOD_BIN, else the debug build)."""
+    missing = [f"{tool} (apt-get install {pkg})" for tool, pkg in NEEDS.items() if not shutil.which(tool)]
+    if not Path("/usr/share/java/zookeeper.jar").exists():
+        missing.append("/usr/share/java/zookeeper.jar (apt-get install zookeeper)")
+    if missing:
+        pytest.fail("missing for the e2e tests: " + ", ".join(missing), pytrace=False)
+    try:
+        return h.zkpod_binary("debug")
+    except h.HarnessError as e:
+        pytest.fail(str(e), pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def e2e_lock():
+    """One e2e run at a time: the addresses are fixed. Also refuses to run
+    over a local ensemble that is up on the same addresses."""
+    if os.geteuid() != 0:
+        yield
+        return
+    f = h.lock(block=False)
+    if f is None:
+        print(f"waiting for another e2e run to release {h.LOCK_PATH} ...", file=sys.stderr)
+        f = h.lock(block=True)
+    taken = [ip for ip in h.ENSEMBLE_IPS + ["127.0.0.20", "127.0.0.21"] if h.port_open(ip, h.CLIENT_PORT)]
+    if taken:
+        f.close()
+        pytest.fail(
+            f"port {h.CLIENT_PORT} is already in use on {', '.join(taken)}: a local ensemble "
+            f"(scripts/local-ensemble.sh down) or a leftover server holds the test addresses",
+            pytrace=False,
+        )
+    yield
+    f.close()
+
+
+class Lab:
+    """A scratch directory plus every server started in it; `close()` stops
+    them all and removes the directory (kept when a test failed)."""
+
+    def __init__(self, zkpod: Path, label: str):
+        self.zkpod = zkpod
+        self.base = Path(tempfile.mkdtemp(prefix=f"zkpod-e2e-{label}-", dir="/tmp"))
+        # The JVM runs as uid 1000 or an arbitrary uid: it must traverse this.
+        os.chmod(self.base, 0o755)
+        self.things: list = []
+        self.failed = False
+
+    def ensemble(self, size: int = 3, **kw) -> h.Ensemble:
+        e = h.Ensemble(self.base / f"ens{len(self.things)}", self.zkpod, size=size, **kw)
+        e.base.mkdir()
+        os.chmod(e.base, 0o755)
+        self.things.append(e)
+        return e
+
+    def pod(self, ip: str, servers: int = 1, index: int = 0, **kw) -> h.Pod:
+        base = self.base / f"pod{len(self.things)}"
+        base.mkdir()
+        os.chmod(base, 0o755)
+        p = h.Pod(base, index, ip, servers, self.zkpod, **kw)
+        self.things.append(p)
+        return p
+
+    def java(self, ip: str, cfg_lines: list[str]) -> h.JavaServer:
+        s = h.JavaServer(self.base / f"java{len(self.things)}", ip, cfg_lines)
+        self.things.append(s)
+        return s
+
+    def logs(self) -> str:
+        out = []
+        for t in self.things:
+            if isinstance(t, h.Ensemble):
+                out.append(t.logs())
+            else:
+                name = getattr(t, "name", None) or getattr(t, "ip", "?")
+                log = t.proc.log if t.proc else None
+                body = t.proc.tail(80) if t.proc else "(never started)"
+                out.append(f"----- {name} ({log}) -----\n{body}")
+        return "\n".join(out)
+
+    def close(self) -> None:
+        for t in self.things:
+            t.stop()
+        if self.failed:
+            print(f"\nkept {self.base} for inspection", file=sys.stderr)
+        else:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _open_lab(request, zkpod_bin, label):
+    lab = Lab(zkpod_bin, label)
+    _ACTIVE.append(lab)
+    return lab
+
+
+def _close_lab(request, lab, failed):
+    lab.failed = failed
+    _ACTIVE.remove(lab)
+    lab.close()
+
+
+@pytest.fixture
+def lab(request, zkpod_bin):
+    """A per-test lab: servers started in it are stopped after the test."""
+    lab = _open_lab(request, zkpod_bin, request.node.name[:20].replace("[", "_").replace("]", ""))
+    failed_before = request.session.testsfailed
+    yield lab
+    _close_lab(request, lab, request.session.testsfailed > failed_before)
+
+
+@pytest.fixture(scope="module")
+def module_lab(request, zkpod_bin):
+    """A lab shared by the tests of one module (a server they all probe)."""
+    lab = _open_lab(request, zkpod_bin, request.module.__name__.split(".")[-1][:20])
+    failed_before = request.session.testsfailed
+    yield lab
+    _close_lab(request, lab, request.session.testsfailed > failed_before)
+
+
+@pytest.fixture(scope="session")
+def zkpod(zkpod_bin):
+    """Runs zkpod with a wall-clock limit; returns (CompletedProcess, seconds)."""
+
+    def run(*args, timeout: float = 20.0):
+        t0 = time.monotonic()
+        cp = subprocess.run([str(zkpod_bin), *map(str, args)], capture_output=True, text=True, timeout=timeout)
+        return cp, time.monotonic() - t0
+
+    return run

@@ -1,0 +1,754 @@
+#!/usr/bin/env python3
+"""Real-ZooKeeper harness: pods without a cluster.
+
+Each ZooKeeper server runs as a "pod": its own UTS and mount namespace
+(`unshare --uts --mount`), its own hostname (`zk-N`) and its own `/etc/hosts`
+(bind-mounted, written the way the kubelet writes it), and its own loopback
+address (zk-N -> 127.0.0.1N). Inside, `sh` execs `zkpod start`, which execs
+the JVM, so the PID we started *is* the java process once it is up.
+
+Used by the pytest suites (tests/e2e/) and by scripts/local-ensemble.sh:
+
+    python3 tests/e2e/harness.py up --dir DIR [--zkpod BIN] [--servers 3]
+    python3 tests/e2e/harness.py status --dir DIR
+    python3 tests/e2e/harness.py down --dir DIR
+
+Needs root (namespaces, bind mounts). Traffic stays on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import json
+import os
+import shlex
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+REPO = Path(__file__).resolve().parents[2]
+DOMAIN = "zk-hs.default.svc.cluster.local"
+CLIENT_PORT = 2181
+# zk-N -> 127.0.0.1N. 127.0.0.2x is for standalone and odd servers.
+ENSEMBLE_IPS = ["127.0.0.10", "127.0.0.11", "127.0.0.12"]
+QUORUM_TIMEOUT = 60.0
+# The classpath that makes Debian's zookeeper 3.8.0 log through log4j 1.2.
+DEBIAN_CLASSPATH = ":".join(
+    [
+        "/etc/zookeeper/conf",
+        "/usr/share/java/zookeeper.jar",
+        "/usr/share/java/slf4j-log4j12.jar",
+        "/usr/share/java/log4j-1.2.jar",
+    ]
+)
+MAIN_CLASS = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
+SERVING_MODES = ("leader", "follower", "standalone", "observer")
+# One e2e run at a time on this machine: the addresses above are fixed.
+LOCK_PATH = "/tmp/zkpod-e2e.lock"
+
+
+class HarnessError(RuntimeError):
+    """A harness step failed; the message says which pod and what happened."""
+
+
+# --------------------------------------------------------------------------
+# Locating things
+
+
+def zkpod_binary(profile: str = "debug") -> Path:
+    """The zkpod binary under test: $ZKPOD_BIN, else the cargo artifact."""
+    env = os.environ.get("ZKPOD_BIN")
+    path = Path(env) if env else REPO / "target/x86_64-unknown-linux-gnu" / profile / "zkpod"
+    if not path.is_file() or not os.access(path, os.X_OK):
+        raise HarnessError(
+            f"zkpod binary {path} not found or not executable: build it with "
+            f"`cargo build{' --release' if profile == 'release' else ''}` or set ZKPOD_BIN"
+        )
+    return path
+
+
+def java_binary() -> str:
+    """`java` from $JAVA_HOME, else from PATH."""
+    home = os.environ.get("JAVA_HOME")
+    if home and os.access(os.path.join(home, "bin/java"), os.X_OK):
+        return os.path.join(home, "bin/java")
+    for d in os.environ.get("PATH", "/usr/bin").split(":"):
+        p = os.path.join(d, "java")
+        if os.access(p, os.X_OK):
+            return p
+    raise HarnessError("java not found on PATH: apt-get install openjdk-17-jre-headless")
+
+
+def ensemble_ip(index: int) -> str:
+    """zk-N's loopback address (zk-0 = 127.0.0.10)."""
+    if not 0 <= index <= 9:
+        raise HarnessError(f"ordinal {index} has no 127.0.0.1N address (0..9 only)")
+    return f"127.0.0.1{index}"
+
+
+# --------------------------------------------------------------------------
+# Pure helpers (rendering and parsing)
+
+
+def kubelet_hosts(name: str, ip: str, peers: Iterable[tuple[str, str]] = ()) -> str:
+    """An /etc/hosts as the kubelet writes it for pod `name` with address
+    `ip` (`IP fqdn short`), plus lines for the peers, since there is no
+    cluster DNS here."""
+    lines = [
+        "# Kubernetes-managed hosts file.",
+        "127.0.0.1\tlocalhost",
+        "::1\tlocalhost ip6-localhost ip6-loopback",
+        f"{ip}\t{name}.{DOMAIN}\t{name}",
+    ]
+    peer_lines = [f"{pip}\t{pname}.{DOMAIN}\t{pname}" for pname, pip in peers if pname != name]
+    if peer_lines:
+        lines.append("# peers (stand-in for the headless Service's DNS records)")
+        lines.extend(peer_lines)
+    return "\n".join(lines) + "\n"
+
+
+def parse_srvr_mode(reply: str) -> Optional[str]:
+    """The `Mode:` of a `srvr` reply, or None (not serving, or no reply)."""
+    for line in reply.splitlines():
+        if line.startswith("Mode:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def parse_mntr(reply: str) -> dict[str, str]:
+    """`mntr` output as a dict (tab-separated key/value lines)."""
+    out = {}
+    for line in reply.splitlines():
+        if "\t" in line:
+            k, v = line.split("\t", 1)
+            out[k.strip()] = v.strip()
+    return out
+
+
+# --------------------------------------------------------------------------
+# A four-letter-word client of our own (the oracle; independent of zkpod)
+
+
+def four_letter(host: str, port: int, cmd: str, timeout: float = 3.0) -> str:
+    """Sends a four-letter word and reads the reply to EOF. Raises OSError
+    when the server cannot be reached within `timeout`."""
+    deadline = time.monotonic() + timeout
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(cmd.encode())
+        s.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            s.settimeout(max(0.01, deadline - time.monotonic()))
+            b = s.recv(65536)
+            if not b:
+                break
+            chunks.append(b)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def server_mode(host: str, port: int = CLIENT_PORT) -> Optional[str]:
+    """The server's mode via `srvr`, or None when not serving/unreachable."""
+    try:
+        return parse_srvr_mode(four_letter(host, port, "srvr", timeout=2.0))
+    except OSError:
+        return None
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file and directory under `root` -> sha256 of its content (files),
+    or its type (directories, symlinks), plus mode and owner: a byte-for-byte
+    fingerprint that also notices chmod/chown."""
+    out = {}
+    root = Path(root)
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for n in sorted(dirnames + filenames):
+            p = Path(dirpath, n)
+            st = p.lstat()
+            meta = f"{stat.filemode(st.st_mode)} {st.st_uid}:{st.st_gid}"
+            if stat.S_ISREG(st.st_mode):
+                meta += " " + hashlib.sha256(p.read_bytes()).hexdigest()
+            elif stat.S_ISLNK(st.st_mode):
+                meta += " -> " + os.readlink(p)
+            out[str(p.relative_to(root))] = meta
+    st = root.lstat()
+    out["."] = f"{stat.filemode(st.st_mode)} {st.st_uid}:{st.st_gid}"
+    return out
+
+
+# --------------------------------------------------------------------------
+# Processes
+
+
+def proc_status(pid: int) -> dict[str, str]:
+    """/proc/PID/status as a dict; {} when the process is gone."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    return {k: v.strip() for k, v in (ln.split(":", 1) for ln in text.splitlines() if ":" in ln)}
+
+
+def proc_exe(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return ""
+
+
+def proc_cmdline(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [a.decode(errors="replace") for a in raw.split(b"\0") if a]
+
+
+def group_members(pgid: int) -> list[int]:
+    """PIDs (thread-group leaders) whose process group is `pgid`."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # fields: state ppid pgrp ...
+        if int(fields[2]) == pgid:
+            pids.append(int(d))
+    return sorted(pids)
+
+
+def kill_group(pgid: int, term_wait: float = 15.0) -> None:
+    """SIGTERM the process group, then SIGKILL whatever is left."""
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + term_wait
+    while time.monotonic() < deadline:
+        if not [p for p in group_members(pgid) if proc_status(p).get("State", "Z")[:1] != "Z"]:
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+@dataclass
+class Proc:
+    """A started process in its own session (pid == pgid), output in a file."""
+
+    name: str
+    argv: list[str]
+    log: Path
+    popen: Optional[subprocess.Popen] = None
+    pid: int = 0
+
+    def start(self, env: Optional[dict] = None) -> "Proc":
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as out:
+            out.write(f"### {time.strftime('%H:%M:%S')} start: {shlex.join(self.argv)}\n".encode())
+            out.flush()
+            self.popen = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=env,
+            )
+        self.pid = self.popen.pid
+        return self
+
+    def exited(self) -> Optional[int]:
+        """The exit status if the process has ended, else None."""
+        if self.popen is not None:
+            return self.popen.poll()
+        return None if Path(f"/proc/{self.pid}").exists() else -1
+
+    def wait(self, timeout: float) -> int:
+        """Waits for the process to end; raises HarnessError on timeout."""
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise HarnessError(f"{self.name}: still running after {timeout:.0f} s") from None
+
+    def stop(self) -> Optional[int]:
+        kill_group(self.pid)
+        if self.popen is not None:
+            try:
+                return self.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                return None
+        return None
+
+    def output(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def tail(self, n: int = 60) -> str:
+        lines = self.output().splitlines()
+        return "\n".join(lines[-n:])
+
+
+# --------------------------------------------------------------------------
+# Pods
+
+
+@dataclass
+class Pod:
+    """One ZooKeeper server started through `zkpod start` in namespaces.
+
+    Layout under `base`: zk-N/{data,datalog,conf}, zk-N/hosts (bind-mounted
+    over /etc/hosts), zk-N/server.log (stdout+stderr of every start).
+    """
+
+    base: Path
+    index: int
+    ip: str
+    servers: int
+    zkpod: Path
+    peers: list[tuple[str, str]] = field(default_factory=list)
+    # "UID:GID" to drop to with setpriv before exec'ing zkpod (non-root pod).
+    run_as: Optional[str] = None
+    extra_args: list[str] = field(default_factory=list)
+    heap: str = "128M"
+    proc: Optional[Proc] = None
+
+    @property
+    def name(self) -> str:
+        return f"zk-{self.index}"
+
+    @property
+    def home(self) -> Path:
+        return self.base / self.name
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def data_log_dir(self) -> Path:
+        return self.home / "datalog"
+
+    @property
+    def conf_dir(self) -> Path:
+        return self.home / "conf"
+
+    @property
+    def hosts_file(self) -> Path:
+        return self.home / "hosts"
+
+    @property
+    def log(self) -> Path:
+        return self.home / "server.log"
+
+    @property
+    def connect(self) -> str:
+        return f"{self.ip}:{CLIENT_PORT}"
+
+    def start_args(self) -> list[str]:
+        """The `zkpod start` flags for this pod."""
+        return [
+            "start",
+            "--servers",
+            str(self.servers),
+            "--data_dir",
+            str(self.data_dir),
+            "--data_log_dir",
+            str(self.data_log_dir),
+            "--conf_dir",
+            str(self.conf_dir),
+            "--client_address",
+            self.ip,
+            "--heap",
+            self.heap,
+            *self.extra_args,
+        ]
+
+    def argv(self) -> list[str]:
+        """unshare + sh: hostname, bind the hosts file, (drop privileges), exec zkpod."""
+        inner = [str(self.zkpod), *self.start_args()]
+        drop = ""
+        if self.run_as:
+            uid, gid = self.run_as.split(":")
+            drop = f"setpriv --reuid={uid} --regid={gid} --clear-groups "
+        script = (
+            f"hostname {shlex.quote(self.name)} && "
+            f"mount --bind {shlex.quote(str(self.hosts_file))} /etc/hosts && "
+            f"exec {drop}{shlex.join(inner)}"
+        )
+        return ["unshare", "--uts", "--mount", "sh", "-c", script]
+
+    def prepare(self) -> None:
+        """Creates the pod dir and its hosts file (not the data dirs: zkpod does)."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.home, 0o755)
+        self.hosts_file.write_text(kubelet_hosts(self.name, self.ip, self.peers))
+        os.chmod(self.hosts_file, 0o644)
+
+    def start(self) -> Proc:
+        self.prepare()
+        self.proc = Proc(self.name, self.argv(), self.log).start()
+        return self.proc
+
+    def run_to_exit(self, timeout: float = 30.0) -> tuple[int, str]:
+        """Starts the pod expecting zkpod to refuse: returns (exit code, the
+        output of this start only)."""
+        before = len(self.output())
+        proc = self.start()
+        try:
+            code = proc.wait(timeout)
+        except HarnessError:
+            proc.stop()
+            raise HarnessError(
+                f"{self.name}: expected zkpod to refuse and exit, but it is still running "
+                f"after {timeout:.0f} s:\n{self.output()[before:]}"
+            ) from None
+        return code, self.output()[before:]
+
+    def output(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.exited() is None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.stop()
+
+    def java_pid(self, timeout: float = 30.0) -> int:
+        """Waits until the started PID has become the JVM (exec chain:
+        unshare -> sh -> zkpod -> java) and returns it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.exited() is not None:
+                raise HarnessError(
+                    f"{self.name} exited with {self.proc.exited()} before java ran:\n{self.proc.tail()}"
+                )
+            if os.path.basename(proc_exe(self.proc.pid)) == "java":
+                return self.proc.pid
+            time.sleep(0.05)
+        raise HarnessError(
+            f"{self.name}: pid {self.proc.pid} is still {proc_exe(self.proc.pid)!r} after {timeout:.0f} s"
+        )
+
+
+@dataclass
+class JavaServer:
+    """A ZooKeeper started with plain java on a zoo.cfg we write ourselves
+    (Debian's default config, or a harness self-check without zkpod)."""
+
+    home: Path
+    ip: str
+    cfg_lines: list[str]
+    heap: str = "128M"
+    proc: Optional[Proc] = None
+
+    @property
+    def connect(self) -> str:
+        return f"{self.ip}:{CLIENT_PORT}"
+
+    def start(self) -> Proc:
+        self.home.mkdir(parents=True, exist_ok=True)
+        cfg = self.home / "zoo.cfg"
+        cfg.write_text("\n".join(self.cfg_lines) + "\n")
+        argv = [
+            java_binary(),
+            f"-Xmx{self.heap}",
+            f"-Xms{self.heap}",
+            "-Dzookeeper.root.logger=INFO,CONSOLE",
+            f"-Dzookeeper.log.dir={self.home}",
+            "-cp",
+            DEBIAN_CLASSPATH,
+            MAIN_CLASS,
+            str(cfg),
+        ]
+        self.proc = Proc(f"java@{self.ip}", argv, self.home / "server.log").start()
+        return self.proc
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.stop()
+
+
+def debian_default_cfg(data_dir: Path, ip: str) -> list[str]:
+    """Debian's example zoo.cfg with only dataDir, clientPort and
+    clientPortAddress changed (its 4lw whitelist stays the default: srvr)."""
+    src = Path("/etc/zookeeper/conf_example/zoo.cfg").read_text().splitlines()
+    out = []
+    for line in src:
+        key = line.split("=", 1)[0].strip()
+        if key in ("dataDir", "clientPort", "clientPortAddress"):
+            continue
+        out.append(line)
+    out += [f"dataDir={data_dir}", f"clientPort={CLIENT_PORT}", f"clientPortAddress={ip}"]
+    return out
+
+
+# --------------------------------------------------------------------------
+# Ensembles
+
+
+def wait_until(what: str, pred, timeout: float, interval: float = 0.25, on_fail=None):
+    """Polls `pred` until it returns a truthy value; raises HarnessError
+    naming `what` (plus `on_fail()` output) after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            extra = on_fail() if on_fail else ""
+            raise HarnessError(f"timed out after {timeout:.0f} s waiting for {what}\n{extra}")
+        time.sleep(interval)
+
+
+@dataclass
+class Ensemble:
+    """N pods zk-0..N-1 on 127.0.0.10.., every pod with a hosts file naming all."""
+
+    base: Path
+    zkpod: Path
+    size: int = 3
+    run_as: Optional[str] = None
+    extra_args: list[str] = field(default_factory=list)
+    pods: list[Pod] = field(default_factory=list)
+
+    def __post_init__(self):
+        names = [(f"zk-{i}", ensemble_ip(i)) for i in range(self.size)]
+        self.pods = [
+            Pod(
+                self.base,
+                i,
+                ensemble_ip(i),
+                self.size,
+                self.zkpod,
+                peers=names,
+                run_as=self.run_as,
+                extra_args=list(self.extra_args),
+            )
+            for i in range(self.size)
+        ]
+
+    @property
+    def connect_string(self) -> str:
+        return ",".join(p.connect for p in self.pods)
+
+    def start(self, which: Optional[Iterable[int]] = None) -> None:
+        for i in which if which is not None else range(self.size):
+            self.pods[i].start()
+
+    def stop(self) -> None:
+        for p in self.pods:
+            p.stop()
+
+    def logs(self, n: int = 80) -> str:
+        parts = []
+        for p in self.pods:
+            parts.append(f"----- {p.name} ({p.log}) -----\n" + "\n".join(p.output().splitlines()[-n:]))
+        return "\n".join(parts)
+
+    def modes(self, which: Optional[Iterable[int]] = None) -> dict[str, Optional[str]]:
+        idx = which if which is not None else range(self.size)
+        return {self.pods[i].name: server_mode(self.pods[i].ip) for i in idx}
+
+    def wait_quorum(self, timeout: float = QUORUM_TIMEOUT, which=None) -> dict[str, str]:
+        """Waits until every (chosen) pod serves, by our own `srvr` client."""
+        idx = list(which if which is not None else range(self.size))
+
+        def serving():
+            for i in idx:
+                p = self.pods[i]
+                if p.proc is not None and p.proc.exited() is not None:
+                    raise HarnessError(
+                        f"{p.name} exited with {p.proc.exited()} while waiting for quorum\n{self.logs()}"
+                    )
+            m = self.modes(idx)
+            return m if all(v in SERVING_MODES for v in m.values()) else None
+
+        return wait_until("quorum (srvr Mode on every server)", serving, timeout, on_fail=self.logs)
+
+    def wait_ready_zkpod(self, timeout: float = QUORUM_TIMEOUT) -> None:
+        """Waits until `zkpod probe ready` passes on every pod."""
+
+        def ready():
+            return all(
+                subprocess.run(
+                    [str(self.zkpod), "probe", "ready", "--conf_dir", str(p.conf_dir)],
+                    capture_output=True,
+                ).returncode
+                == 0
+                for p in self.pods
+            )
+
+        wait_until("`zkpod probe ready` on every server", ready, timeout, interval=1.0, on_fail=self.logs)
+
+    # State file, so that `down` (another process) can find what `up` started.
+    def state_path(self) -> Path:
+        return self.base / "ensemble.json"
+
+    def save_state(self) -> None:
+        state = {
+            "zkpod": str(self.zkpod),
+            "size": self.size,
+            "pods": [
+                {"name": p.name, "ip": p.ip, "pid": p.proc.pid if p.proc else 0, "conf_dir": str(p.conf_dir)}
+                for p in self.pods
+            ],
+        }
+        self.state_path().write_text(json.dumps(state, indent=2) + "\n")
+
+
+# --------------------------------------------------------------------------
+# Command line (scripts/local-ensemble.sh)
+
+
+def lock(block: bool = True):
+    """Takes the machine-wide e2e lock (the addresses are fixed); returns
+    the open file, or None if not blocking and it is held."""
+    f = open(LOCK_PATH, "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
+    except BlockingIOError:
+        f.close()
+        return None
+    return f
+
+
+def ours(pid: int, conf_dir: str) -> bool:
+    """Is `pid` still the ZooKeeper JVM we started for `conf_dir`?"""
+    cmd = proc_cmdline(pid)
+    return bool(cmd) and MAIN_CLASS in cmd and any(conf_dir in a for a in cmd)
+
+
+def cmd_up(args) -> int:
+    base = Path(args.dir).resolve()
+    state = base / "ensemble.json"
+    if state.exists():
+        st = json.loads(state.read_text())
+        alive = [p for p in st["pods"] if p["pid"] and ours(p["pid"], p["conf_dir"])]
+        if alive:
+            print(f"already up: {len(alive)} of {st['size']} servers running from {base}")
+            print_connect(st)
+            return 0
+    busy = [ip for ip in ENSEMBLE_IPS[: args.servers] if port_open(ip, CLIENT_PORT)]
+    if busy:
+        print(
+            f"harness: client port {CLIENT_PORT} is already taken on {', '.join(busy)} "
+            f"(another ensemble, or the e2e tests, are using these addresses); stop it first",
+            file=sys.stderr,
+        )
+        return 1
+    base.mkdir(parents=True, exist_ok=True)
+    os.chmod(base, 0o755)
+    zk = Path(args.zkpod).resolve() if args.zkpod else zkpod_binary("release")
+    ens = Ensemble(base, zk, size=args.servers)
+    for p in ens.pods:
+        p.heap = args.heap
+    ens.start()
+    ens.save_state()
+    print(f"started {args.servers} servers (logs: {base}/zk-N/server.log); waiting for quorum ...")
+    try:
+        ens.wait_ready_zkpod(timeout=args.timeout)
+    except HarnessError as e:
+        print(f"harness: {e}", file=sys.stderr)
+        print("harness: stopping the servers again", file=sys.stderr)
+        ens.stop()
+        state.unlink(missing_ok=True)
+        return 1
+    print("quorum formed: " + ", ".join(f"{k}={v}" for k, v in ens.modes().items()))
+    print_connect(json.loads(state.read_text()))
+    return 0
+
+
+def print_connect(st: dict) -> None:
+    pods = st["pods"]
+    conn = ",".join(f"{p['ip']}:{CLIENT_PORT}" for p in pods)
+    print(f"connect string: {conn}")
+    print(f"  /usr/share/zookeeper/bin/zkCli.sh -server {conn}")
+    print(f"  {st['zkpod']} status --host {pods[0]['ip']} --port {CLIENT_PORT}")
+
+
+def cmd_status(args) -> int:
+    base = Path(args.dir).resolve()
+    state = base / "ensemble.json"
+    if not state.exists():
+        print(f"not up (no {state})")
+        return 3
+    st = json.loads(state.read_text())
+    up = 0
+    for p in st["pods"]:
+        alive = p["pid"] and ours(p["pid"], p["conf_dir"])
+        mode = server_mode(p["ip"]) if alive else None
+        up += bool(alive)
+        print(f"{p['name']} {p['ip']}:{CLIENT_PORT} pid={p['pid'] if alive else '-'} mode={mode or 'not serving'}")
+    return 0 if up == len(st["pods"]) else 1
+
+
+def cmd_down(args) -> int:
+    base = Path(args.dir).resolve()
+    state = base / "ensemble.json"
+    if not state.exists():
+        print(f"not up (no {state})")
+        return 0
+    st = json.loads(state.read_text())
+    for p in st["pods"]:
+        if p["pid"] and ours(p["pid"], p["conf_dir"]):
+            kill_group(p["pid"])
+            print(f"stopped {p['name']} (pid {p['pid']})")
+        else:
+            print(f"{p['name']} was not running")
+    state.unlink()
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    up = sub.add_parser("up", help="start an ensemble in namespaces and wait for quorum")
+    up.add_argument("--dir", required=True, help="state and data directory")
+    up.add_argument("--zkpod", help="zkpod binary (default: the release build)")
+    up.add_argument("--servers", type=int, default=3, choices=(1, 3, 5))
+    up.add_argument("--heap", default="128M")
+    up.add_argument("--timeout", type=float, default=QUORUM_TIMEOUT)
+    for name in ("status", "down"):
+        p = sub.add_parser(name)
+        p.add_argument("--dir", required=True)
+    args = ap.parse_args(argv)
+    if os.geteuid() != 0:
+        print("harness: needs root (namespaces and bind mounts); run it with sudo", file=sys.stderr)
+        return 2
+    try:
+        return {"up": cmd_up, "status": cmd_status, "down": cmd_down}[args.cmd](args)
+    except HarnessError as e:
+        print(f"harness: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Issue 2: a real 3-server ensemble started through `zkpod start`.
+
+Each server is a "pod" (own hostname zk-N, own kubelet-style /etc/hosts,
+own loopback address 127.0.0.1N). We write a znode with Debian's zkCli.sh
+through one server, read it with kazoo through another, restart everything on
+the same data dirs, then swap two data dirs and check that zkpod refuses to
+start those servers without touching a byte. A second ensemble runs as an
+arbitrary non-root UID with GID 0 (OpenShift's restricted SCC).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from kazoo.client import KazooClient
+
+import harness as h
+
+ZKCLI = "/usr/share/zookeeper/bin/zkCli.sh"
+ARBITRARY_UID = 1000770000
+
+
+def zkcli(server: str, *args: str) -> str:
+    """Runs Debian's zkCli.sh against `server`; returns its output."""
+    cp = subprocess.run(
+        [ZKCLI, "-server", server, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "ZOO_LOG_DIR": "/tmp", "JVMFLAGS": "-Xmx64M"},
+    )
+    out = cp.stdout + cp.stderr
+    assert cp.returncode == 0, f"zkCli.sh {' '.join(args)} against {server} exited {cp.returncode}:\n{out}"
+    return out
+
+
+def kazoo_get(server: str, path: str) -> bytes:
+    zk = KazooClient(hosts=server, timeout=10, read_only=False)
+    zk.start(timeout=30)
+    try:
+        zk.sync(path)
+        return zk.get(path)[0]
+    finally:
+        zk.stop()
+        zk.close()
+
+
+def proc_ids(pid: int) -> tuple[list[int], list[int], list[int]]:
+    st = h.proc_status(pid)
+    return (
+        [int(x) for x in st["Uid"].split()],
+        [int(x) for x in st["Gid"].split()],
+        [int(x) for x in st.get("Groups", "").split()],
+    )
+
+
+def swap(a: Path, b: Path) -> None:
+    tmp = a.with_name(a.name + ".swap")
+    a.rename(tmp)
+    b.rename(a)
+    tmp.rename(b)
+
+
+def assert_jvm_was_execd(pod: h.Pod, uid: int, gid: int) -> None:
+    """The PID we started (unshare -> sh -> zkpod) is now java, nothing else
+    is left in its process group, and it runs as uid:gid with no root group."""
+    pid = pod.java_pid()
+    assert h.group_members(pid) == [pid], (
+        f"{pod.name}: process group {pid} holds {h.group_members(pid)}: something besides "
+        f"the JVM stayed resident ({[h.proc_exe(p) for p in h.group_members(pid)]})"
+    )
+    assert h.MAIN_CLASS in h.proc_cmdline(pid), h.proc_cmdline(pid)
+    uids, gids, groups = proc_ids(pid)
+    assert set(uids) == {uid}, f"{pod.name}: JVM uids {uids}, expected {uid}"
+    assert set(gids) == {gid}, f"{pod.name}: JVM gids {gids}, expected {gid}"
+    assert set(groups) <= {gid}, f"{pod.name}: JVM supplementary groups {groups}"
+
+
+# --------------------------------------------------------------------------
+# Root start, default --user 1000:1000. One ensemble, steps in order.
+
+
+@pytest.fixture(scope="module")
+def ensemble(module_lab) -> h.Ensemble:
+    ens = module_lab.ensemble(3)
+    ens.start()
+    ens.wait_quorum()
+    return ens
+
+
+def test_quorum_forms_and_each_pid_became_the_jvm_as_user_1000(ensemble):
+    modes = sorted(ensemble.modes().values())
+    assert modes == ["follower", "follower", "leader"], modes
+    for pod in ensemble.pods:
+        assert_jvm_was_execd(pod, 1000, 1000)
+
+
+def test_pod_identity_and_config_come_from_the_namespace(ensemble):
+    for pod in ensemble.pods:
+        assert (pod.data_dir / "myid").read_text().strip() == str(pod.index + 1)
+        cfg = (pod.conf_dir / "zoo.cfg").read_text()
+        for i in range(3):
+            assert re.search(rf"^server\.{i + 1}=zk-{i}\.{re.escape(h.DOMAIN)}:2888:3888\s*$", cfg, re.M), cfg
+        assert re.search(rf"^clientPortAddress={re.escape(pod.ip)}\s*$", cfg, re.M), cfg
+        assert re.search(r"^autopurge\.purgeInterval=", cfg, re.M), cfg
+
+
+def test_data_dirs_are_owned_by_the_user(ensemble):
+    for pod in ensemble.pods:
+        for d in (pod.data_dir, pod.data_log_dir):
+            st = d.stat()
+            assert (st.st_uid, st.st_gid) == (1000, 1000), f"{d} is owned by {st.st_uid}:{st.st_gid}"
+            for root, dirs, files in os.walk(d):
+                for n in dirs + files:
+                    st = Path(root, n).lstat()
+                    assert st.st_uid == 1000, f"{Path(root, n)} is owned by uid {st.st_uid}"
+
+
+def test_write_through_one_server_read_through_another(ensemble):
+    a, b, c = ensemble.pods
+    out = zkcli(a.connect, "create", "/x", "y")
+    assert "Created /x" in out, out
+    assert kazoo_get(b.connect, "/x") == b"y"
+    assert kazoo_get(c.connect, "/x") == b"y"
+
+
+def test_restart_on_the_same_data_dirs_keeps_the_data(ensemble):
+    ensemble.stop()
+    assert all(not p.running() for p in ensemble.pods)
+    assert all(h.server_mode(p.ip) is None for p in ensemble.pods)
+    ensemble.start()
+    ensemble.wait_quorum()
+    assert kazoo_get(ensemble.pods[2].connect, "/x") == b"y"
+    for pod in ensemble.pods:
+        assert_jvm_was_execd(pod, 1000, 1000)
+
+
+def test_swapped_data_dirs_refuse_to_start_and_stay_untouched(ensemble):
+    ensemble.stop()
+    p0, p1, _ = ensemble.pods
+    swap(p0.data_dir, p1.data_dir)
+    swap(p0.data_log_dir, p1.data_log_dir)
+    assert (p0.data_dir / "myid").read_text().strip() == "2"
+    before = {p.name: (h.tree_digest(p.data_dir), h.tree_digest(p.data_log_dir)) for p in (p0, p1)}
+
+    for pod, own, found in ((p0, 1, 2), (p1, 2, 1)):
+        code, out = pod.run_to_exit(timeout=30)
+        assert code == 5, f"{pod.name}: exit {code}, expected 5 (data guard):\n{out}"
+        lines = [ln for ln in out.splitlines() if ln.startswith("zkpod:")]
+        assert len(lines) == 1, f"{pod.name}: expected one `zkpod:` line:\n{out}"
+        line = lines[0]
+        assert str(pod.data_dir) in line, f"the message does not name the volume {pod.data_dir}: {line}"
+        assert "--accept-new-id" in line, f"the message does not name the flag: {line}"
+        ids = set(re.findall(r"\b\d+\b", line.replace(str(ensemble.base), "")))
+        assert {str(own), str(found)} <= ids, f"the message should name ids {own} and {found}: {line}"
+        assert h.proc_exe(pod.proc.pid) == "", "the refused start left a process behind"
+
+    after = {p.name: (h.tree_digest(p.data_dir), h.tree_digest(p.data_log_dir)) for p in (p0, p1)}
+    assert after == before, "a refused start changed the data dirs"
+
+
+# --------------------------------------------------------------------------
+# Non-root: an arbitrary UID with GID 0 and group-writable dirs (OpenShift).
+
+
+def test_ensemble_as_arbitrary_uid_with_gid_0(lab):
+    ens = lab.ensemble(3, run_as=f"{ARBITRARY_UID}:0")
+    for pod in ens.pods:
+        # As OpenShift provides them: root-owned, group 0, group-writable, setgid.
+        for d in (pod.home, pod.data_dir, pod.data_log_dir, pod.conf_dir):
+            d.mkdir(parents=True, exist_ok=True)
+            os.chown(d, 0, 0)
+            os.chmod(d, 0o2770)
+    ens.start()
+    ens.wait_quorum()
+    for pod in ens.pods:
+        assert_jvm_was_execd(pod, ARBITRARY_UID, 0)
+        myid = pod.data_dir / "myid"
+        assert myid.read_text().strip() == str(pod.index + 1)
+        assert myid.stat().st_uid == ARBITRARY_UID
+        for d in (pod.data_dir, pod.data_log_dir, pod.conf_dir):
+            st = d.stat()
+            assert (st.st_uid, st.st_gid) == (0, 0), f"{d} was chowned to {st.st_uid}:{st.st_gid}"
+    out = zkcli(ens.pods[1].connect, "create", "/openshift", "ok")
+    assert "Created /openshift" in out, out
+    assert kazoo_get(ens.pods[0].connect, "/openshift") == b"ok"
+    # The JVM wrote its transaction log as the arbitrary uid.
+    logs = list((ens.pods[0].data_log_dir).rglob("log.*"))
+    assert logs and all(p.stat().st_uid == ARBITRARY_UID for p in logs), logs
