@@ -127,10 +127,9 @@ async fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketA
         detail,
     };
     match timeout_at(deadline, tokio::net::lookup_host((host, port))).await {
-        Err(_) => Err(FourLwError::TimedOut {
-            phase: Phase::Connect,
-            partial: Vec::new(),
-        }),
+        Err(_) => Err(err(
+            "no answer from the resolver before the deadline".to_string()
+        )),
         Ok(Err(e)) => Err(err(e.to_string())),
         Ok(Ok(it)) => {
             let v: Vec<SocketAddr> = it.collect();

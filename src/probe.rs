@@ -248,7 +248,7 @@ impl Reason {
         let ms = t.timeout.as_millis();
         match self {
             Reason::Resolve { host, detail } => format!(
-                "cannot resolve host \"{}\" ({detail}): the probe does not know where ZooKeeper is. Fix: pass --host (or ZOO_PROBE_HOST) with an address this pod resolves, e.g. 127.0.0.1",
+                "cannot resolve host \"{}\" ({detail}): zkpod does not know where ZooKeeper is. Fix: pass --host (or ZOO_PROBE_HOST) with an address this pod resolves, e.g. 127.0.0.1",
                 host.escape_default()
             ),
             Reason::Refused => format!(
