@@ -41,6 +41,10 @@ pub fn run(a: &StartArgs) -> Result<crate::exit::Code> {
         return Ok(Code::Ok);
     }
     apply(a, &plan)?;
+    // Files ZooKeeper creates (snapshots, logs, epochs) stay writable by the
+    // group: with fsGroup or OpenShift's GID 0, a restart under another UID
+    // of the same group can still write them. Nothing for others.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o007));
     info!("exec {}", plan.command.join(" "));
     match launch::exec(&plan.command, &plan.env)? {}
 }
