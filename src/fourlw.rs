@@ -285,6 +285,44 @@ mod tests {
     }
 
     #[test]
+    fn empty_reply_is_retried_once_and_counted() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let h = std::thread::spawn(move || {
+            drop(l.accept().unwrap()); // first: close with nothing
+            let (mut s, _) = l.accept().unwrap();
+            let mut req = [0u8; 4];
+            s.read_exact(&mut req).unwrap();
+            s.write_all(b"imok").unwrap();
+        });
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let r = rt().block_on(query("127.0.0.1", port, b"ruok", deadline));
+        assert_eq!(
+            r.unwrap(),
+            Reply {
+                bytes: b"imok".to_vec(),
+                attempts: 2
+            }
+        );
+        h.join().unwrap();
+    }
+
+    #[test]
+    fn reply_is_capped() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let mut req = [0u8; 4];
+            s.read_exact(&mut req).unwrap();
+            let _ = s.write_all(&vec![b'x'; MAX_REPLY * 2]);
+        });
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let r = rt().block_on(query("127.0.0.1", port, b"mntr", deadline));
+        assert_eq!(r.unwrap().bytes.len(), MAX_REPLY);
+    }
+
+    #[test]
     fn refused_is_typed() {
         let port = {
             let l = TcpListener::bind("127.0.0.1:0").unwrap();
