@@ -30,10 +30,16 @@ case "$BASE" in
     localhost/*) BASE_IMAGE="$BASE" scripts/build-base-image.sh ;;
 esac
 
+old_id=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 # --format docker: the OCI image format has no HEALTHCHECK; --network host:
 # apt-get inside the build reaches the mirror without a bridge network.
 podman build --quiet --network host --format docker \
     --build-arg "BASE_IMAGE=$BASE" \
     --build-arg "VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)" \
     -f docker/Dockerfile -t "$IMAGE" . >/dev/null
+new_id=$(podman image inspect --format '{{.Id}}' "$IMAGE")
+# Drop the image this build replaced, if nothing else refers to it (no tag left).
+if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ] && [ -z "$(podman image inspect --format '{{.RepoTags}}' "$old_id" 2>/dev/null | tr -d '[]')" ]; then
+    podman rmi "$old_id" >/dev/null 2>&1 || true
+fi
 echo "build-image.sh: built $IMAGE from $BASE ($(podman image inspect --format '{{.Size}}' "$IMAGE") bytes)"

@@ -1,0 +1,159 @@
+"""Runs the planned pods with podman and talks to them: probes through
+`podman exec` (as the kubelet runs exec probes), status, logs, volumes, and
+a real client (kazoo; zkCli.sh from the host's Debian package)."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from kazoo.client import KazooClient
+
+ZKCLI = os.environ.get("ZKCLI", "/usr/share/zookeeper/bin/zkCli.sh")
+
+
+def sh(argv, timeout=60, check=True):
+    """Runs a command; returns the CompletedProcess (text)."""
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError(f"{' '.join(argv)} exited {r.returncode}: {r.stderr.strip()[-2000:]}")
+    return r
+
+
+def wait_for(what, pred, timeout, interval=0.5):
+    """Polls pred() until it returns a truthy value; fails naming `what`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = pred()
+            if last:
+                return last
+        except Exception as e:  # noqa: BLE001 - a poll may fail while a server starts
+            last = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def tree_digest(path):
+    """A digest of a directory tree: every entry's relative path, type, mode,
+    size, mtime and (for files) content. Equal digests = byte-for-byte the
+    same tree, metadata included."""
+    h = hashlib.sha256()
+    root = Path(path)
+    for p in sorted(root.rglob("*")) + [root]:
+        st = p.lstat()
+        rel = str(p.relative_to(root))
+        h.update(f"{rel}\0{st.st_mode:o}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_uid}:{st.st_gid}\0".encode())
+        if p.is_file() and not p.is_symlink():
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+class Pod:
+    """A running (or stopped) pod: a podman container built from a PodPlan."""
+
+    def __init__(self, plan, hosts_dir):
+        self.plan = plan
+        self.hosts_path = Path(hosts_dir) / f"{plan.name}.hosts"
+        self.hosts_path.write_text(plan.hosts())
+        self.name = plan.container_name
+
+    # --- lifecycle -------------------------------------------------------
+    def create_volumes(self):
+        for vol in self.plan.volumes.values():
+            if sh(["podman", "volume", "exists", vol], check=False).returncode != 0:
+                sh(["podman", "volume", "create", "--label", f"zkpod-e2e={self.plan.prefix}", vol])
+
+    def run(self, volumes=None):
+        """Creates and starts the container (a new pod on existing volumes)."""
+        sh(self.plan.run_argv(str(self.hosts_path), volumes))
+
+    def start(self):
+        """Starts the existing container again: the kubelet restarting a
+        container of the same pod."""
+        sh(["podman", "start", self.name])
+
+    def stop(self):
+        """`podman stop` (SIGTERM, then SIGKILL after the grace period);
+        returns (seconds, exit code)."""
+        t0 = time.monotonic()
+        sh(["podman", "stop", "--time", str(self.plan.grace), self.name], timeout=self.plan.grace + 30)
+        return time.monotonic() - t0, self.exit_code()
+
+    def remove(self):
+        sh(["podman", "rm", "--force", "--time", "0", self.name], check=False)
+
+    def state(self):
+        r = sh(["podman", "inspect", "--format", "{{.State.Status}}", self.name], check=False)
+        return r.stdout.strip() if r.returncode == 0 else "absent"
+
+    def exit_code(self):
+        return int(sh(["podman", "inspect", "--format", "{{.State.ExitCode}}", self.name]).stdout)
+
+    def pid(self):
+        """Host PID of the container's PID 1."""
+        return int(sh(["podman", "inspect", "--format", "{{.State.Pid}}", self.name]).stdout)
+
+    def kill_pid1(self):
+        """kill -9 of the container's PID 1 from the host; returns what it was
+        (the executable's name)."""
+        pid = self.pid()
+        exe = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
+        os.kill(pid, signal.SIGKILL)
+        return exe
+
+    def wait_exit(self, timeout):
+        sh(["podman", "wait", self.name], timeout=timeout)
+        return self.exit_code()
+
+    def logs(self):
+        r = sh(["podman", "logs", self.name], check=False)
+        return r.stdout + r.stderr
+
+    # --- probes, as the kubelet runs them --------------------------------
+    def probe(self, kind):
+        """Runs the manifest's exec probe in the container; (exit code, stderr)."""
+        argv, timeout = self.plan.probe(kind)
+        try:
+            r = subprocess.run(["podman", "exec", self.name, *argv], capture_output=True, text=True,
+                               timeout=timeout + 5)  # + podman exec's own start-up
+        except subprocess.TimeoutExpired:
+            return None, f"probe {kind} timed out"
+        return r.returncode, r.stderr.strip()
+
+    def status(self):
+        r = sh(["podman", "exec", self.name, "/usr/local/bin/zkpod", "status", "--json"], check=False, timeout=15)
+        return json.loads(r.stdout) if r.returncode == 0 else None
+
+    def mode(self):
+        s = self.status()
+        return s["mode"] if s and s.get("serving") else None
+
+    # --- data ------------------------------------------------------------
+    def volume_path(self, claim="data", vol=None):
+        vol = vol or self.plan.volumes[claim]
+        return Path(sh(["podman", "volume", "inspect", "--format", "{{.Mountpoint}}", vol]).stdout.strip())
+
+    def myid_on_volume(self):
+        return (self.volume_path() / "data" / "myid").read_text().strip()
+
+    @property
+    def endpoint(self):
+        return f"{self.plan.address}:2181"
+
+
+def kazoo(endpoints, timeout=15):
+    """A connected kazoo client (raises on failure to connect)."""
+    c = KazooClient(hosts=",".join(endpoints), timeout=10)
+    c.start(timeout=timeout)
+    return c
+
+
+def zkcli(endpoint, *cmd, timeout=60):
+    """Runs one zkCli.sh command (Debian's client); returns (exit code, output)."""
+    r = subprocess.run([ZKCLI, "-server", endpoint, *cmd], capture_output=True, text=True, timeout=timeout)
+    return r.returncode, r.stdout + r.stderr

@@ -1,0 +1,216 @@
+"""End-to-end: the shipped image run as the pods of the rendered StatefulSet,
+in real containers, through scenarios 1-7 of issue 4. The tests run in file
+order and share three pods; each first brings the ensemble to the state it
+needs, so one failure does not cascade into the rest."""
+
+import time
+
+import pytest
+from kazoo.exceptions import NoNodeError
+
+from conftest import UID, figure
+from ensemble import kazoo, tree_digest, wait_for, zkcli
+
+QUORUM_TIMEOUT = 120  # generous: two cores shared with other test suites
+ACKED = {}  # path -> value of every write a server acknowledged
+
+
+def probes_pass(pod):
+    """The kubelet's view: the startup probe has passed, and readiness passes."""
+    return pod.probe("startupProbe")[0] == 0 and pod.probe("readinessProbe")[0] == 0
+
+
+def wait_ready(pods, timeout=QUORUM_TIMEOUT):
+    t0 = time.monotonic()
+    wait_for("all pods ready: " + ", ".join(p.plan.name for p in pods),
+             lambda: all(probes_pass(p) for p in pods), timeout, interval=1)
+    return time.monotonic() - t0
+
+
+def ensure_up(pods):
+    """Every pod running and ready (creating or restarting containers as needed)."""
+    for p in pods:
+        state = p.state()
+        if state == "absent":
+            p.run()
+        elif state != "running":
+            p.start()
+    wait_ready(pods)
+
+
+def modes(pods):
+    return {p.plan.name: p.mode() for p in pods}
+
+
+def leader_of(pods):
+    m = wait_for("exactly one leader", lambda: (lambda ms: ms if sorted(ms.values()) == ["follower", "follower", "leader"] else None)(modes(pods)), 30)
+    return next(p for p in pods if m[p.plan.name] == "leader")
+
+
+def read_back(pod, expected):
+    """Reads every expected znode through `pod` alone, after a sync."""
+    c = kazoo([pod.endpoint])
+    try:
+        c.sync("/")
+        got = {path: c.get(path)[0].decode() for path in expected}
+    finally:
+        c.stop()
+        c.close()
+    assert got == expected, f"{pod.plan.name} lost or changed data"
+
+
+def write(endpoints, items):
+    c = kazoo(endpoints)
+    try:
+        for path, value in items.items():
+            c.create(path, value.encode(), makepath=True)
+            ACKED[path] = value
+    finally:
+        c.stop()
+        c.close()
+
+
+def test_1_ensemble_forms_and_probes_pass(pods):
+    t0 = time.monotonic()
+    for p in pods:  # podManagementPolicy: Parallel
+        p.run()
+    wait_ready(pods)
+    figure("s1_seconds_to_all_ready", round(time.monotonic() - t0, 1))
+    for p in pods:
+        for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
+            code, err = p.probe(kind)
+            assert code == 0, f"{p.plan.name} {kind}: {err}"
+        # The id comes from the hostname's ordinal; the JVM is PID 1 and runs
+        # as the arbitrary uid with gid 0.
+        assert p.myid_on_volume() == str(p.plan.ordinal + 1)
+        pid = p.pid()
+        status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status").read().splitlines())
+        assert status["NSpid"].split()[-1] == "1", status["NSpid"]
+        assert "java" in open(f"/proc/{pid}/comm").read()
+        assert status["Uid"].split() == [str(UID)] * 4
+        assert status["Gid"].split()[0] == "0"
+    leader_of(pods)
+
+
+def test_2_write_through_zk0_read_through_zk2(pods):
+    ensure_up(pods)
+    code, out = zkcli(pods[0].endpoint, "create", "/e2e", "written-through-zk-0")
+    assert code == 0 and "Created /e2e" in out, out
+    ACKED["/e2e"] = "written-through-zk-0"
+    read_back(pods[2], {"/e2e": "written-through-zk-0"})
+
+
+def test_3_kill_9_the_leader(pods):
+    ensure_up(pods)
+    victim = leader_of(pods)
+    survivors = [p for p in pods if p is not victim]
+    t0 = time.monotonic()
+    exe = victim.kill_pid1()
+    assert exe == "java", f"PID 1 of {victim.plan.name} is {exe}, not the JVM"
+    assert victim.wait_exit(30) == 137
+    wait_for("a new leader among " + ", ".join(p.plan.name for p in survivors),
+             lambda: sorted(modes(survivors).values()) == ["follower", "leader"], QUORUM_TIMEOUT)
+    figure("s3_seconds_to_new_leader_after_kill", round(time.monotonic() - t0, 1))
+    write([p.endpoint for p in survivors], {f"/s3/w{i}": f"acked-{i}" for i in range(25)})
+    # The kubelet restarts the container of the same pod.
+    t1 = time.monotonic()
+    victim.start()
+    wait_ready([victim])
+    figure("s3_seconds_restarted_pod_ready", round(time.monotonic() - t1, 1))
+    assert victim.mode() in ("follower", "leader")
+    read_back(victim, dict(ACKED))
+
+
+def test_4_two_pods_down_refuse_writes_then_recover(pods):
+    ensure_up(pods)
+    alone, down = pods[0], pods[1:]
+    for p in down:
+        p.stop()
+    wait_for(f"{alone.plan.name} to stop serving", lambda: alone.probe("readinessProbe")[0] == 1, 60)
+    code, err = alone.probe("livenessProbe")
+    assert code == 0, f"live probe failed on a running server without quorum: {err}"
+    code, err = alone.probe("readinessProbe")
+    assert code == 1 and "serving" in err, err
+    with pytest.raises(Exception) as refused:
+        write([alone.endpoint], {"/s4/refused": "must-not-exist"})
+    figure("s4_write_without_quorum", type(refused.value).__name__)
+    ACKED.pop("/s4/refused", None)
+    t0 = time.monotonic()
+    for p in down:
+        p.start()
+    wait_ready(pods)
+    figure("s4_seconds_to_recover", round(time.monotonic() - t0, 1))
+    for p in pods:
+        read_back(p, dict(ACKED))
+    c = kazoo([pods[1].endpoint])
+    try:
+        c.sync("/")
+        with pytest.raises(NoNodeError):
+            c.get("/s4/refused")
+    finally:
+        c.stop()
+        c.close()
+    write([alone.endpoint], {"/s4/after": "recovered"})
+
+
+def test_5_recreate_all_containers_on_the_same_volumes(pods):
+    ensure_up(pods)
+    for p in pods:
+        p.stop()
+        p.remove()
+    t0 = time.monotonic()
+    for p in pods:
+        p.run()
+    wait_ready(pods)
+    figure("s5_seconds_recreated_to_ready", round(time.monotonic() - t0, 1))
+    for p in pods:
+        assert p.myid_on_volume() == str(p.plan.ordinal + 1)
+        read_back(p, dict(ACKED))
+
+
+def test_6_stale_volumes_with_foreign_myids_are_refused_untouched(pods):
+    ensure_up(pods)
+    for p in pods:
+        p.stop()
+        p.remove()
+    zk0, zk1, zk2 = pods
+    before = {p.plan.name: tree_digest(p.volume_path()) for p in (zk0, zk1)}
+    # A reinstall whose claims got bound the wrong way round (seed 000).
+    zk0.run(volumes=zk1.plan.volumes)
+    zk1.run(volumes=zk0.plan.volumes)
+    zk2.run()
+    for p, theirs in ((zk0, "2"), (zk1, "1")):
+        code = p.wait_exit(60)
+        assert code == 5, f"{p.plan.name} exited {code}:\n{p.logs()[-3000:]}"
+        # The kubelet restarts it (CrashLoopBackOff): it refuses again.
+        p.start()
+        assert p.wait_exit(60) == 5
+        lines = [line for line in p.logs().splitlines() if line.startswith("zkpod:") and "accept-new-id" in line]
+        assert lines, p.logs()[-3000:]
+        line = lines[-1]
+        mine = str(p.plan.ordinal + 1)
+        assert mine in line and theirs in line and "/var/lib/zookeeper/data" in line, line
+        figure(f"s6_{p.plan.name}_message", line)
+    after = {p.plan.name: tree_digest(p.volume_path()) for p in (zk0, zk1)}
+    assert after == before, "a refused pod modified a volume"
+    # The pod that got its own volume runs but cannot be ready alone.
+    assert zk2.probe("livenessProbe")[0] == 0
+    assert zk2.probe("readinessProbe")[0] == 1
+    # Binding the claims correctly brings everything back.
+    for p in (zk0, zk1):
+        p.remove()
+        p.run()
+    wait_ready(pods)
+    for p in pods:
+        read_back(p, dict(ACKED))
+
+
+def test_7_sigterm_stops_the_jvm_within_the_grace_period(pods):
+    ensure_up(pods)
+    for p in pods:
+        seconds, code = p.stop()
+        figure(f"s7_{p.plan.name}_stop_seconds", round(seconds, 2))
+        figure(f"s7_{p.plan.name}_exit_code", code)
+        # 143 = the JVM ended on SIGTERM; 137 would be the SIGKILL after the grace.
+        assert code == 143, f"{p.plan.name} exited {code}"
+        assert seconds < p.plan.grace / 3, f"{p.plan.name} took {seconds:.1f}s of a {p.plan.grace}s grace period"
