@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use crate::probe::{Mode, Srvr};
+use crate::probe::{classify, quote, Answer, Mode, Outcome, Reason, Srvr};
 
 /// Parses `mntr` output: one `key<TAB>value` per line, in order. Lines
 /// without a tab are skipped.
@@ -23,6 +23,20 @@ pub fn parse_mntr(text: &str) -> Vec<(String, String)> {
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .filter(|(k, _)| !k.is_empty())
         .collect()
+}
+
+/// Checks that a reply to `mntr` is `mntr` output (key/value lines). Fails
+/// with the [`Reason`] to print: not whitelisted, not serving, or unexpected.
+pub fn check_mntr(reply: Vec<u8>) -> Result<Vec<u8>, Reason> {
+    match classify(&reply) {
+        Answer::NotWhitelisted(w) => Err(Reason::NotWhitelisted(vec![w])),
+        Answer::NotServing => Err(Reason::NotServing),
+        _ if !parse_mntr(&String::from_utf8_lossy(&reply)).is_empty() => Ok(reply),
+        _ => Err(Reason::Unexpected {
+            word: "mntr".into(),
+            reply,
+        }),
+    }
 }
 
 /// Keys (without `zk_`) that count events since the server started; ZooKeeper
@@ -207,6 +221,53 @@ pub fn status(endpoint: &str, srvr: Option<&Srvr>, mntr: Option<&[(String, Strin
     }
 }
 
+/// True when a `srvr` reply comes from a leader, whose follower counts only
+/// `mntr` has.
+pub fn wants_mntr(srvr: &[u8]) -> bool {
+    matches!(classify(srvr), Answer::Srvr(s) if s.mode == Some(Mode::Leader))
+}
+
+/// The status from the replies: `srvr`'s bytes and, for a leader, the
+/// outcome of `mntr`. Fails with the [`Reason`] to print when `srvr` is not
+/// whitelisted or the reply is not ZooKeeper's; a missing or refused `mntr`
+/// only leaves the follower counts out, with a note saying why.
+pub fn status_from_replies(
+    endpoint: &str,
+    srvr: Vec<u8>,
+    mntr: Option<Outcome>,
+) -> Result<Status, Reason> {
+    let report = match classify(&srvr) {
+        Answer::Srvr(s) => Some(s),
+        Answer::NotServing => None,
+        Answer::NotWhitelisted(w) => return Err(Reason::NotWhitelisted(vec![w])),
+        Answer::Imok | Answer::Unexpected(_) => {
+            return Err(Reason::Unexpected {
+                word: "srvr".into(),
+                reply: srvr,
+            })
+        }
+    };
+    let (pairs, why) = match mntr {
+        None => (None, None),
+        // status() itself notes a refused mntr.
+        Some(Ok(b)) if matches!(classify(&b), Answer::NotWhitelisted(_)) => (None, None),
+        Some(Ok(b)) => {
+            let p = parse_mntr(&String::from_utf8_lossy(&b));
+            if p.is_empty() {
+                (None, Some(format!("mntr answered {}", quote(&b))))
+            } else {
+                (Some(p), None)
+            }
+        }
+        Some(Err(e)) => (None, Some(format!("mntr failed: {e}"))),
+    };
+    let mut st = status(endpoint, report.as_ref(), pairs.as_deref());
+    if why.is_some() {
+        st.note = why;
+    }
+    Ok(st)
+}
+
 fn hex(z: u64) -> String {
     format!("0x{z:x}")
 }
@@ -383,6 +444,26 @@ zookeeper_p99_readlatency 0
     }
 
     #[test]
+    fn mntr_replies_are_checked() {
+        assert_eq!(check_mntr(MNTR_LEADER.into()), Ok(MNTR_LEADER.into()));
+        assert_eq!(
+            check_mntr(b"mntr is not executed because it is not in the whitelist.\n".to_vec()),
+            Err(Reason::NotWhitelisted(vec!["mntr".into()]))
+        );
+        assert_eq!(
+            check_mntr(b"This ZooKeeper instance is not currently serving requests\n".to_vec()),
+            Err(Reason::NotServing)
+        );
+        assert_eq!(
+            check_mntr(b"imok".to_vec()),
+            Err(Reason::Unexpected {
+                word: "mntr".into(),
+                reply: b"imok".to_vec()
+            })
+        );
+    }
+
+    #[test]
     fn gauges_that_end_in_count_stay_gauges() {
         for g in [
             "zk_watch_count",
@@ -446,6 +527,51 @@ zookeeper_p99_readlatency 0
         assert!(bare
             .render_text()
             .contains("followers:   unknown (follower counts need mntr"));
+    }
+
+    #[test]
+    fn status_from_real_replies() {
+        let leader = b"Zxid: 0x100000000\nMode: leader\nConnections: 1\n".to_vec();
+        assert!(wants_mntr(&leader));
+        assert!(!wants_mntr(b"Zxid: 0x0\nMode: follower\n"));
+        assert!(!wants_mntr(
+            b"This ZooKeeper instance is not currently serving requests\n"
+        ));
+        let s = status_from_replies("h:1", leader.clone(), Some(Ok(MNTR_LEADER.into()))).unwrap();
+        assert_eq!(
+            (s.followers, s.synced_followers, s.note),
+            (Some(1), Some(1), None)
+        );
+        let refused = b"mntr is not executed because it is not in the whitelist.\n".to_vec();
+        let s = status_from_replies("h:1", leader.clone(), Some(Ok(refused))).unwrap();
+        assert_eq!(
+            s.note.as_deref(),
+            Some("follower counts need mntr: add it to 4lw.commands.whitelist")
+        );
+        let s = status_from_replies(
+            "h:1",
+            leader.clone(),
+            Some(Err(crate::fourlw::FourLwError::Refused)),
+        )
+        .unwrap();
+        assert_eq!(s.note.as_deref(), Some("mntr failed: connection refused"));
+        let s = status_from_replies("h:1", leader, Some(Ok(b"junk".to_vec()))).unwrap();
+        assert_eq!(s.note.as_deref(), Some("mntr answered \"junk\""));
+        assert_eq!(
+            status_from_replies(
+                "h:1",
+                b"srvr is not executed because it is not in the whitelist.\n".to_vec(),
+                None
+            ),
+            Err(Reason::NotWhitelisted(vec!["srvr".into()]))
+        );
+        assert_eq!(
+            status_from_replies("h:1", b"imok".to_vec(), None),
+            Err(Reason::Unexpected {
+                word: "srvr".into(),
+                reply: b"imok".to_vec()
+            })
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::cli::{MetricsArgs, MetricsFormat};
 use crate::cmd::probe::{ask, block_on, emit, endpoint, script_target};
 use crate::diag;
 use crate::exit::{fail, Code};
-use crate::probe::{classify, Answer, Reason, Target};
+use crate::probe::{Reason, Target};
 
 /// Prints `mntr` in the chosen format. Fails (exit 1) when the server cannot
 /// be reached, does not allow `mntr`, is not serving, or answers something
@@ -38,15 +38,8 @@ fn fetch(t: &Target) -> anyhow::Result<Vec<u8>> {
         let deadline = Instant::now() + t.timeout;
         ask(t, b"mntr", deadline).await
     })?;
-    let bytes = outcome.map_err(|e| fail(Code::Unhealthy, Reason::from(e).line(t)))?;
-    let reason = match classify(&bytes) {
-        Answer::NotWhitelisted(w) => Reason::NotWhitelisted(vec![w]),
-        Answer::NotServing => Reason::NotServing,
-        _ if !diag::parse_mntr(&String::from_utf8_lossy(&bytes)).is_empty() => return Ok(bytes),
-        _ => Reason::Unexpected {
-            word: "mntr".into(),
-            reply: bytes,
-        },
-    };
-    Err(fail(Code::Unhealthy, reason.line(t)))
+    outcome
+        .map_err(Reason::from)
+        .and_then(diag::check_mntr)
+        .map_err(|r| fail(Code::Unhealthy, r.line(t)))
 }
