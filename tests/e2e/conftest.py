@@ -64,17 +64,27 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def zkpod_bin() -> Path:
-    """The zkpod binary under test ($ZKPOD_BIN, else the debug build)."""
+def zkpod_bin():
+    """The zkpod binary under test ($ZKPOD_BIN, else the debug build), copied
+    to a scratch dir for the session."""
     missing = [f"{tool} (apt-get install {pkg})" for tool, pkg in NEEDS.items() if not shutil.which(tool)]
     if not Path("/usr/share/java/zookeeper.jar").exists():
         missing.append("/usr/share/java/zookeeper.jar (apt-get install zookeeper)")
     if missing:
         pytest.fail("missing for the e2e tests: " + ", ".join(missing), pytrace=False)
     try:
-        return h.zkpod_binary("debug")
+        built = h.zkpod_binary("debug")
     except h.HarnessError as e:
         pytest.fail(str(e), pytrace=False)
+    # Test a snapshot: a `cargo build` running meanwhile in the same checkout
+    # replaces the artifact, and a probe exec'd at that moment would fail.
+    snap_dir = Path(tempfile.mkdtemp(prefix="zkpod-e2e-bin-", dir="/tmp"))
+    os.chmod(snap_dir, 0o755)
+    snap = snap_dir / "zkpod"
+    shutil.copy2(built, snap)
+    os.chmod(snap, 0o755)
+    yield snap
+    shutil.rmtree(snap_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
