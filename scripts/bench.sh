@@ -64,6 +64,7 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
 fi
 
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 W=$(mktemp -d /tmp/zkpod-bench.XXXXXX)
 chmod 755 "$W"
 ZKPID=
@@ -152,6 +153,8 @@ lddout=$(ldd "$BIN" 2>&1 || true)
 mkdir -p "$(dirname "$OUT")"
 {
     echo "## zkpod benchmarks ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r))"
+    echo
+    echo "zkpod $(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$REPO" && git diff --quiet -- src Cargo.toml 2>/dev/null || echo ' (with uncommitted changes)'); load average before: $LOAD0; after: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo
     echo "hyperfine $(hyperfine --version | cut -d' ' -f2), -N (no shell), $WARMUP warmups, $RUNS runs per command, one run per comparison."
     echo

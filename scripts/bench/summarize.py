@@ -44,8 +44,9 @@ def table(title: str, path: str, ref: str, note: str = "") -> str:
 
 
 def stats(path: str) -> str:
-    # GNU time adds "Command exited with non-zero status N" lines: skip words.
-    vals = [float(x) for x in open(path).read().split() if x.isdigit()]
+    # GNU time adds a "Command exited with non-zero status N" line before the
+    # figure when the command fails: keep only the lines that are a number.
+    vals = [float(ln) for ln in open(path).read().splitlines() if ln.strip().isdigit()]
     return f"median {statistics.median(vals):.0f} KiB, max {max(vals):.0f} KiB over {len(vals)} runs"
 
 

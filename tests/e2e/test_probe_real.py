@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -103,6 +105,21 @@ def test_standalone_metrics_text_and_prometheus(standalone, zkpod):
     znodes = [n for n in names if "znode_count" in n]
     assert znodes, f"no znode count metric among {sorted(names)}"
     assert all(t in ("gauge", "counter", "untyped", "summary", "histogram") for t in types.values()), types
+
+
+def test_drop_in_script_names_against_the_real_server(standalone, zkpod_bin, tmp_path):
+    env = {**os.environ, "ZOO_CONF_DIR": str(standalone.conf_dir)}
+    for name in ("zookeeper-ready", "ready_live.sh", "metrics.sh"):
+        link = tmp_path / name
+        link.symlink_to(zkpod_bin)
+        cp = subprocess.run([str(link), str(h.CLIENT_PORT)], capture_output=True, text=True, env=env, timeout=10)
+        assert cp.returncode == 0, f"{name} {h.CLIENT_PORT}: exit {cp.returncode}: {cp.stderr!r}"
+        if name == "metrics.sh":
+            assert h.parse_mntr(cp.stdout).get("zk_server_state") == "standalone", cp.stdout
+        # Nothing listens on this port of the server's address: unhealthy, exit 1 like the scripts.
+        cp = subprocess.run([str(link), "2999"], capture_output=True, text=True, env=env, timeout=10)
+        assert cp.returncode == 1, f"{name} 2999: exit {cp.returncode}: {cp.stderr!r}"
+        assert cp.stderr.strip(), f"{name} 2999 failed without saying why"
 
 
 # --------------------------------------------------------------------------
