@@ -23,8 +23,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h  # noqa: E402
 
-# Figures measured by the suites, printed at the end of the run.
-FIGURES: list[str] = []
 # Labs alive right now (their servers' logs go into failure reports).
 _ACTIVE: list["Lab"] = []
 
@@ -57,9 +55,9 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if FIGURES:
+    if h.FIGURES:
         terminalreporter.section("measured")
-        for f in FIGURES:
+        for f in h.FIGURES:
             terminalreporter.write_line(f)
 
 

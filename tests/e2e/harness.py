@@ -53,6 +53,8 @@ MAIN_CLASS = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
 SERVING_MODES = ("leader", "follower", "standalone", "observer")
 # One e2e run at a time on this machine: the addresses above are fixed.
 LOCK_PATH = "/tmp/zkpod-e2e.lock"
+# Figures the pytest suites measure, printed at the end of the run.
+FIGURES: list[str] = []
 
 
 class HarnessError(RuntimeError):

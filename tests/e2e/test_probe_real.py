@@ -24,7 +24,7 @@ import pytest
 from kazoo.client import KazooClient
 
 import harness as h
-from conftest import FIGURES
+from harness import FIGURES
 
 STANDALONE_IP = "127.0.0.20"
 DEBIAN_IP = "127.0.0.21"
