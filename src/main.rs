@@ -43,17 +43,38 @@ fn main() {
     let script = who != Personality::Zkpod;
 
     let (result, default) = match who {
-        Personality::Zkpod => match parse::<Cli>(argv, false).command {
-            Command::Start(args) => (cmd::start::run(&args), Code::Io),
-            Command::Probe(p) => match p.kind {
-                ProbeKind::Live(a) => (cmd::probe::live(&a), Code::Unhealthy),
-                ProbeKind::Ready(a) => (cmd::probe::ready(&a), Code::Unhealthy),
-                ProbeKind::Startup(a) => (cmd::probe::startup(&a), Code::Unhealthy),
-            },
-            Command::Status(a) => (cmd::status::run(&a), Code::Unhealthy),
-            Command::Metrics(a) => (cmd::metrics::run(&a), Code::Unhealthy),
-            Command::FourLw(a) => (cmd::fourlw::run(&a), Code::Unhealthy),
-        },
+        Personality::Zkpod => {
+            let sub = argv.get(1).and_then(|a| a.to_str()).unwrap_or("");
+            let mut rest = argv.clone();
+            if rest.len() > 1 {
+                // "zkpod probe live ..." -> bin name "zkpod probe", args "live ...".
+                rest.remove(0);
+                rest[0] = format!("zkpod {sub}").into();
+            }
+            match sub {
+                "start" => (
+                    cmd::start::run(&parse::<cli::StartCli>(rest, false).args),
+                    Code::Io,
+                ),
+                "probe" => (
+                    probe(parse::<cli::ProbeCli>(rest, false).kind),
+                    Code::Unhealthy,
+                ),
+                "status" => (
+                    cmd::status::run(&parse::<cli::StatusCli>(rest, false).args),
+                    Code::Unhealthy,
+                ),
+                "metrics" => (
+                    cmd::metrics::run(&parse::<cli::MetricsCli>(rest, false).args),
+                    Code::Unhealthy,
+                ),
+                "4lw" => (
+                    cmd::fourlw::run(&parse::<cli::FourLwCli>(rest, false).args),
+                    Code::Unhealthy,
+                ),
+                _ => full(parse::<Cli>(argv, false)),
+            }
+        }
         Personality::StartScript => {
             let c = parse::<cli::StartScriptCli>(argv, true);
             (cmd::start::run(&c.args), Code::Io)
@@ -81,6 +102,26 @@ fn main() {
         _ => code,
     };
     std::process::exit(code.as_i32());
+}
+
+fn probe(kind: ProbeKind) -> anyhow::Result<Code> {
+    match kind {
+        ProbeKind::Live(a) => cmd::probe::live(&a),
+        ProbeKind::Ready(a) => cmd::probe::ready(&a),
+        ProbeKind::Startup(a) => cmd::probe::startup(&a),
+    }
+}
+
+/// Dispatches a command parsed by the full parser (reached for `zkpod
+/// --help`-style invocations; the subcommands have their own parsers).
+fn full(cli: Cli) -> (anyhow::Result<Code>, Code) {
+    match cli.command {
+        Command::Start(args) => (cmd::start::run(&args), Code::Io),
+        Command::Probe(p) => (probe(p.kind), Code::Unhealthy),
+        Command::Status(a) => (cmd::status::run(&a), Code::Unhealthy),
+        Command::Metrics(a) => (cmd::metrics::run(&a), Code::Unhealthy),
+        Command::FourLw(a) => (cmd::fourlw::run(&a), Code::Unhealthy),
+    }
 }
 
 /// Parses argv; on a usage error prints one `zkpod:` line (naming the
