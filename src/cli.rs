@@ -601,6 +601,30 @@ fn find_env(cmd: &clap::Command, long: &str) -> Option<String> {
         .or_else(|| cmd.get_subcommands().find_map(|c| find_env(c, long)))
 }
 
+/// The exact command line of the tutorial manifests (seeds 001 and 004),
+/// shared by the tests of flag parsing and of the rendered zoo.cfg.
+#[cfg(test)]
+pub(crate) const SEED_004_ARGS: [&str; 18] = [
+    "start-zookeeper",
+    "--servers=3",
+    "--data_dir=/var/lib/zookeeper/data",
+    "--data_log_dir=/var/lib/zookeeper/data/log",
+    "--conf_dir=/opt/zookeeper/conf",
+    "--client_port=2181",
+    "--election_port=3888",
+    "--server_port=2888",
+    "--tick_time=2000",
+    "--init_limit=10",
+    "--sync_limit=5",
+    "--heap=512M",
+    "--max_client_cnxns=60",
+    "--snap_retain_count=3",
+    "--purge_interval=12",
+    "--max_session_timeout=40000",
+    "--min_session_timeout=4000",
+    "--log_level=INFO",
+];
+
 /// Parses a duration: `800ms`, `2s`, `1.5s`, or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
@@ -690,27 +714,7 @@ mod tests {
 
     #[test]
     fn seed_flags_parse_in_equals_form() {
-        // The exact command line of the tutorial manifests (seeds 001, 004).
-        let argv = [
-            "start-zookeeper",
-            "--servers=3",
-            "--data_dir=/var/lib/zookeeper/data",
-            "--data_log_dir=/var/lib/zookeeper/data/log",
-            "--conf_dir=/opt/zookeeper/conf",
-            "--client_port=2181",
-            "--election_port=3888",
-            "--server_port=2888",
-            "--tick_time=2000",
-            "--init_limit=10",
-            "--sync_limit=5",
-            "--heap=512M",
-            "--max_client_cnxns=60",
-            "--snap_retain_count=3",
-            "--purge_interval=12",
-            "--max_session_timeout=40000",
-            "--min_session_timeout=4000",
-            "--log_level=INFO",
-        ];
+        let argv = SEED_004_ARGS;
         let cli = StartScriptCli::try_parse_from(argv).expect("seed flags parse");
         assert_eq!(cli.args.servers, 3);
         assert_eq!(cli.args.purge_interval, 12);

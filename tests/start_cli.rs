@@ -78,6 +78,18 @@ impl Pod {
         }
     }
 
+    /// zkpod start as an OpenShift-style arbitrary uid with gid 0 and no
+    /// passwd entry (needs root to switch).
+    fn as_openshift_uid(&self) -> Command {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=1000770000", "--regid=0", "--clear-groups", "--"])
+            .arg(zkpod())
+            .arg("start");
+        self.pod_args(&mut c);
+        c.arg("--hostname=zk-0");
+        c
+    }
+
     /// Every file and dir under the volume with its bytes, mode and owner.
     fn volume(&self) -> BTreeMap<PathBuf, (Vec<u8>, u32, u32)> {
         let mut out = BTreeMap::new();
@@ -529,13 +541,7 @@ fn non_root_unwritable_volume_gets_the_fsgroup_fix() {
     fs::create_dir_all(pod.p("conf")).unwrap();
     fs::set_permissions(pod.p("conf"), fs::Permissions::from_mode(0o777)).unwrap();
     let before = pod.volume();
-    // An OpenShift-style arbitrary uid with gid 0 and no passwd entry.
-    let mut c = Command::new("setpriv");
-    c.args(["--reuid=1000770000", "--regid=0", "--clear-groups", "--"])
-        .arg(zkpod())
-        .arg("start");
-    pod.pod_args(&mut c);
-    c.arg("--hostname=zk-0");
+    let mut c = pod.as_openshift_uid();
     let o = c.output().unwrap();
     assert_fails(
         &o,
@@ -570,12 +576,7 @@ fn read_only_conf_dir_names_the_emptydir_fix() {
     fs::set_permissions(pod.p("conf"), fs::Permissions::from_mode(0o555)).unwrap();
     fs::create_dir_all(pod.p("vol")).unwrap();
     fs::set_permissions(pod.p("vol"), fs::Permissions::from_mode(0o777)).unwrap();
-    let mut c = Command::new("setpriv");
-    c.args(["--reuid=1000770000", "--regid=0", "--clear-groups", "--"])
-        .arg(zkpod())
-        .arg("start");
-    pod.pod_args(&mut c);
-    c.arg("--hostname=zk-0");
+    let mut c = pod.as_openshift_uid();
     assert_fails(
         &c.output().unwrap(),
         6,

@@ -386,32 +386,10 @@ fn print_dry_run(plan: &Plan) -> std::io::Result<()> {
 mod tests {
     //! Golden tests: the files `start` renders for the tutorial's own flags.
     use super::*;
-    use crate::cli::{LogLevel, StartScriptCli};
+    use crate::cli::{LogLevel, StartScriptCli, SEED_004_ARGS};
     use crate::golden;
     use crate::logconf::{render_log4j, render_logback};
     use clap::Parser;
-
-    /// The command line of the Kubernetes tutorial manifest (seed 004).
-    const SEED_004_ARGS: [&str; 18] = [
-        "start-zookeeper",
-        "--servers=3",
-        "--data_dir=/var/lib/zookeeper/data",
-        "--data_log_dir=/var/lib/zookeeper/data/log",
-        "--conf_dir=/opt/zookeeper/conf",
-        "--client_port=2181",
-        "--election_port=3888",
-        "--server_port=2888",
-        "--tick_time=2000",
-        "--init_limit=10",
-        "--sync_limit=5",
-        "--heap=512M",
-        "--max_client_cnxns=60",
-        "--snap_retain_count=3",
-        "--purge_interval=12",
-        "--max_session_timeout=40000",
-        "--min_session_timeout=4000",
-        "--log_level=INFO",
-    ];
 
     /// The zoo.cfg that seed 004 printed from that command (less its header).
     const SEED_004_ZOO_CFG: &str = "clientPort=2181
