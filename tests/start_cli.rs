@@ -373,6 +373,21 @@ fn bad_flag_values_are_usage_errors() {
         "{}",
         stderr(&o)
     );
+    // A bad value from the environment names the variable to fix.
+    let o = pod
+        .cmd(&["--hostname=zk-0"])
+        .env("ZOO_CLIENT_PORT", "twenty-one-81")
+        .output()
+        .unwrap();
+    assert_fails(
+        &o,
+        2,
+        &[
+            "invalid value 'twenty-one-81'",
+            "Fix: correct ZOO_CLIENT_PORT",
+        ],
+    );
+    assert!(!pod.p("vol").exists());
 }
 
 #[test]
