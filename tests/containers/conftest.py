@@ -58,14 +58,20 @@ def sts():
 
 
 @pytest.fixture(scope="session")
-def pods(sts):
+def image(sts):
+    """The image under test; fails when it has not been built."""
+    name = os.environ.get("ZKPOD_IMAGE") or sts["spec"]["template"]["spec"]["containers"][0]["image"]
+    if sh(["podman", "image", "exists", name], check=False).returncode != 0:
+        pytest.fail(f"image {name} not found: the suite runs the built image; fix: scripts/build-image.sh")
+    return name
+
+
+@pytest.fixture(scope="session")
+def pods(sts, image):
     for i in range(sts["spec"]["replicas"]):
         pod_address(NET, i)  # fails early on a bad E2E_NET
-    plans = [PodPlan(sts, i, net=NET, prefix=PREFIX, namespace=NAMESPACE, uid=UID,
-                     image=os.environ.get("ZKPOD_IMAGE")) for i in range(sts["spec"]["replicas"])]
-    image = plans[0].image
-    if sh(["podman", "image", "exists", image], check=False).returncode != 0:
-        pytest.fail(f"image {image} not found: the suite runs the built image; fix: scripts/build-image.sh")
+    plans = [PodPlan(sts, i, net=NET, prefix=PREFIX, namespace=NAMESPACE, uid=UID, image=image)
+             for i in range(sts["spec"]["replicas"])]
     _cleanup()  # leftovers of an interrupted run with the same prefix
     hosts_dir = tempfile.mkdtemp(prefix=f"{PREFIX}-hosts-")
     started = time.monotonic()

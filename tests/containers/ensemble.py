@@ -12,6 +12,8 @@ from pathlib import Path
 
 from kazoo.client import KazooClient
 
+from podspec import MASK_SHELLS
+
 ZKCLI = os.environ.get("ZKCLI", "/usr/share/zookeeper/bin/zkCli.sh")
 
 
@@ -70,7 +72,7 @@ class Pod:
 
     def run(self, volumes=None):
         """Creates and starts the container (a new pod on existing volumes)."""
-        sh(self.plan.run_argv(str(self.hosts_path), volumes))
+        sh(self.plan.run_argv(str(self.hosts_path), volumes, extra=MASK_SHELLS))
 
     def start(self):
         """Starts the existing container again: the kubelet restarting a

@@ -16,7 +16,9 @@ without a cluster, and all explicit here:
 import json
 import re
 
-ZKPOD_EXEC_PREFIX = "/usr/local/bin/zkpod"
+# Bind /dev/null over the image's shells: start and the probes must not need
+# one (issue 4), and with these masks any hidden use of a shell fails the run.
+MASK_SHELLS = ("-v", "/dev/null:/usr/bin/dash:ro", "-v", "/dev/null:/usr/bin/bash:ro")
 
 
 def pod_address(net, ordinal):
@@ -122,9 +124,10 @@ class PodPlan:
     def hosts(self):
         return hosts_file(self.ordinal, self.replicas, self.net, self.base, self.domain)
 
-    def run_argv(self, hosts_path, volumes=None):
+    def run_argv(self, hosts_path, volumes=None, extra=()):
         """`podman run` argv for this pod. `volumes` maps a claim name to the
-        podman volume to mount (default: this pod's own; scenario 6 swaps them)."""
+        podman volume to mount (default: this pod's own; scenario 6 swaps them);
+        `extra` are further podman options."""
         volumes = volumes or self.volumes
         c = self.container
         sc = c.get("securityContext") or {}
@@ -170,6 +173,7 @@ class PodPlan:
         env["ZOO_CLIENT_ADDRESS"] = self.address
         for k, v in env.items():
             argv += ["-e", f"{k}={v}"]
+        argv += list(extra)
         argv += ["--entrypoint", json.dumps(c["command"])]
         argv.append(self.image)
         argv += c.get("args") or []

@@ -1,0 +1,89 @@
+"""The image itself: its configuration (exec-form ENTRYPOINT, HEALTHCHECK,
+non-root user, labels), its file system (drop-in symlinks, group-0 writable
+dirs, a static zkpod), and, in one standalone container with every shell
+masked, the HEALTHCHECK and the drop-in names at work."""
+
+import json
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import PREFIX, UID, NET
+from ensemble import sh, wait_for
+from podspec import MASK_SHELLS, pod_address
+
+DROP_INS = ("start-zookeeper", "start.sh", "zookeeper-ready", "ready_live.sh", "metrics.sh")
+
+
+@pytest.fixture(scope="module")
+def config(image):
+    data = json.loads(sh(["podman", "image", "inspect", image]).stdout)[0]
+    # podman lists the Docker-format HEALTHCHECK beside the OCI config.
+    return dict(data["Config"], Healthcheck=data["Healthcheck"])
+
+
+@pytest.fixture(scope="module")
+def rootfs(image):
+    """The image's file system, mounted read-only on the host."""
+    path = Path(sh(["podman", "image", "mount", image]).stdout.strip())
+    yield path
+    sh(["podman", "image", "unmount", image], check=False)
+
+
+def test_entrypoint_healthcheck_user_labels(config):
+    assert config["Entrypoint"] == ["/usr/local/bin/zkpod", "start"]
+    assert config["Healthcheck"]["Test"] == ["CMD", "/usr/local/bin/zkpod", "probe", "ready"]
+    assert config["User"] == "1000"
+    labels = config["Labels"]
+    for key in ("title", "description", "version", "licenses"):
+        assert labels.get(f"org.opencontainers.image.{key}"), key
+    assert labels["org.opencontainers.image.base.name"]
+
+
+def test_file_system(rootfs):
+    zkpod = rootfs / "usr/local/bin/zkpod"
+    assert zkpod.stat().st_mode & 0o111
+    kind = sh(["file", "-b", str(zkpod)]).stdout
+    assert "static" in kind and "dynamically" not in kind, kind
+    for name in DROP_INS:
+        link = rootfs / "usr/local/bin" / name
+        assert link.is_symlink() and os.readlink(link) == "zkpod", name
+    # Writable by any uid in group 0 (OpenShift), owned by the default user.
+    for d in ("var/lib/zookeeper", "var/lib/zookeeper/data", "var/lib/zookeeper/data/log", "opt/zookeeper/conf"):
+        st = (rootfs / d).stat()
+        assert stat.S_ISDIR(st.st_mode) and st.st_gid == 0 and st.st_uid == 1000, d
+        assert st.st_mode & 0o070 == 0o070, f"{d} is {oct(st.st_mode)}"
+    assert (rootfs / "usr/share/java/zookeeper.jar").exists()
+    assert not (rootfs / "usr/bin/nc").exists()
+
+
+def test_healthcheck_and_drop_in_names_without_a_shell(image):
+    # tmpfs data dir without podman's copy-up (which loses the image's modes):
+    # zkpod creates data/ and data/log itself.
+    name = f"{PREFIX}-standalone"
+    addr = pod_address(NET, 9)
+    sh(["podman", "rm", "--force", "--time", "0", name], check=False)
+    sh(["podman", "run", "--detach", "--name", name, "--label", f"zkpod-e2e={PREFIX}",
+        "--hostname", "zk-0", "--network", "host", "--user", f"{UID}:0", "--read-only",
+        "--cap-drop=ALL", "--security-opt", "no-new-privileges",
+        "--tmpfs", "/opt/zookeeper/conf", "--tmpfs", "/tmp", "--tmpfs", "/var/lib/zookeeper:notmpcopyup,mode=1777",
+        *MASK_SHELLS, "-e", f"ZOO_CLIENT_ADDRESS={addr}", image, "--servers=1", "--heap=128M"])
+    try:
+        # A shell really is unusable in this container.
+        r = subprocess.run(["podman", "exec", name, "/bin/sh", "-c", "true"], capture_output=True)
+        assert r.returncode != 0
+        # The image's HEALTHCHECK (what `docker ps` shows), run on demand.
+        wait_for("the HEALTHCHECK to pass", lambda: subprocess.run(
+            ["podman", "healthcheck", "run", name], capture_output=True).returncode == 0, 60, interval=1)
+        # The tutorial's script names, through the symlinks; the port and
+        # address come from the zoo.cfg zkpod wrote.
+        assert sh(["podman", "exec", name, "zookeeper-ready"], check=False).returncode == 0
+        assert sh(["podman", "exec", name, "ready_live.sh", "2181"], check=False).returncode == 0
+        assert "zk_server_state\tstandalone" in sh(["podman", "exec", name, "metrics.sh", "2181"]).stdout
+        r = sh(["podman", "exec", name, "zookeeper-ready", "2999"], check=False)
+        assert r.returncode == 1 and r.stderr.strip(), r
+    finally:
+        sh(["podman", "rm", "--force", "--time", "0", name], check=False)
