@@ -658,6 +658,14 @@ def cmd_up(args) -> int:
             print(f"already up: {len(alive)} of {st['size']} servers running from {base}")
             print_connect(st)
             return 0
+    held = lock(block=False)
+    if held is None:
+        print(
+            f"harness: the e2e tests are running (they hold {LOCK_PATH}) and use these "
+            f"addresses; start the ensemble when they are done",
+            file=sys.stderr,
+        )
+        return 1
     busy = [ip for ip in ENSEMBLE_IPS[: args.servers] if port_open(ip, CLIENT_PORT)]
     if busy:
         print(
