@@ -48,7 +48,6 @@ if [ ${#pkgs[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
 fi
-# Debian's zookeeper package ships a systemd unit; it is not used here.
 
 # ---- build zkpod ------------------------------------------------------------
 if [ -n "${ZKPOD_BIN:-}" ]; then
