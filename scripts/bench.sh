@@ -95,6 +95,10 @@ echo "bench: start (zkpod vs bash vs no-op), $RUNS runs each" >&2
 unshare --uts --mount "$0" __start_in_ns "$W" >&2
 [ -s "$W/z/data/myid" ] || die "zkpod start wrote no myid: it did not run through"
 [ -s "$W/b/data/myid" ] || die "the bash script wrote no myid: it did not run through"
+for d in z b; do
+    grep -qx "server.2=zk-1.$DOMAIN:2888:3888" "$W/$d/conf/zoo.cfg" ||
+        die "$W/$d/conf/zoo.cfg lacks server.2=zk-1.$DOMAIN:2888:3888: the domain lookup did not happen"
+done
 
 # ---- 2. probe --------------------------------------------------------------
 if (echo srvr | nc -w 2 "$IP" "$PORT") >/dev/null 2>&1; then
