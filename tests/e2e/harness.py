@@ -404,9 +404,11 @@ class Pod:
         return ["unshare", "--uts", "--mount", "sh", "-c", script]
 
     def prepare(self) -> None:
-        """Creates the pod dir and its hosts file (not the data dirs: zkpod does)."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.home, 0o755)
+        """Creates the pod dir (unless the test made it) and its hosts file;
+        not the data dirs: zkpod does."""
+        if not self.home.exists():
+            self.home.mkdir(parents=True)
+            os.chmod(self.home, 0o755)  # uid 1000 must traverse it
         self.hosts_file.write_text(kubelet_hosts(self.name, self.ip, self.peers))
         os.chmod(self.hosts_file, 0o644)
 
