@@ -10,9 +10,16 @@ from kazoo.exceptions import NoNodeError
 
 from conftest import UID, figure
 from ensemble import kazoo, tree_digest, wait_for, zkcli
+from podspec import memory_to_podman
 
 QUORUM_TIMEOUT = 120  # generous: two cores shared with other test suites
 ACKED = {}  # path -> value of every write a server acknowledged
+
+
+def java_size(text):
+    """A JVM size such as 256m, 1g or 262144k, in bytes."""
+    scale = {"k": 2**10, "m": 2**20, "g": 2**30}.get(text[-1].lower(), 1)
+    return int(text[:-1] if scale != 1 else text) * scale
 
 
 def probes_pass(pod):
@@ -89,6 +96,12 @@ def test_1_ensemble_forms_and_probes_pass(pods):
         assert "java" in open(f"/proc/{pid}/comm").read()
         assert status["Uid"].split() == [str(UID)] * 4
         assert status["Gid"].split()[0] == "0"
+        # --heap=auto: exactly one -Xmx, half of the manifest's memory limit.
+        cmdline = open(f"/proc/{pid}/cmdline").read().split("\0")
+        xmx = [a for a in cmdline if a.startswith("-Xmx")]
+        assert len(xmx) == 1, cmdline
+        limit = int(memory_to_podman(p.plan.container["resources"]["limits"]["memory"]))
+        assert java_size(xmx[0][4:]) == limit // 2, (xmx, limit)
     leader_of(pods)
 
 

@@ -83,6 +83,7 @@ def test_restricted_pod_security_standard(rendered):
     assert sc["readOnlyRootFilesystem"] is True
     assert sc["capabilities"]["drop"] == ["ALL"]
     assert spec["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    assert spec["automountServiceAccountToken"] is False
 
 
 BREAKAGES = [
