@@ -90,6 +90,8 @@ def test_1_ensemble_forms_and_probes_pass(pods):
         # The id comes from the hostname's ordinal; the JVM is PID 1 and runs
         # as the arbitrary uid with gid 0.
         assert p.myid_on_volume() == str(p.plan.ordinal + 1)
+        # The domain came from the kubelet-style hosts file, not the env fallback.
+        assert f"domain {p.plan.domain} (from /etc/hosts)" in p.logs()
         pid = p.pid()
         status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status").read().splitlines())
         assert status["NSpid"].split()[-1] == "1", status["NSpid"]
