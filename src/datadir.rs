@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::exit::{diagnose, Code};
+use crate::fsutil::FileSpec;
 
 /// What the myid file on the volume says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,31 +140,46 @@ pub fn decide(
     }
 }
 
-/// Carries out `action` for server `want`: writes myid atomically, keeping
-/// a replaced one as `myid.bak-<unix seconds>`.
+/// The files that carry out `action` for server `want`: myid, and for a
+/// replacement first a backup `myid.bak-<unix seconds>` of the old file, to
+/// be written together with the conf files (one durable batch).
+pub fn files(
+    action: &Action,
+    data_dir: &Path,
+    want: u32,
+    old_bytes: Option<Vec<u8>>,
+    now_secs: u64,
+) -> Vec<FileSpec> {
+    let myid = (
+        data_dir.join("myid"),
+        format!("{want}\n").into_bytes(),
+        0o644,
+    );
+    match action {
+        Action::Keep => Vec::new(),
+        Action::Write => vec![myid],
+        Action::Replace { .. } => vec![
+            (
+                data_dir.join(format!("myid.bak-{now_secs}")),
+                old_bytes.unwrap_or_default(),
+                0o644,
+            ),
+            myid,
+        ],
+    }
+}
+
+/// Reads the current myid bytes, for the backup of a replacement.
 ///
 /// Fails with context naming the file.
-pub fn apply(action: &Action, data_dir: &Path, want: u32) -> Result<()> {
-    let myid = data_dir.join("myid");
-    match action {
-        Action::Keep => return Ok(()),
-        Action::Write => {}
-        Action::Replace { .. } => {
-            let secs = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let backup = data_dir.join(format!("myid.bak-{secs}"));
-            fs::copy(&myid, &backup).with_context(|| {
-                format!(
-                    "failed to back up {} to {}",
-                    myid.display(),
-                    backup.display()
-                )
-            })?;
-        }
+pub fn read_old(action: &Action, data_dir: &Path) -> Result<Option<Vec<u8>>> {
+    if !matches!(action, Action::Replace { .. }) {
+        return Ok(None);
     }
-    crate::fsutil::write_atomic(&myid, format!("{want}\n").as_bytes(), 0o644)
-        .with_context(|| format!("failed to write myid to {}", myid.display()))
+    let myid = data_dir.join("myid");
+    fs::read(&myid)
+        .map(Some)
+        .with_context(|| format!("failed to read {} for its backup", myid.display()))
 }
 
 #[cfg(test)]
@@ -269,14 +285,16 @@ mod tests {
         let v = inspect(&data, &data.join("log")).unwrap();
         assert_eq!(v.myid, Myid::Id(2));
         assert_eq!(v.data, vec![data.join("version-2/snapshot.0")]);
-        apply(&Action::Replace { old: "2".into() }, &data, 1).unwrap();
-        assert_eq!(fs::read_to_string(data.join("myid")).unwrap(), "1\n");
-        let backups: Vec<_> = fs::read_dir(&data)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().starts_with("myid.bak-"))
-            .collect();
-        assert_eq!(backups.len(), 1);
-        assert_eq!(fs::read_to_string(backups[0].path()).unwrap(), "2\n");
+        let action = Action::Replace { old: "2".into() };
+        let old = read_old(&action, &data).unwrap();
+        let f = files(&action, &data, 1, old, 1700000000);
+        assert_eq!(
+            f,
+            vec![
+                (data.join("myid.bak-1700000000"), b"2\n".to_vec(), 0o644),
+                (data.join("myid"), b"1\n".to_vec(), 0o644),
+            ]
+        );
+        assert!(files(&Action::Keep, &data, 1, None, 0).is_empty());
     }
 }

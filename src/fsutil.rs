@@ -12,24 +12,46 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-/// Writes `contents` to `path` atomically with permission `mode`.
-///
-/// Fails with context naming the file when any step fails; the temp file is
-/// removed then.
-pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
-    write_atomic_nosync_dir(path, contents, mode)?;
-    sync_dir(parent_of(path))
-}
+/// A file to write: path, contents, permission bits.
+pub type FileSpec = (PathBuf, Vec<u8>, u32);
 
-/// Writes several files atomically, then fsyncs each directory once (a
-/// directory fsync per file would double the cost of a start).
+/// Writes several files atomically and durably, in phases: every temp file
+/// is written, then every one fsynced, then each renamed into place, then each
+/// directory fsynced once. On a journaling filesystem the first fsync commits
+/// all the temp files together, so the later ones find nothing left to do;
+/// fsyncing each file right before its rename costs a journal commit per file.
 ///
-/// Fails on the first file that cannot be written; files already renamed
-/// into place stay complete, the failed one leaves nothing behind.
-pub fn write_all_atomic(files: &[(PathBuf, Vec<u8>, u32)]) -> Result<()> {
+/// Fails on the first step that fails, naming the file. If that is before
+/// the renames, every temp file is removed and no target has changed.
+pub fn write_all_atomic(files: &[FileSpec]) -> Result<()> {
+    let temps: Vec<PathBuf> = files.iter().map(|(p, _, _)| temp_path(p)).collect();
+    let staged = (|| -> Result<()> {
+        let mut opened = Vec::with_capacity(files.len());
+        for ((path, contents, mode), tmp) in files.iter().zip(&temps) {
+            let f = write_temp(tmp, contents, *mode)
+                .with_context(|| format!("failed to write {}", path.display()))?;
+            opened.push(f);
+        }
+        for (f, tmp) in opened.iter().zip(&temps) {
+            f.sync_all()
+                .with_context(|| format!("failed to fsync {}", tmp.display()))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = staged {
+        temps.iter().for_each(|t| {
+            let _ = fs::remove_file(t);
+        });
+        return Err(e);
+    }
     let mut dirs: Vec<&Path> = Vec::new();
-    for (path, contents, mode) in files {
-        write_atomic_nosync_dir(path, contents, *mode)?;
+    for ((path, _, _), tmp) in files.iter().zip(&temps) {
+        if let Err(e) = fs::rename(tmp, path) {
+            let _ = fs::remove_file(tmp);
+            return Err(e).with_context(|| {
+                format!("failed to rename {} to {}", tmp.display(), path.display())
+            });
+        }
         let dir = parent_of(path);
         if !dirs.contains(&dir) {
             dirs.push(dir);
@@ -44,36 +66,28 @@ fn parent_of(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
-fn write_atomic_nosync_dir(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
-    let dir = parent_of(path);
+fn temp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.zkpod-{}.tmp", std::process::id()));
-    let result = (|| -> Result<()> {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(mode)
-            .open(&tmp)
-            .with_context(|| format!("failed to create {}", tmp.display()))?;
-        f.write_all(contents)
-            .with_context(|| format!("failed to write {}", tmp.display()))?;
-        // The umask may have narrowed the mode given at creation.
-        f.set_permissions(fs::Permissions::from_mode(mode))
-            .with_context(|| format!("failed to set the mode of {}", tmp.display()))?;
-        f.sync_all()
-            .with_context(|| format!("failed to fsync {}", tmp.display()))?;
-        fs::rename(&tmp, path)
-            .with_context(|| format!("failed to rename {} to {}", tmp.display(), path.display()))?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("failed to write {}", path.display()))
+    parent_of(path).join(format!(".{name}.zkpod-{}.tmp", std::process::id()))
+}
+
+fn write_temp(tmp: &Path, contents: &[u8], mode: u32) -> Result<File> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(tmp)
+        .with_context(|| format!("failed to create {}", tmp.display()))?;
+    f.write_all(contents)
+        .with_context(|| format!("failed to write {}", tmp.display()))?;
+    // The umask may have narrowed the mode given at creation.
+    f.set_permissions(fs::Permissions::from_mode(mode))
+        .with_context(|| format!("failed to set the mode of {}", tmp.display()))?;
+    Ok(f)
 }
 
 /// fsyncs a directory, so a rename or a new entry in it is durable.
@@ -135,8 +149,8 @@ mod tests {
     fn atomic_write_replaces_and_leaves_no_temp() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("zoo.cfg");
-        write_atomic(&p, b"a=1\n", 0o644).unwrap();
-        write_atomic(&p, b"a=2\n", 0o644).unwrap();
+        write_all_atomic(&[(p.clone(), b"a=1\n".to_vec(), 0o644)]).unwrap();
+        write_all_atomic(&[(p.clone(), b"a=2\n".to_vec(), 0o644)]).unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), "a=2\n");
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
         assert_eq!(
@@ -147,8 +161,31 @@ mod tests {
 
     #[test]
     fn failed_write_names_the_file() {
-        let e = write_atomic(Path::new("/nonexistent-zkpod-dir/zoo.cfg"), b"x", 0o644).unwrap_err();
+        let e = write_all_atomic(&[(
+            PathBuf::from("/nonexistent-zkpod-dir/zoo.cfg"),
+            b"x".to_vec(),
+            0o644,
+        )])
+        .unwrap_err();
         assert!(format!("{e:#}").contains("failed to write /nonexistent-zkpod-dir/zoo.cfg"));
+    }
+
+    #[test]
+    fn a_failed_batch_changes_no_target_and_leaves_no_temp() {
+        let d = tempfile::tempdir().unwrap();
+        let good = d.path().join("java.env");
+        fs::write(&good, b"old").unwrap();
+        let files = vec![
+            (good.clone(), b"new".to_vec(), 0o644),
+            (d.path().join("missing-dir/zoo.cfg"), b"x".to_vec(), 0o644),
+        ];
+        assert!(write_all_atomic(&files).is_err());
+        assert_eq!(fs::read(&good).unwrap(), b"old");
+        assert_eq!(
+            fs::read_dir(d.path()).unwrap().count(),
+            1,
+            "temp file left behind"
+        );
     }
 
     #[test]

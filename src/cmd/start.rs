@@ -22,7 +22,7 @@ use crate::{applog, fsutil, jvm, settings, zoocfg};
 struct Plan {
     hostname: String,
     myid: u32,
-    conf_files: Vec<(PathBuf, Vec<u8>, u32)>,
+    conf_files: Vec<fsutil::FileSpec>,
     myid_action: Action,
     dirs: Vec<PathBuf>,
     /// When running as root: the user to drop to.
@@ -302,15 +302,21 @@ fn apply(a: &StartArgs, plan: &Plan) -> Result<()> {
         let mode = if dir == &a.conf_dir { 0o775 } else { 0o770 };
         created.extend(fsutil::create_dirs(dir, mode)?);
     }
-    datadir::apply(&plan.myid_action, &a.data_dir, plan.myid)?;
-    if plan.myid_action != Action::Keep {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let old = datadir::read_old(&plan.myid_action, &a.data_dir)?;
+    let mut files = datadir::files(&plan.myid_action, &a.data_dir, plan.myid, old, now);
+    let myid_written = !files.is_empty();
+    files.extend(plan.conf_files.iter().cloned());
+    fsutil::write_all_atomic(&files)?;
+    if myid_written {
         info!(
             "wrote myid {} to {}",
             plan.myid,
             a.data_dir.join("myid").display()
         );
     }
-    fsutil::write_all_atomic(&plan.conf_files)?;
     info!(
         "wrote {} files to {}",
         plan.conf_files.len(),
