@@ -19,6 +19,10 @@
 # Env: BENCH_OUT (summary file), BENCH_RUNS (default 200), BENCH_WARMUP (20),
 #      BENCH_IP (default 127.0.0.22, the probe target's loopback address).
 set -euo pipefail
+# A pod's environment has no RUST_BACKTRACE; with it set, every error value
+# zkpod creates walks the stack (anyhow captures a backtrace), which is not
+# what a kubelet's probe pays. Measure what ships.
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${BENCH_OUT:-$REPO/.tmp/bench-results.md}
