@@ -132,6 +132,11 @@ for _ in 1 2 3 4 5; do
 done
 [ -n "$imok" ] || die "ruok is not answered with imok on $IP:$PORT (5 tries)"
 
+# Warm the server first: the JVM compiles its four-letter-word path while it
+# serves the first few thousand requests, and whichever command hyperfine ran
+# first would otherwise pay for that (seen: the first command 0.5 ms slower).
+echo "bench: warming ZooKeeper's 4lw path (3000 ruok from the C client)" >&2
+for _ in $(seq 3000); do "$W/ruok" "$IP" "$PORT" >/dev/null 2>&1 || true; done
 echo "bench: probe (zkpod probe live vs bash+nc vs no-op), $RUNS runs each" >&2
 # -i: echo ruok | nc sometimes gets an empty reply (the flaky-nc failure the
 # tutorial probe suffers from); those runs are counted separately below.
