@@ -157,5 +157,8 @@ def kazoo(endpoints, timeout=15):
 
 def zkcli(endpoint, *cmd, timeout=60):
     """Runs one zkCli.sh command (Debian's client); returns (exit code, output)."""
-    r = subprocess.run([ZKCLI, "-server", endpoint, *cmd], capture_output=True, text=True, timeout=timeout)
+    # zookeeper.sasl.client=false: the client would otherwise look up the
+    # server's address in reverse DNS (a PTR query off loopback).
+    env = {**os.environ, "CLIENT_JVMFLAGS": "-Dzookeeper.sasl.client=false"}
+    r = subprocess.run([ZKCLI, "-server", endpoint, *cmd], capture_output=True, text=True, timeout=timeout, env=env)
     return r.returncode, r.stdout + r.stderr

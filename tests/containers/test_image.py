@@ -82,7 +82,9 @@ def test_healthcheck_and_drop_in_names_without_a_shell(image):
     addr = pod_address(NET, 9)
     sh(["podman", "rm", "--force", "--time", "0", name], check=False)
     sh(["podman", "run", "--detach", "--name", name, "--label", f"zkpod-e2e={PREFIX}",
-        "--hostname", "zk-0", "--network", "host", "--user", f"{UID}:0", "--read-only",
+        # --add-host: the JVM resolves its own hostname; without a hosts entry
+        # that lookup would go to the machine's DNS server, off loopback.
+        "--hostname", "zk-0", "--add-host", f"zk-0:{addr}", "--network", "host", "--user", f"{UID}:0", "--read-only",
         "--cap-drop=ALL", "--security-opt", "no-new-privileges",
         "--tmpfs", "/opt/zookeeper/conf", "--tmpfs", "/tmp", "--tmpfs", "/var/lib/zookeeper:notmpcopyup,mode=1777",
         *MASK_SHELLS, "-e", f"ZOO_CLIENT_ADDRESS={addr}", image, "--servers=1", "--heap=128M"])
