@@ -135,7 +135,9 @@ pub fn personality(argv0: &str) -> Personality {
 #[command(
     name = "start-zookeeper",
     version,
-    about = "Starts a ZooKeeper server (zkpod drop-in for start-zookeeper)"
+    about = "Starts a ZooKeeper server (zkpod drop-in for start-zookeeper)",
+    // A repeated flag overrides the earlier one, as in start-zookeeper.
+    args_override_self = true
 )]
 pub struct StartScriptCli {
     #[command(flatten)]
@@ -332,11 +334,12 @@ pub struct StartArgs {
     pub log_level: LogLevel,
 
     /// Server id, overriding the one derived from the hostname's ordinal.
-    #[arg(long, env = "ZOO_MY_ID")]
+    #[arg(long, env = "ZOO_MY_ID", value_parser = clap::value_parser!(u32).range(1..))]
     pub myid: Option<u32>,
 
     /// Added to the hostname's ordinal to give the server id (zk-0 -> 1).
-    #[arg(long = "id-offset", env = "ZOO_ID_OFFSET", default_value_t = 1)]
+    /// ZooKeeper ids start at 1, so the offset must be at least 1.
+    #[arg(long = "id-offset", env = "ZOO_ID_OFFSET", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub id_offset: u32,
 
     /// Pod hostname to derive the id from (default: the system hostname).
@@ -699,6 +702,17 @@ mod tests {
         assert!(
             line.contains("environment variable ZOO_CLIENT_PORT"),
             "{line}"
+        );
+    }
+
+    #[test]
+    fn ids_start_at_one() {
+        assert!(StartScriptCli::try_parse_from(["s", "--id-offset=0"]).is_err());
+        assert!(StartScriptCli::try_parse_from(["s", "--myid=0"]).is_err());
+        let c = StartScriptCli::try_parse_from(["s", "--servers=1", "--servers=3"]).unwrap();
+        assert_eq!(
+            c.args.servers, 3,
+            "a repeated flag overrides the earlier one"
         );
     }
 

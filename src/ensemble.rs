@@ -16,14 +16,19 @@ pub enum DomainSource {
 }
 
 /// Finds the domain of `short` in hosts-file text: the rest of the first
-/// name on a line that starts with `short.`. Comments are ignored.
+/// name on a line that starts with `short.` (compared without case, as DNS
+/// names are). Comments are ignored.
 pub fn domain_from_hosts(hosts: &str, short: &str) -> Option<String> {
     let prefix = format!("{short}.");
     hosts
         .lines()
         .map(|l| l.split('#').next().unwrap_or(""))
         .flat_map(|l| l.split_whitespace().skip(1))
-        .find_map(|name| name.strip_prefix(&prefix))
+        .find_map(|name| {
+            let head = name.get(..prefix.len())?;
+            head.eq_ignore_ascii_case(&prefix)
+                .then(|| &name[prefix.len()..])
+        })
         .map(|d| d.trim_end_matches('.').to_string())
         .filter(|d| !d.is_empty())
 }
@@ -32,6 +37,8 @@ pub fn domain_from_hosts(hosts: &str, short: &str) -> Option<String> {
 #[derive(Debug, Clone, Copy)]
 pub struct DomainInput<'a> {
     pub hosts: Option<&'a str>,
+    /// Where `hosts` was read from (for the message).
+    pub hosts_path: &'a str,
     pub short: &'a str,
     pub flag: Option<&'a str>,
     pub service: Option<&'a str>,
@@ -66,8 +73,8 @@ pub fn find_domain(i: DomainInput<'_>) -> anyhow::Result<(String, DomainSource)>
     Err(diagnose(
         Code::Identity,
         format!(
-            "cannot find the DNS domain of pod {}: /etc/hosts has no line 'IP {}.<domain> {}' and {missing}",
-            i.short, i.short, i.short
+            "cannot find the DNS domain of pod {}: {} has no line 'IP {}.<domain> {}' and {missing}",
+            i.short, i.hosts_path, i.short, i.short
         ),
         "zkpod cannot name the other ensemble members",
         "set spec.serviceName of the StatefulSet to the headless Service (the kubelet then writes the pod's FQDN to /etc/hosts), or pass --domain <service>.<namespace>.svc.cluster.local",
@@ -102,6 +109,7 @@ mod tests {
     fn input<'a>(hosts: Option<&'a str>, short: &'a str) -> DomainInput<'a> {
         DomainInput {
             hosts,
+            hosts_path: "/etc/hosts",
             short,
             flag: None,
             service: None,
@@ -117,6 +125,10 @@ mod tests {
             Some("zk-hs.default.svc.cluster.local")
         );
         assert_eq!(domain_from_hosts(KUBELET_HOSTS, "zk-10"), None);
+        assert_eq!(
+            domain_from_hosts("10.0.0.1 ZK-1.zk-hs.ns.svc.cluster.local ZK-1\n", "zk-1").as_deref(),
+            Some("zk-hs.ns.svc.cluster.local")
+        );
         assert_eq!(domain_from_hosts("#10.0.0.1 zk-1.x zk-1\n", "zk-1"), None);
     }
 

@@ -51,9 +51,11 @@ pub fn write_all_atomic(files: &[FileSpec]) -> Result<()> {
         return Err(e);
     }
     let mut dirs: Vec<&Path> = Vec::new();
-    for ((path, _, _), tmp) in files.iter().zip(&temps) {
+    for (i, ((path, _, _), tmp)) in files.iter().zip(&temps).enumerate() {
         if let Err(e) = fs::rename(tmp, path) {
-            let _ = fs::remove_file(tmp);
+            temps[i..].iter().for_each(|t| {
+                let _ = fs::remove_file(t);
+            });
             return Err(e).with_context(|| {
                 format!("failed to rename {} to {}", tmp.display(), path.display())
             });
@@ -92,11 +94,22 @@ fn temp_path(path: &Path) -> PathBuf {
     parent_of(path).join(format!(".{name}.zkpod-{}.tmp", std::process::id()))
 }
 
+/// Creates the temp file exclusively and without following a symlink: its
+/// name is predictable (the pid is 1 in a container) and the data dir is
+/// writable by the ZooKeeper user, so a planted link must not make zkpod,
+/// running as root, write through it. A stale temp file from a crashed
+/// start is removed first (removing a link never touches its target).
 fn write_temp(tmp: &Path, contents: &[u8], mode: u32) -> Result<File> {
+    match fs::remove_file(tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("failed to remove stale {}", tmp.display()))
+        }
+        _ => {}
+    }
     let mut f = OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
         .mode(mode)
         .open(tmp)
         .with_context(|| format!("failed to create {}", tmp.display()))?;
@@ -138,8 +151,11 @@ pub fn create_dirs(path: &Path, mode: u32) -> Result<Vec<PathBuf>> {
             }
         }
     }
-    if let Some(parent) = created.first().and_then(|d| d.parent()) {
-        sync_dir(parent)?;
+    // Each new entry lives in its parent: fsync every parent that got one.
+    for dir in &created {
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_dir(parent)?;
+        }
     }
     Ok(created)
 }
@@ -186,6 +202,22 @@ mod tests {
         )])
         .unwrap_err();
         assert!(format!("{e:#}").contains("failed to write /nonexistent-zkpod-dir/zoo.cfg"));
+    }
+
+    #[test]
+    fn a_planted_symlink_at_the_temp_name_is_not_followed() {
+        let d = tempfile::tempdir().unwrap();
+        let victim = d.path().join("victim");
+        fs::write(&victim, b"precious").unwrap();
+        let target = d.path().join("zoo.cfg");
+        std::os::unix::fs::symlink(&victim, temp_path(&target)).unwrap();
+        write_all_atomic(&[(target.clone(), b"a=1\n".to_vec(), 0o644)]).unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        assert!(!fs::symlink_metadata(&target)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(&target).unwrap(), b"a=1\n");
     }
 
     #[test]

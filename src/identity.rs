@@ -15,11 +15,17 @@ pub struct PodName {
 }
 
 /// Splits a hostname (short or fully qualified) into StatefulSet name and
-/// ordinal. Returns `None` when the first label does not end in `-<digits>`.
+/// ordinal. Returns `None` when the first label does not end in `-<digits>`,
+/// or the digits have a leading zero: a StatefulSet never names a pod `zk-01`,
+/// and the server list would name `zk-1`, another pod.
 pub fn parse_pod_name(hostname: &str) -> Option<PodName> {
     let short = hostname.split('.').next().unwrap_or("");
     let (base, ordinal) = short.rsplit_once('-')?;
-    if base.is_empty() || ordinal.is_empty() || !ordinal.bytes().all(|b| b.is_ascii_digit()) {
+    if base.is_empty()
+        || ordinal.is_empty()
+        || !ordinal.bytes().all(|b| b.is_ascii_digit())
+        || (ordinal.len() > 1 && ordinal.starts_with('0'))
+    {
         return None;
     }
     Some(PodName {
@@ -79,11 +85,11 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
     }
 
     let (myid, note) = match (explicit, &pod) {
-        (Some(id), Some(p)) if id != p.ordinal + offset => (
+        (Some(id), Some(p)) if id != p.ordinal.saturating_add(offset) => (
             id,
             Some(format!(
                 "--myid {id} overrides the id {} that hostname {hostname} gives; server.{id} in zoo.cfg names another pod's address",
-                p.ordinal + offset
+                p.ordinal.saturating_add(offset)
             )),
         ),
         (Some(id), _) => (id, None),
@@ -98,7 +104,7 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
 
     if myid < first || myid > last {
         let source = match (explicit, &pod) {
-            (Some(_), _) => format!("--myid {myid}"),
+            (Some(_), _) => format!("--myid {myid} (on pod {hostname})"),
             (None, Some(p)) => format!(
                 "hostname {hostname} (ordinal {} + --id-offset {offset}) gives server id {myid}, which",
                 p.ordinal
@@ -152,7 +158,16 @@ mod tests {
                 ordinal: 12
             })
         );
-        for bad in ["zookeeper", "zk-", "-3", "zk-a", "zk-1a", "", "zk-1.2"] {
+        for bad in [
+            "zookeeper",
+            "zk-",
+            "-3",
+            "zk-a",
+            "zk-1a",
+            "",
+            "zk-01",
+            "zk-1.2",
+        ] {
             // "zk-1.2": the short name is "zk-1" — valid; check separately.
             if bad == "zk-1.2" {
                 assert_eq!(parse_pod_name(bad).unwrap().ordinal, 1);
@@ -211,6 +226,9 @@ mod tests {
         let mut i = input("zk-0", 3);
         i.explicit = Some(9);
         let e = decide(i).unwrap_err().to_string();
-        assert!(e.contains("--myid 9 is outside the ensemble"), "{e}");
+        assert!(
+            e.contains("--myid 9 (on pod zk-0) is outside the ensemble"),
+            "{e}"
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 use std::convert::Infallible;
 use std::ffi::CString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -242,14 +243,22 @@ pub fn exec(cmd: &[String], env_set: &[(String, String)]) -> Result<Infallible> 
     let to_c =
         |s: &str| CString::new(s).with_context(|| format!("argument contains a NUL byte: {s:?}"));
     let args = cmd.iter().map(|a| to_c(a)).collect::<Result<Vec<_>>>()?;
-    let mut env: Vec<(String, String)> = std::env::vars()
-        .filter(|(k, _)| !env_set.iter().any(|(s, _)| s == k))
-        .collect();
-    env.extend(env_set.iter().cloned());
-    let envp = env
-        .iter()
-        .map(|(k, v)| to_c(&format!("{k}={v}")))
-        .collect::<Result<Vec<_>>>()?;
+    // The environment as bytes: a variable that is not UTF-8 is passed on
+    // untouched instead of aborting the start.
+    let mut envp: Vec<CString> = Vec::new();
+    for (k, v) in std::env::vars_os() {
+        if env_set.iter().any(|(s, _)| k.as_bytes() == s.as_bytes()) {
+            continue;
+        }
+        let mut kv = k.into_vec();
+        kv.push(b'=');
+        kv.extend(v.into_vec());
+        // The kernel passed it in, so it has no NUL byte.
+        envp.extend(CString::new(kv).ok());
+    }
+    for (k, v) in env_set {
+        envp.push(to_c(&format!("{k}={v}"))?);
+    }
     let err = nix::unistd::execve(&args[0], &args, &envp).unwrap_err();
     let code = if err == nix::errno::Errno::ENOENT {
         Code::NotFound

@@ -119,6 +119,51 @@ pub fn resolve_user(spec: &UserSpec, passwd: &str) -> Result<Ids> {
     }
 }
 
+/// The effective capability set from `/proc/self/status` text (`CapEff:`).
+pub fn parse_cap_eff(status: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+}
+
+const CAP_CHOWN: u32 = 0;
+const CAP_SETGID: u32 = 6;
+const CAP_SETUID: u32 = 7;
+
+/// The capabilities root lacks for what start must do: chown the data dirs
+/// (`need_chown`) and drop to the ZooKeeper user (`need_drop`). Containers
+/// often drop them (`--cap-drop=ALL`), and finding out only after the files
+/// are written would leave a half-prepared volume.
+pub fn missing_caps(cap_eff: u64, need_chown: bool, need_drop: bool) -> Vec<&'static str> {
+    let has = |bit: u32| cap_eff & (1u64 << bit) != 0;
+    let mut missing = Vec::new();
+    if need_chown && !has(CAP_CHOWN) {
+        missing.push("CAP_CHOWN");
+    }
+    if need_drop && !has(CAP_SETGID) {
+        missing.push("CAP_SETGID");
+    }
+    if need_drop && !has(CAP_SETUID) {
+        missing.push("CAP_SETUID");
+    }
+    missing
+}
+
+/// Fails (exit code 6) when root lacks a capability start needs, before
+/// anything is written.
+pub fn check_caps(missing: &[&str], ids: Ids) -> Result<()> {
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(diagnose(
+        Code::Permission,
+        format!("running as root without {} (the container drops them)", missing.join(", ")),
+        format!("zkpod could not chown the data dirs to {}:{} and drop root; nothing was changed", ids.uid, ids.gid),
+        format!("run the container as the ZooKeeper user (securityContext.runAsUser: {} with fsGroup), so zkpod needs no root steps, or add {} to the container's capabilities", ids.uid, missing.join(", ")),
+    ))
+}
+
 /// The syscalls zkpod needs as root.
 pub trait Sys {
     /// Owner (uid, gid) of `path` without following a final symlink.
@@ -342,6 +387,27 @@ mod tests {
             passwd_lookup(pw, None, Some(107)).unwrap().home,
             "/var/lib/zookeeper"
         );
+    }
+
+    #[test]
+    fn capabilities() {
+        let status = "Name:\tzkpod\nCapInh:\t0000000000000000\nCapEff:\t00000000a80425fb\n";
+        let full = parse_cap_eff(status).unwrap();
+        assert_eq!(full, 0xa80425fb);
+        assert!(missing_caps(full, true, true).is_empty());
+        assert_eq!(
+            missing_caps(0, true, true),
+            ["CAP_CHOWN", "CAP_SETGID", "CAP_SETUID"]
+        );
+        assert_eq!(missing_caps(0, false, true), ["CAP_SETGID", "CAP_SETUID"]);
+        assert!(missing_caps(0, false, false).is_empty());
+        let e = check_caps(&["CAP_SETUID"], ZK).unwrap_err();
+        assert_eq!(crate::exit::code_of(&e, Code::Io), Code::Permission);
+        assert!(
+            e.to_string().contains("running as root without CAP_SETUID"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("nothing was changed"), "{e}");
     }
 
     #[test]

@@ -186,15 +186,16 @@ pub fn unknown_key_hint(key: &str) -> Option<String> {
         return None;
     }
     let lower = key.to_ascii_lowercase();
-    let nearest = KNOWN_KEYS
+    let (distance, nearest) = KNOWN_KEYS
         .iter()
         .map(|k| (strsim::levenshtein(&lower, &k.to_ascii_lowercase()), *k))
-        .min()
-        .filter(|(d, _)| *d <= (key.len() / 3).max(2));
-    Some(match nearest {
-        Some((0, k)) => format!("zoo.cfg key '{key}' is spelt '{k}': ZooKeeper's keys are case-sensitive and it will ignore '{key}'; use '{k}'"),
-        Some((_, k)) => format!("zoo.cfg key '{key}' is not a ZooKeeper setting (did you mean '{k}'?); ZooKeeper will ignore it"),
-        None => format!("zoo.cfg key '{key}' is not a ZooKeeper setting zkpod knows; ZooKeeper may ignore it"),
+        .min()?;
+    Some(if distance == 0 {
+        format!("zoo.cfg key '{key}' is spelt '{nearest}': ZooKeeper's keys are case-sensitive and it will ignore '{key}'; use '{nearest}'")
+    } else if distance <= (key.len() / 3).max(2) {
+        format!("zoo.cfg key '{key}' is not a ZooKeeper setting (did you mean '{nearest}'?); ZooKeeper will ignore it")
+    } else {
+        format!("zoo.cfg key '{key}' is not a ZooKeeper setting zkpod knows (the nearest known key is '{nearest}'); ZooKeeper may ignore it")
     })
 }
 
@@ -247,7 +248,10 @@ mod tests {
         let h = unknown_key_hint("ticktime").unwrap();
         assert!(h.contains("is spelt 'tickTime'"), "{h}");
         let h = unknown_key_hint("completelyUnrelatedThing").unwrap();
-        assert!(h.contains("not a ZooKeeper setting zkpod knows"), "{h}");
+        assert!(
+            h.contains("not a ZooKeeper setting zkpod knows (the nearest known key is '"),
+            "{h}"
+        );
     }
 
     #[test]

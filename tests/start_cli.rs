@@ -602,3 +602,69 @@ fn read_only_conf_dir_names_the_emptydir_fix() {
         ],
     );
 }
+
+#[test]
+fn root_without_the_capabilities_to_drop_changes_nothing() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let pod = Pod::new();
+    // Root as in a container started with --cap-drop for these: the
+    // bounding set removes them from the effective set at exec.
+    let mut c = Command::new("setpriv");
+    c.args(["--bounding-set=-chown,-setuid,-setgid", "--"])
+        .arg(zkpod())
+        .arg("start");
+    pod.pod_args(&mut c);
+    c.arg("--hostname=zk-0");
+    assert_fails(
+        &c.output().unwrap(),
+        6,
+        &[
+            "running as root without CAP_CHOWN, CAP_SETGID, CAP_SETUID",
+            "nothing was changed",
+            "runAsUser",
+        ],
+    );
+    assert!(!pod.p("vol").exists() && !pod.p("conf").exists());
+}
+
+#[test]
+fn symlinked_data_dir_is_chowned_through_the_link() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let pod = Pod::new();
+    fs::create_dir_all(pod.p("real")).unwrap();
+    fs::create_dir_all(pod.p("vol")).unwrap();
+    std::os::unix::fs::symlink(pod.p("real"), pod.data()).unwrap();
+    let o = pod.cmd(&["--hostname=zk-0"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(fs::metadata(pod.p("real")).unwrap().uid(), 4242);
+    assert_eq!(fs::metadata(pod.p("real/myid")).unwrap().uid(), 4242);
+}
+
+#[test]
+fn a_non_utf8_environment_variable_is_passed_on() {
+    use std::os::unix::ffi::OsStrExt;
+    let pod = Pod::new();
+    let o = pod
+        .cmd(&["--hostname=zk-0"])
+        .env("ZKPOD_TEST_LATIN1", std::ffi::OsStr::from_bytes(b"caf\xe9"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(pod.recorded().contains("QuorumPeerMain"));
+}
+
+#[test]
+fn leading_zero_ordinal_is_not_a_statefulset_pod() {
+    let pod = Pod::new();
+    let o = pod
+        .cmd(&["--hostname=zk-01", "--servers=3"])
+        .output()
+        .unwrap();
+    assert_fails(&o, 3, &["hostname \"zk-01\" has no StatefulSet ordinal"]);
+}

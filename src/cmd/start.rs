@@ -64,7 +64,22 @@ fn hostname(a: &StartArgs) -> Result<String> {
     })
 }
 
+/// The start flags with the three directories made absolute: zoo.cfg must
+/// not depend on the JVM's working directory, and the writability checks
+/// must look at the real parent of a relative path.
+fn absolute_dirs(a: &StartArgs) -> Result<StartArgs> {
+    let abs = |p: &Path| {
+        std::path::absolute(p).with_context(|| format!("failed to make {} absolute", p.display()))
+    };
+    let mut a = a.clone();
+    a.data_dir = abs(&a.data_dir)?;
+    a.data_log_dir = abs(&a.data_log_dir)?;
+    a.conf_dir = abs(&a.conf_dir)?;
+    Ok(a)
+}
+
 fn plan(a: &StartArgs) -> Result<Plan> {
+    let a = &absolute_dirs(a)?;
     let mut summary = Vec::new();
     let hostname = hostname(a)?;
     let id = identity::decide(IdInput {
@@ -81,8 +96,10 @@ fn plan(a: &StartArgs) -> Result<Plan> {
         (Some(pod), n) if n > 1 => {
             let hosts = std::fs::read_to_string(&a.hosts_file).ok();
             let short = hostname.split('.').next().unwrap_or(&hostname);
+            let hosts_path = a.hosts_file.display().to_string();
             let (domain, source) = ensemble::find_domain(DomainInput {
                 hosts: hosts.as_deref(),
+                hosts_path: &hosts_path,
                 short,
                 flag: a.domain.as_deref(),
                 service: a.service.as_deref(),
@@ -174,8 +191,15 @@ fn plan(a: &StartArgs) -> Result<Plan> {
     let root = nix::unistd::geteuid().is_root();
     check_writable(&dirs, conf, root)?;
     let volume = datadir::inspect(&a.data_dir, &a.data_log_dir).map_err(|e| {
-        let path = a.data_dir.clone();
-        permission_failure(&path, &format!("{e:#}"), root)
+        let denied = e
+            .chain()
+            .filter_map(|c| c.downcast_ref::<std::io::Error>())
+            .any(|io| io.kind() == std::io::ErrorKind::PermissionDenied);
+        if denied {
+            permission_failure(&a.data_dir, &format!("{e:#}"), root)
+        } else {
+            e
+        }
     })?;
     let myid_action = datadir::decide(&volume, id.myid, a.accept_new_id, &a.data_dir, &hostname)?;
     if let Action::Replace { old } = &myid_action {
@@ -201,6 +225,16 @@ fn plan(a: &StartArgs) -> Result<Plan> {
     } else {
         None
     };
+    if let Some(ids) = drop_to {
+        let need_chown = [&a.data_dir, &a.data_log_dir].iter().any(|d| {
+            std::fs::metadata(d).map_or(true, |m| (m.uid(), m.gid()) != (ids.uid, ids.gid))
+        });
+        let caps = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| privs::parse_cap_eff(&s))
+            .unwrap_or(u64::MAX);
+        privs::check_caps(&privs::missing_caps(caps, need_chown, true), ids)?;
+    }
     let final_uid = drop_to.map_or_else(|| nix::unistd::geteuid().as_raw(), |i| i.uid);
     let home = choose_home(final_uid, &passwd, &a.data_dir, drop_to.is_some());
     let command = launch::command(&java, &flags, conf, &install, &zoo_cfg);
@@ -236,9 +270,11 @@ fn choose_home(uid: u32, passwd: &str, data_dir: &Path, dropping: bool) -> Optio
             }
         }
     }
+    // The volume: the data dir's parent (the mount point in our manifests),
+    // unless that is the root directory; then the data dir itself.
     let base = data_dir
         .parent()
-        .filter(|p| !p.as_os_str().is_empty())
+        .filter(|p| !p.as_os_str().is_empty() && *p != Path::new("/"))
         .unwrap_or(data_dir);
     Some(base.display().to_string())
 }
@@ -331,6 +367,12 @@ fn apply(a: &StartArgs, plan: &Plan) -> Result<()> {
                 targets.push(d);
             }
         }
+        // Follow a symlinked data dir to the real one (inside it, lchown
+        // never follows a link).
+        let targets: Vec<PathBuf> = targets
+            .iter()
+            .map(|t| std::fs::canonicalize(t).unwrap_or_else(|_| t.clone()))
+            .collect();
         let changed = privs::chown_where_needed(&mut RealSys, &targets, ids)?;
         if !changed.is_empty() {
             info!(
