@@ -472,9 +472,9 @@ pub struct Target {
     #[arg(long, env = "ZOO_PROBE_PORT")]
     pub port: Option<u16>,
 
-    /// Deadline for connect + reply, e.g. 800ms or 2s (Kubernetes' default
+    /// Deadline for connect + reply, e.g. 500ms or 2s (Kubernetes' default
     /// timeoutSeconds is 1 s, so keep it below that).
-    #[arg(long, env = "ZOO_PROBE_TIMEOUT", default_value = "800ms", value_parser = parse_duration)]
+    #[arg(long, env = "ZOO_PROBE_TIMEOUT", default_value = "500ms", value_parser = parse_duration)]
     pub timeout: Duration,
 
     /// Where zkpod start wrote zoo.cfg (to find the client port and address).

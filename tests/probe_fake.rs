@@ -467,7 +467,7 @@ fn dropin_ready_scripts() {
 }
 
 #[test]
-fn dropin_ready_script_keeps_its_800ms_deadline() {
+fn dropin_ready_script_keeps_its_500ms_deadline() {
     let bin = tempfile::tempdir().unwrap();
     let conf = tempfile::tempdir().unwrap();
     let f = fake(0, |_| Act::Stall(Vec::new()));
@@ -478,12 +478,12 @@ fn dropin_ready_script_keeps_its_800ms_deadline() {
     );
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains("did not finish its reply within 800ms"),
+        r.stderr.contains("did not finish its reply within 500ms"),
         "{}",
         r.stderr
     );
     assert!(
-        r.elapsed < Duration::from_millis(800 + MARGIN_MS),
+        r.elapsed < Duration::from_millis(500 + MARGIN_MS),
         "{:?}",
         r.elapsed
     );

@@ -21,7 +21,7 @@ use crate::zoocfg;
 
 /// The deadline of the drop-in names, well under Kubernetes' 1 s default
 /// timeoutSeconds.
-const SCRIPT_TIMEOUT: Duration = Duration::from_millis(800);
+const SCRIPT_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Liveness: the server process answers on its client port.
 pub fn live(a: &LiveArgs) -> anyhow::Result<Code> {
@@ -46,7 +46,7 @@ pub fn ready(a: &ReadyArgs) -> anyhow::Result<Code> {
 }
 
 /// `zookeeper-ready [PORT]` / `ready_live.sh [PORT]`: the scripts' `ruok`
-/// check (with the `srvr` fallback when `ruok` is not whitelisted), 800 ms.
+/// check (with the `srvr` fallback when `ruok` is not whitelisted), 500 ms.
 pub fn ready_script(port: Option<u16>) -> anyhow::Result<Code> {
     let t = endpoint(&script_target(port));
     finish(&t, block_on(answers(&t))?)
