@@ -70,10 +70,14 @@ pub(crate) fn script_target(port: Option<u16>) -> cli::Target {
 /// Fills in the host and port: flags first, then zoo.cfg's clientPortAddress
 /// (when it names one address) and clientPort, then 127.0.0.1:2181.
 pub(crate) fn endpoint(t: &cli::Target) -> Target {
-    let (addr, port) = zoocfg::read(&t.conf_dir)
-        .as_deref()
-        .map(zoocfg::client_endpoint)
-        .unwrap_or((None, None));
+    // zoo.cfg is only read when a flag leaves something to fill in.
+    let (addr, port) = match (&t.host, t.port) {
+        (Some(_), Some(_)) => (None, None),
+        _ => zoocfg::read(&t.conf_dir)
+            .as_deref()
+            .map(zoocfg::client_endpoint)
+            .unwrap_or((None, None)),
+    };
     Target {
         host: t
             .host
