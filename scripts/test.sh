@@ -10,6 +10,8 @@
 # ~5 minutes); CI runs everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Golden files are compared, never rewritten, in a test run.
+unset ZKPOD_BLESS
 
 step() { printf '\n=== %s\n' "$*"; }
 

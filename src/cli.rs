@@ -707,8 +707,10 @@ mod tests {
 
     #[test]
     fn ids_start_at_one() {
-        assert!(StartScriptCli::try_parse_from(["s", "--id-offset=0"]).is_err());
-        assert!(StartScriptCli::try_parse_from(["s", "--myid=0"]).is_err());
+        for bad in ["--id-offset=0", "--myid=0"] {
+            let e = StartScriptCli::try_parse_from(["s", bad]).unwrap_err();
+            assert!(e.to_string().contains("0 is not in 1.."), "{e}");
+        }
         let c = StartScriptCli::try_parse_from(["s", "--servers=1", "--servers=3"]).unwrap();
         assert_eq!(
             c.args.servers, 3,
@@ -721,9 +723,13 @@ mod tests {
         assert_eq!(parse_duration("800ms"), Ok(Duration::from_millis(800)));
         assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
         assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
-        assert!(parse_duration("0").is_err());
-        assert!(parse_duration("fast").is_err());
-        assert!(parse_duration("-1s").is_err());
+        for bad in ["0", "fast", "-1s"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(
+                e.contains(&format!("'{bad}' is not a duration between 1ms and 1h")),
+                "{e}"
+            );
+        }
     }
 
     #[test]

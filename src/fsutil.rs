@@ -229,7 +229,8 @@ mod tests {
             (good.clone(), b"new".to_vec(), 0o644),
             (d.path().join("missing-dir/zoo.cfg"), b"x".to_vec(), 0o644),
         ];
-        assert!(write_all_atomic(&files).is_err());
+        let e = write_all_atomic(&files).unwrap_err();
+        assert!(format!("{e:#}").contains("missing-dir/zoo.cfg"), "{e:#}");
         assert_eq!(fs::read(&good).unwrap(), b"old");
         assert_eq!(
             fs::read_dir(d.path()).unwrap().count(),

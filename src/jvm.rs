@@ -197,7 +197,9 @@ mod tests {
         assert_eq!(parse_heap("auto:75%"), Ok(HeapSpec::Auto(75)));
         assert!(parse_heap("auto:95%").unwrap_err().contains("10% to 90%"));
         assert!(parse_heap("2GB").unwrap_err().contains("not a heap size"));
-        assert!(parse_heap("lots").is_err());
+        assert!(parse_heap("lots")
+            .unwrap_err()
+            .contains("'lots' is not a heap size"));
         assert!(parse_heap("8M").unwrap_err().contains("too small"));
     }
 
@@ -257,7 +259,11 @@ mod tests {
             e.contains("Fix: remove -Xmx1g from JVMFLAGS and pass --heap"),
             "{e}"
         );
-        assert!(parse_extra_flags(Some("Main")).is_err());
+        let e = parse_extra_flags(Some("Main")).unwrap_err().to_string();
+        assert!(
+            e.contains("contains 'Main', which is not a JVM option"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -407,5 +407,6 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(crate::exit::code_of(&e, Code::Io), Code::NotExecutable);
+        assert!(e.to_string().contains("is not an executable file"), "{e}");
     }
 }

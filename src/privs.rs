@@ -351,7 +351,11 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("names no user"));
-        assert!(parse_user("1000:staff").is_err());
+        let e = parse_user("1000:staff").unwrap_err().to_string();
+        assert!(
+            e.contains("--user '1000:staff' has a group that is not a number"),
+            "{e}"
+        );
         let pw =
             "root:x:0:0:root:/root:/bin/bash\nzookeeper:x:107:112::/var/lib/zookeeper:/bin/false\n";
         assert_eq!(

@@ -455,6 +455,12 @@ fn dropin_ready_scripts() {
         // The scripts exited 1 on anything wrong, a bad argument included.
         let r = run_prog(&p, &["notaport"], conf.path());
         assert_eq!(r.code, 1, "{name}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .starts_with("zkpod: invalid value 'notaport' for '[PORT]'"),
+            "{name}: {}",
+            r.stderr
+        );
     }
     // Without PORT, the drop-in reads clientPort from $ZOO_CONF_DIR/zoo.cfg.
     std::fs::write(
@@ -506,8 +512,15 @@ fn dropin_metrics_script() {
         r.stderr,
         format!("zkpod: {}\n", whitelist_line(wl.port, "mntr"))
     );
-    let r = run_prog(&p, &[&closed_port().to_string()], conf.path());
+    let port = closed_port();
+    let r = run_prog(&p, &[&port.to_string()], conf.path());
     assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with(&format!("zkpod: 127.0.0.1:{port} refused the connection")),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

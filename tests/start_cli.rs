@@ -124,6 +124,32 @@ impl Pod {
         }
     }
 
+    /// Runs `zkpod start` with `args` against a volume that a server 1 has
+    /// used and a conf dir from an earlier start, and asserts the refusal:
+    /// exit `code`, a `zkpod:` line with every needle, java not run, and the
+    /// volume and the conf dir byte-for-byte unchanged.
+    fn refuses(&self, args: &[&str], code: i32, needles: &[&str]) {
+        if !self.p("vol").exists() {
+            self.old_volume(Some("1\n"));
+        }
+        fs::create_dir_all(self.p("conf")).unwrap();
+        fs::write(self.p("conf/zoo.cfg"), b"# from an earlier start\n").unwrap();
+        let before = (self.volume(), fs::read(self.p("conf/zoo.cfg")).unwrap());
+        let o = self.cmd(args).output().unwrap();
+        assert_fails(&o, code, needles);
+        let after = (self.volume(), fs::read(self.p("conf/zoo.cfg")).unwrap());
+        assert!(
+            before == after,
+            "the volume or conf dir changed for {args:?}"
+        );
+        assert_eq!(
+            fs::read_dir(self.p("conf")).unwrap().count(),
+            1,
+            "new files in conf/"
+        );
+        assert_eq!(self.recorded(), "", "java ran for {args:?}");
+    }
+
     fn recorded(&self) -> String {
         fs::read_to_string(self.p("java.out")).unwrap_or_default()
     }
@@ -242,30 +268,28 @@ fn accept_new_id_takes_the_volume_over_and_keeps_a_backup() {
 
 #[test]
 fn hostname_without_ordinal() {
-    let pod = Pod::new();
-    let o = pod
-        .cmd(&["--hostname=zookeeper", "--servers=3"])
-        .output()
-        .unwrap();
-    assert_fails(
-        &o,
+    Pod::new().refuses(
+        &["--hostname=zookeeper", "--servers=3"],
         3,
         &["hostname \"zookeeper\" has no StatefulSet ordinal", "Fix:"],
     );
-    assert!(!pod.p("vol").exists(), "created the volume dirs");
 }
 
 #[test]
 fn id_outside_the_ensemble() {
     let pod = Pod::new();
-    let o = pod
-        .cmd(&["--hostname=zk-3", "--servers=3"])
-        .output()
-        .unwrap();
+    pod.refuses(
+        &["--hostname=zk-3", "--servers=3"],
+        3,
+        &["gives server id 4", "outside the ensemble", "at least 4"],
+    );
+    // The same through ZOO_MY_ID, the environment variable of --myid.
+    let mut c = pod.cmd(&["--hostname=zk-0", "--servers=3"]);
+    let o = c.env("ZOO_MY_ID", "5").output().unwrap();
     assert_fails(
         &o,
         3,
-        &["gives server id 4", "outside the ensemble", "at least 4"],
+        &["--myid 5 (on pod zk-0) is outside the ensemble (server.1..server.3"],
     );
 }
 
@@ -273,14 +297,14 @@ fn id_outside_the_ensemble() {
 fn no_domain_for_an_ensemble() {
     let pod = Pod::new();
     fs::write(pod.p("hosts"), "127.0.0.1 localhost\n").unwrap();
-    let o = pod
-        .cmd(&["--hostname=zk-0", "--servers=3"])
-        .output()
-        .unwrap();
-    assert_fails(
-        &o,
+    let hosts = pod.p("hosts").display().to_string();
+    pod.refuses(
+        &["--hostname=zk-0", "--servers=3"],
         3,
-        &["cannot find the DNS domain of pod zk-0", "spec.serviceName"],
+        &[
+            &format!("cannot find the DNS domain of pod zk-0: {hosts} has no line"),
+            "spec.serviceName",
+        ],
     );
 }
 
@@ -293,25 +317,28 @@ fn java_missing_is_127_and_nothing_is_written() {
         .unwrap();
     assert_fails(&o, 127, &["java not found", "openjdk-17-jre-headless"]);
     assert!(!pod.p("vol").exists() && !pod.p("conf").exists());
+    pod.refuses(
+        &["--hostname=zk-0", "--java=/nonexistent/bin/java"],
+        127,
+        &["java not found: looked for --java /nonexistent/bin/java"],
+    );
 }
 
 #[test]
 fn java_not_executable_is_126() {
     let pod = Pod::new();
     fs::set_permissions(pod.p("java"), fs::Permissions::from_mode(0o644)).unwrap();
-    let o = pod.cmd(&["--hostname=zk-0"]).output().unwrap();
-    assert_fails(&o, 126, &["is not an executable file", "chmod 755"]);
+    pod.refuses(
+        &["--hostname=zk-0"],
+        126,
+        &["is not an executable file", "chmod 755"],
+    );
 }
 
 #[test]
 fn zookeeper_not_found_is_7() {
-    let pod = Pod::new();
-    let o = pod
-        .cmd(&["--hostname=zk-0", "--zk-home=/nonexistent-zk"])
-        .output()
-        .unwrap();
-    assert_fails(
-        &o,
+    Pod::new().refuses(
+        &["--hostname=zk-0", "--zk-home=/nonexistent-zk"],
         7,
         &["--zk-home/ZOO_HOME /nonexistent-zk holds no ZooKeeper server jar"],
     );
@@ -339,25 +366,19 @@ fn bad_settings_are_config_errors() {
         (&["--jvm-flags=-Xmx4g"], &["contains -Xmx4g", "pass --heap"]),
     ];
     for (args, needles) in cases {
-        let mut c = pod.cmd(&["--hostname=zk-0"]);
-        c.args(args);
-        assert_fails(&c.output().unwrap(), 4, needles);
+        let mut all = vec!["--hostname=zk-0"];
+        all.extend_from_slice(args);
+        pod.refuses(&all, 4, needles);
     }
-    assert!(!pod.p("vol").exists());
 }
 
 #[test]
 fn bad_flag_values_are_usage_errors() {
     let pod = Pod::new();
-    let o = pod
-        .cmd(&["--hostname=zk-0", "--heap=lots"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("'lots' is not a heap size"),
-        "{}",
-        stderr(&o)
+    pod.refuses(
+        &["--hostname=zk-0", "--heap=lots"],
+        2,
+        &["invalid value 'lots' for '--heap <HEAP>': 'lots' is not a heap size"],
     );
     let o = pod
         .cmd(&["--hostname=zk-0"])
@@ -387,7 +408,6 @@ fn bad_flag_values_are_usage_errors() {
             "Fix: correct ZOO_CLIENT_PORT",
         ],
     );
-    assert!(!pod.p("vol").exists());
 }
 
 #[test]
@@ -534,7 +554,30 @@ fn drop_in_name_takes_the_script_flags_and_exits_1_on_failure() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let mut c = Command::new(&link);
     c.arg("--no_such_flag=1");
-    assert_eq!(c.output().unwrap().status.code(), Some(1));
+    assert_fails(
+        &c.output().unwrap(),
+        1,
+        &["unexpected argument '--no_such_flag' found"],
+    );
+    // start.sh (seed 001's name) is the same drop-in.
+    let sh = pod.p("start.sh");
+    std::os::unix::fs::symlink(zkpod(), &sh).unwrap();
+    let mut c = Command::new(&sh);
+    pod.pod_args(&mut c);
+    c.args([
+        "--hostname=zk-1",
+        "--servers=3",
+        "--purge_interval=6",
+        "--dry-run",
+    ]);
+    let o = c.output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("autopurge.purgeInterval=6\n"), "{out}");
+    assert!(
+        out.contains("==> myid (server 2, pod zk-1) <==\n2\n"),
+        "{out}"
+    );
     let mut c = Command::new(&link);
     pod.pod_args(&mut c);
     c.args(["--hostname=web", "--servers=3"]);
