@@ -118,14 +118,26 @@ class Pod:
 
     # --- probes, as the kubelet runs them --------------------------------
     def probe(self, kind):
-        """Runs the manifest's exec probe in the container; (exit code, stderr)."""
+        """Runs the manifest's exec probe in the container; (exit code, stderr).
+        Like the kubelet, a probe still running after the manifest's
+        timeoutSeconds has failed: (None, a line saying so)."""
+        code, err, _secs, _limit = self.timed_probe(kind)
+        return code, err
+
+    def timed_probe(self, kind):
+        """`podman exec` of the manifest's probe, cut off at its
+        timeoutSeconds (podman exec's own start-up counts against it, as the
+        runtime's exec does for the kubelet); (exit code or None, stderr,
+        wall seconds, timeoutSeconds)."""
         argv, timeout = self.plan.probe(kind)
+        t0 = time.monotonic()
         try:
             r = subprocess.run(["podman", "exec", self.name, *argv], capture_output=True, text=True,
-                               timeout=timeout + 5)  # + podman exec's own start-up
+                               timeout=timeout)
         except subprocess.TimeoutExpired:
-            return None, f"probe {kind} timed out"
-        return r.returncode, r.stderr.strip()
+            secs = time.monotonic() - t0
+            return None, f"probe {kind} did not finish within its timeoutSeconds ({timeout} s)", secs, timeout
+        return r.returncode, r.stderr.strip(), time.monotonic() - t0, timeout
 
     def status(self):
         r = sh(["podman", "exec", self.name, "/usr/local/bin/zkpod", "status", "--json"], check=False, timeout=15)

@@ -156,10 +156,15 @@ def test_swapped_data_dirs_refuse_to_start_and_stay_untouched(ensemble):
         lines = [ln for ln in out.splitlines() if ln.startswith("zkpod:")]
         assert len(lines) == 1, f"{pod.name}: expected one `zkpod:` line:\n{out}"
         line = lines[0]
-        assert str(pod.data_dir) in line, f"the message does not name the volume {pod.data_dir}: {line}"
-        assert "--accept-new-id" in line, f"the message does not name the flag: {line}"
-        ids = set(re.findall(r"\b\d+\b", line.replace(str(ensemble.base), "")))
-        assert {str(own), str(found)} <= ids, f"the message should name ids {own} and {found}: {line}"
+        # What is wrong (which file, whose volume it is, who this pod is)...
+        what = (f"{pod.data_dir / 'myid'} says this volume belongs to server {found}, "
+                f"but this pod ({pod.name}) is server {own}")
+        assert what in line, f"{pod.name}: expected {what!r} in: {line}"
+        assert "nothing was changed" in line, line
+        # ...and both fixes: the right volume, or the flag.
+        assert f"attach server {found}'s own volume to this pod" in line, line
+        assert (f"if this volume really should become server {own}'s, "
+                "restart once with --accept-new-id (ZOO_ACCEPT_NEW_ID=true)") in line, line
         assert h.proc_exe(pod.proc.pid) == "", "the refused start left a process behind"
 
     after = {p.name: (h.tree_digest(p.data_dir), h.tree_digest(p.data_log_dir)) for p in (p0, p1)}

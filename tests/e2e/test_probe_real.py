@@ -28,9 +28,10 @@ from harness import FIGURES
 
 STANDALONE_IP = "127.0.0.20"
 DEBIAN_IP = "127.0.0.21"
-# zkpod's default probe deadline; Kubernetes' default timeoutSeconds is 1 s.
-PROBE_TIMEOUT = 0.8
+# Kubernetes' default timeoutSeconds (zkpod's own deadline is 500 ms).
 KUBELET_TIMEOUT = 1.0
+# The timeoutSeconds our manifests give every probe (docker/k8s/base).
+MANIFEST_TIMEOUT = 2.0
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +120,10 @@ def test_drop_in_script_names_against_the_real_server(standalone, zkpod_bin, tmp
         # Nothing listens on this port of the server's address: unhealthy, exit 1 like the scripts.
         cp = subprocess.run([str(link), "2999"], capture_output=True, text=True, env=env, timeout=10)
         assert cp.returncode == 1, f"{name} 2999: exit {cp.returncode}: {cp.stderr!r}"
-        assert cp.stderr.strip(), f"{name} 2999 failed without saying why"
+        # The address comes from the zoo.cfg zkpod start wrote; the port from argv.
+        assert (f"{STANDALONE_IP}:2999 refused the connection: no ZooKeeper is listening there"
+                in cp.stderr), f"{name} 2999: {cp.stderr!r}"
+        assert len(cp.stderr.strip().splitlines()) == 1, cp.stderr
 
 
 # --------------------------------------------------------------------------
@@ -247,7 +251,10 @@ def test_probes_pass_within_their_timeout_under_client_load(standalone, zkpod):
             n += 1
             cp, secs = zkpod("probe", kind, "--conf_dir", standalone.conf_dir, timeout=10)
             latencies[kind].append(secs)
-            if cp.returncode != 0 or secs >= KUBELET_TIMEOUT:
+            # Exit 0 means the probe got its answer within its own 500 ms
+            # deadline; the wall time, measured from this busy Python process,
+            # must fit in the kubelet's timeoutSeconds from our manifests.
+            if cp.returncode != 0 or secs >= MANIFEST_TIMEOUT:
                 failures.append(f"probe {kind}: exit {cp.returncode} in {secs:.3f} s: {cp.stderr.strip()!r}")
             if n % 10 == 0:
                 try:

@@ -149,7 +149,7 @@ def test_probes_go_through_zkpod(rendered):
     for probe, kind in expected.items():
         cmd = c[probe]["exec"]["command"]
         assert cmd[:3] == ["/usr/local/bin/zkpod", "probe", kind], cmd
-        # zkpod's own deadline (800 ms by default) fits in the kubelet's.
+        # zkpod's own deadline (500 ms by default) fits in the kubelet's.
         assert c[probe]["timeoutSeconds"] >= 1
 
 
