@@ -30,6 +30,9 @@ pub enum Myid {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Volume {
     pub myid: Myid,
+    /// The myid file's bytes as read (empty when absent): the backup of a
+    /// replaced myid is written from these, without reading the file again.
+    pub myid_bytes: Vec<u8>,
     /// ZooKeeper data found (snapshots, transaction logs, epoch files); the
     /// first few paths, for the message.
     pub data: Vec<PathBuf>,
@@ -59,9 +62,9 @@ fn is_zk_data(name: &str) -> bool {
 /// Fails when a directory or myid exists but cannot be read.
 pub fn inspect(data_dir: &Path, data_log_dir: &Path) -> Result<Volume> {
     let myid_path = data_dir.join("myid");
-    let myid = match fs::read(&myid_path) {
-        Ok(bytes) => parse_myid(&String::from_utf8_lossy(&bytes)),
-        Err(e) if e.kind() == ErrorKind::NotFound => Myid::Absent,
+    let (myid, myid_bytes) = match fs::read(&myid_path) {
+        Ok(bytes) => (parse_myid(&String::from_utf8_lossy(&bytes)), bytes),
+        Err(e) if e.kind() == ErrorKind::NotFound => (Myid::Absent, Vec::new()),
         Err(e) => return Err(e).with_context(|| format!("failed to read {}", myid_path.display())),
     };
     let mut data = Vec::new();
@@ -79,7 +82,11 @@ pub fn inspect(data_dir: &Path, data_log_dir: &Path) -> Result<Volume> {
         }
     }
     data.sort();
-    Ok(Volume { myid, data })
+    Ok(Volume {
+        myid,
+        myid_bytes,
+        data,
+    })
 }
 
 /// What to do with myid.
@@ -91,7 +98,12 @@ pub enum Action {
     Write,
     /// Replace a myid that says something else (only with --accept-new-id);
     /// the old file is kept as a backup.
-    Replace { old: String },
+    Replace {
+        /// What the old myid said, for the log.
+        old: String,
+        /// The old file's bytes, for its backup.
+        bytes: Vec<u8>,
+    },
 }
 
 /// Decides what to do with the volume, for server `want` on pod `hostname`.
@@ -109,7 +121,10 @@ pub fn decide(
     let accept = "--accept-new-id (ZOO_ACCEPT_NEW_ID=true)";
     match &vol.myid {
         Myid::Id(id) if *id == want => Ok(Action::Keep),
-        Myid::Id(id) if accept_new_id => Ok(Action::Replace { old: id.to_string() }),
+        Myid::Id(id) if accept_new_id => Ok(Action::Replace {
+            old: id.to_string(),
+            bytes: vol.myid_bytes.clone(),
+        }),
         Myid::Id(id) => Err(diagnose(
             Code::DataGuard,
             format!(
@@ -119,7 +134,10 @@ pub fn decide(
             format!("starting would run the data of server {id} under id {want}, so the ensemble would see a duplicate or unknown server id and could lose or diverge data; nothing was changed"),
             format!("attach server {id}'s own volume to this pod (a reinstall on old volumes must keep each PersistentVolumeClaim with its pod), or, if this volume really should become server {want}'s, restart once with {accept}"),
         )),
-        Myid::Invalid(raw) if accept_new_id => Ok(Action::Replace { old: raw.clone() }),
+        Myid::Invalid(raw) if accept_new_id => Ok(Action::Replace {
+            old: raw.clone(),
+            bytes: vol.myid_bytes.clone(),
+        }),
         Myid::Invalid(raw) => Err(diagnose(
             Code::DataGuard,
             format!("{} holds \"{raw}\", which is not a server id", myid_path.display()),
@@ -143,13 +161,7 @@ pub fn decide(
 /// The files that carry out `action` for server `want`: myid, and for a
 /// replacement first a backup `myid.bak-<unix seconds>` of the old file, to
 /// be written together with the conf files (one durable batch).
-pub fn files(
-    action: &Action,
-    data_dir: &Path,
-    want: u32,
-    old_bytes: Option<Vec<u8>>,
-    now_secs: u64,
-) -> Vec<FileSpec> {
+pub fn files(action: &Action, data_dir: &Path, want: u32, now_secs: u64) -> Vec<FileSpec> {
     let myid = (
         data_dir.join("myid"),
         format!("{want}\n").into_bytes(),
@@ -158,10 +170,10 @@ pub fn files(
     match action {
         Action::Keep => Vec::new(),
         Action::Write => vec![myid],
-        Action::Replace { .. } => vec![
+        Action::Replace { bytes, .. } => vec![
             (
                 data_dir.join(format!("myid.bak-{now_secs}")),
-                old_bytes.unwrap_or_default(),
+                bytes.clone(),
                 0o644,
             ),
             myid,
@@ -169,26 +181,19 @@ pub fn files(
     }
 }
 
-/// Reads the current myid bytes, for the backup of a replacement.
-///
-/// Fails with context naming the file.
-pub fn read_old(action: &Action, data_dir: &Path) -> Result<Option<Vec<u8>>> {
-    if !matches!(action, Action::Replace { .. }) {
-        return Ok(None);
-    }
-    let myid = data_dir.join("myid");
-    fs::read(&myid)
-        .map(Some)
-        .with_context(|| format!("failed to read {} for its backup", myid.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn vol(myid: Myid, data: &[&str]) -> Volume {
+        let myid_bytes = match &myid {
+            Myid::Absent => Vec::new(),
+            Myid::Id(id) => format!("{id}\n").into_bytes(),
+            Myid::Invalid(raw) => raw.clone().into_bytes(),
+        };
         Volume {
             myid,
+            myid_bytes,
             data: data.iter().map(PathBuf::from).collect(),
         }
     }
@@ -232,7 +237,10 @@ mod tests {
         assert!(!m.contains('\n'));
         assert_eq!(
             decide(&v, 1, true, Path::new(D), "zk-0").unwrap(),
-            Action::Replace { old: "2".into() }
+            Action::Replace {
+                old: "2".into(),
+                bytes: b"2\n".to_vec()
+            }
         );
     }
 
@@ -285,9 +293,8 @@ mod tests {
         let v = inspect(&data, &data.join("log")).unwrap();
         assert_eq!(v.myid, Myid::Id(2));
         assert_eq!(v.data, vec![data.join("version-2/snapshot.0")]);
-        let action = Action::Replace { old: "2".into() };
-        let old = read_old(&action, &data).unwrap();
-        let f = files(&action, &data, 1, old, 1700000000);
+        let action = decide(&v, 1, true, &data, "zk-0").unwrap();
+        let f = files(&action, &data, 1, 1700000000);
         assert_eq!(
             f,
             vec![
@@ -295,6 +302,6 @@ mod tests {
                 (data.join("myid"), b"1\n".to_vec(), 0o644),
             ]
         );
-        assert!(files(&Action::Keep, &data, 1, None, 0).is_empty());
+        assert!(files(&Action::Keep, &data, 1, 0).is_empty());
     }
 }

@@ -51,29 +51,17 @@ fn main() {
                 rest.remove(0);
                 rest[0] = format!("zkpod {sub}").into();
             }
-            match sub {
-                "start" => (
-                    cmd::start::run(&parse::<cli::StartCli>(rest, false).args),
-                    Code::Io,
-                ),
-                "probe" => (
-                    probe(parse::<cli::ProbeCli>(rest, false).kind),
-                    Code::Unhealthy,
-                ),
-                "status" => (
-                    cmd::status::run(&parse::<cli::StatusCli>(rest, false).args),
-                    Code::Unhealthy,
-                ),
-                "metrics" => (
-                    cmd::metrics::run(&parse::<cli::MetricsCli>(rest, false).args),
-                    Code::Unhealthy,
-                ),
-                "4lw" => (
-                    cmd::fourlw::run(&parse::<cli::FourLwCli>(rest, false).args),
-                    Code::Unhealthy,
-                ),
-                _ => full(parse::<Cli>(argv, false)),
-            }
+            let command = match sub {
+                "start" => Command::Start(Box::new(parse::<cli::StartCli>(rest, false).args)),
+                "probe" => Command::Probe(cli::ProbeArgs {
+                    kind: parse::<cli::ProbeCli>(rest, false).kind,
+                }),
+                "status" => Command::Status(parse::<cli::StatusCli>(rest, false).args),
+                "metrics" => Command::Metrics(parse::<cli::MetricsCli>(rest, false).args),
+                "4lw" => Command::FourLw(parse::<cli::FourLwCli>(rest, false).args),
+                _ => parse::<Cli>(argv, false).command,
+            };
+            run(command)
         }
         Personality::StartScript => {
             let c = parse::<cli::StartScriptCli>(argv, true);
@@ -104,20 +92,19 @@ fn main() {
     std::process::exit(code.as_i32());
 }
 
-fn probe(kind: ProbeKind) -> anyhow::Result<Code> {
-    match kind {
-        ProbeKind::Live(a) => cmd::probe::live(&a),
-        ProbeKind::Ready(a) => cmd::probe::ready(&a),
-        ProbeKind::Startup(a) => cmd::probe::startup(&a),
-    }
-}
-
-/// Dispatches a command parsed by the full parser (reached for `zkpod
-/// --help`-style invocations; the subcommands have their own parsers).
-fn full(cli: Cli) -> (anyhow::Result<Code>, Code) {
-    match cli.command {
+/// Runs a subcommand; returns its result and the exit code for an error
+/// that carries none of its own.
+fn run(command: Command) -> (anyhow::Result<Code>, Code) {
+    match command {
         Command::Start(args) => (cmd::start::run(&args), Code::Io),
-        Command::Probe(p) => (probe(p.kind), Code::Unhealthy),
+        Command::Probe(p) => (
+            match p.kind {
+                ProbeKind::Live(a) => cmd::probe::live(&a),
+                ProbeKind::Ready(a) => cmd::probe::ready(&a),
+                ProbeKind::Startup(a) => cmd::probe::startup(&a),
+            },
+            Code::Unhealthy,
+        ),
         Command::Status(a) => (cmd::status::run(&a), Code::Unhealthy),
         Command::Metrics(a) => (cmd::metrics::run(&a), Code::Unhealthy),
         Command::FourLw(a) => (cmd::fourlw::run(&a), Code::Unhealthy),

@@ -37,7 +37,7 @@ impl Pod {
         fs::write(
             &java,
             format!(
-                "#!/bin/sh\necho \"$$ $(id -u) $(id -g) HOME=$HOME $*\" > {}\n",
+                "#!/bin/sh\necho \"$$ $(id -u) $(id -g) UMASK=$(umask) HOME=$HOME $*\" > {}\n",
                 record.display()
             ),
         )
@@ -481,6 +481,8 @@ fn start_writes_files_and_execs_java_in_place() {
         rec.contains("-Xms128m -Xmx128m -XX:+ExitOnOutOfMemoryError"),
         "{rec}"
     );
+    // ZooKeeper's own files stay group-writable (fsGroup / GID 0).
+    assert!(rec.contains("UMASK=0007"), "{rec}");
     assert_eq!(fs::read_to_string(pod.data().join("myid")).unwrap(), "2\n");
     let cfg = fs::read_to_string(pod.p("conf/zoo.cfg")).unwrap();
     assert!(cfg.contains("autopurge.purgeInterval=12\n") && !cfg.contains("purgeInteval"));
@@ -710,4 +712,53 @@ fn leading_zero_ordinal_is_not_a_statefulset_pod() {
         .output()
         .unwrap();
     assert_fails(&o, 3, &["hostname \"zk-01\" has no StatefulSet ordinal"]);
+}
+
+#[test]
+fn relative_dirs_are_made_absolute() {
+    let pod = Pod::new();
+    let mut c = Command::new(zkpod());
+    c.current_dir(pod.dir.path()).arg("start");
+    pod.pod_args(&mut c);
+    c.args([
+        "--hostname=zk-0",
+        "--data_dir=vol/data",
+        "--data_log_dir=vol/log",
+        "--conf_dir=conf",
+    ]);
+    let o = c.output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let cfg = fs::read_to_string(pod.p("conf/zoo.cfg")).unwrap();
+    assert!(
+        cfg.contains(&format!("dataDir={}\n", pod.data().display())),
+        "{cfg}"
+    );
+    assert!(pod
+        .recorded()
+        .contains(&pod.p("conf/zoo.cfg").display().to_string()));
+    // The conf dir keeps its own mode and, as root, its owner.
+    let conf = fs::metadata(pod.p("conf")).unwrap();
+    assert_eq!(conf.mode() & 0o777, 0o775);
+    if is_root() {
+        assert_eq!(conf.uid(), 0, "the conf dir was chowned");
+        assert_eq!(fs::metadata(pod.data()).unwrap().uid(), 4242);
+    }
+}
+
+#[test]
+fn zkpod_log_sets_its_own_log_level() {
+    let pod = Pod::new();
+    let o = pod.cmd(&["--hostname=zk-0"]).output().unwrap();
+    assert!(
+        stderr(&o).contains("zkpod: INFO: server id 1 of 1"),
+        "{}",
+        stderr(&o)
+    );
+    let o = pod
+        .cmd(&["--hostname=zk-0"])
+        .env("ZKPOD_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("INFO"), "{}", stderr(&o));
 }

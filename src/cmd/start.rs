@@ -35,6 +35,8 @@ struct Plan {
 /// Runs `zkpod start`. Returns only on failure or after `--dry-run`.
 pub fn run(a: &StartArgs) -> Result<crate::exit::Code> {
     applog::init();
+    // plan and apply both work on the absolute directories.
+    let a = &absolute_dirs(a)?;
     let plan = plan(a)?;
     if a.dry_run {
         print_dry_run(&plan).context("failed to print the dry run")?;
@@ -79,7 +81,6 @@ fn absolute_dirs(a: &StartArgs) -> Result<StartArgs> {
 }
 
 fn plan(a: &StartArgs) -> Result<Plan> {
-    let a = &absolute_dirs(a)?;
     let mut summary = Vec::new();
     let hostname = hostname(a)?;
     let id = identity::decide(IdInput {
@@ -202,7 +203,7 @@ fn plan(a: &StartArgs) -> Result<Plan> {
         }
     })?;
     let myid_action = datadir::decide(&volume, id.myid, a.accept_new_id, &a.data_dir, &hostname)?;
-    if let Action::Replace { old } = &myid_action {
+    if let Action::Replace { old, .. } = &myid_action {
         warn!(
             "--accept-new-id: replacing myid {old} with {} in {} (the old file is kept as myid.bak-<time>)",
             id.myid,
@@ -341,8 +342,7 @@ fn apply(a: &StartArgs, plan: &Plan) -> Result<()> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let old = datadir::read_old(&plan.myid_action, &a.data_dir)?;
-    let mut files = datadir::files(&plan.myid_action, &a.data_dir, plan.myid, old, now);
+    let mut files = datadir::files(&plan.myid_action, &a.data_dir, plan.myid, now);
     let myid_written = !files.is_empty();
     files.extend(plan.conf_files.iter().cloned());
     fsutil::write_all_atomic(&files)?;

@@ -108,3 +108,23 @@ def test_healthcheck_and_drop_in_names_without_a_shell(image):
         assert f"zkpod: {addr}:2999 refused the connection: no ZooKeeper is listening there" in r.stderr, r.stderr
     finally:
         sh(["podman", "rm", "--force", "--time", "0", name], check=False)
+
+
+def test_binary_runs_from_scratch(tmp_path):
+    """The README's claim: zkpod needs nothing from the image but itself
+    (static, no NSS modules for what it does): an image holding only the
+    binary runs it, and its probe gives its own verdict there."""
+    repo = Path(__file__).resolve().parents[2]
+    binary = repo / "target/x86_64-unknown-linux-gnu/release/zkpod"
+    shutil.copy(binary, tmp_path / "zkpod")
+    (tmp_path / "Containerfile").write_text('FROM scratch\nCOPY zkpod /zkpod\nENTRYPOINT ["/zkpod"]\n')
+    tag = f"localhost/{PREFIX}-scratch:test"
+    sh(["podman", "build", "-q", "-t", tag, str(tmp_path)])
+    try:
+        r = sh(["podman", "run", "--rm", "--network", "none", tag, "--version"])
+        assert r.stdout.strip() == "zkpod 0.1.0", r
+        r = sh(["podman", "run", "--rm", "--network", "none", tag, "probe", "live", "--port", "1"], check=False)
+        assert r.returncode == 1, r
+        assert r.stderr.startswith("zkpod: 127.0.0.1:1 refused the connection"), r.stderr
+    finally:
+        sh(["podman", "rmi", "-f", tag], check=False)
