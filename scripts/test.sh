@@ -30,14 +30,14 @@ cargo test
 step "release build"
 cargo build --release
 
-step "real ZooKeeper: ensembles and probes (tests/e2e)"
-python3 -m pytest -q -p no:cacheprovider tests/e2e
+step "real ZooKeeper: ensembles and probes (tests/namespaces)"
+python3 -m pytest -q -p no:cacheprovider tests/lib tests/namespaces
 
 if [ "${ZKPOD_SKIP_CONTAINERS:-0}" = "1" ]; then
-  step "Kubernetes manifests (tests/k8s); containers skipped (ZKPOD_SKIP_CONTAINERS=1)"
-  python3 -m pytest -q -p no:cacheprovider tests/k8s
+  step "Kubernetes manifests (tests/manifests); containers skipped (ZKPOD_SKIP_CONTAINERS=1)"
+  python3 -m pytest -q -p no:cacheprovider tests/manifests
 else
-  step "Kubernetes manifests and containers: image + 3 pods end to end (tests/k8s, tests/containers)"
+  step "Kubernetes manifests and containers: image + 3 pods end to end (tests/manifests, tests/containers)"
   SKIP_CARGO=1 scripts/e2e-containers.sh
 fi
 

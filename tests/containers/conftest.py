@@ -20,11 +20,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "k8s"))
-
-from k8slib import ROOT, one, render  # noqa: E402
-from podspec import PodPlan, pod_address  # noqa: E402
-from ensemble import Pod, sh  # noqa: E402
+from tests.containers.podman_pod import Pod, sh
+from tests.containers.podspec import PodPlan, pod_address
+from tests.lib.k8s import ROOT, one, render
 
 NET = os.environ.get("E2E_NET", "127.0.0.1")
 PREFIX = os.environ.get("E2E_PREFIX", "zkpod-e2e-" + NET.replace(".", "-"))

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PREFIX, UID, NET
-from ensemble import sh, wait_for
-from podspec import MASK_SHELLS, pod_address
+from tests.containers.conftest import NET, PREFIX, UID
+from tests.containers.podman_pod import sh, wait_for
+from tests.containers.podspec import MASK_SHELLS, pod_address
 
 DROP_INS = ("start-zookeeper", "start.sh", "zookeeper-ready", "ready_live.sh", "metrics.sh")
 

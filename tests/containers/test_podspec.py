@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from conftest import OVERLAY
-from k8slib import one, render
-from podspec import PodPlan, hosts_file, memory_to_podman, pod_address, resolve_env
+from tests.containers.conftest import OVERLAY
+from tests.containers.podspec import PodPlan, hosts_file, memory_to_podman, pod_address, resolve_env
+from tests.lib.k8s import one, render
 
 
 def plan(ordinal=1, net="127.0.0.5"):

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from kazoo.client import KazooClient
 
-import harness as h
-from harness import FIGURES
+from tests.lib import harness as h
+from tests.lib.harness import FIGURES
 
 STANDALONE_IP = "127.0.0.20"
 DEBIAN_IP = "127.0.0.21"

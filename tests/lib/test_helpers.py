@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-import harness as h
+from tests.lib import harness as h
 
 
 def test_kubelet_hosts_has_own_line_then_peers():

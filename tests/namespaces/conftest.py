@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness as h  # noqa: E402
+from tests.lib import harness as h
 
 # Labs alive right now (their servers' logs go into failure reports).
 _ACTIVE: list["Lab"] = []
@@ -40,7 +39,7 @@ def pytest_collection_modifyitems(config, items):
             "/etc/hosts, chown to --user); run them as root: sudo python3 -m pytest tests/e2e"
         )
         for item in items:
-            if item.module.__name__ != "test_harness":  # pure helpers run anywhere
+            if item.module.__name__.rsplit(".", 1)[-1] != "test_harness":  # pure helpers run anywhere
                 item.add_marker(skip)
 
 

@@ -9,9 +9,9 @@ import pytest
 from kazoo.exceptions import NoNodeError
 from kazoo.handlers.threading import KazooTimeoutError
 
-from conftest import UID, figure
-from ensemble import kazoo, tree_digest, wait_for, zkcli
-from podspec import memory_to_podman
+from tests.containers.conftest import UID, figure
+from tests.containers.podman_pod import kazoo, tree_digest, wait_for, zkcli
+from tests.containers.podspec import memory_to_podman
 
 QUORUM_TIMEOUT = 120  # generous: two cores shared with other test suites
 ACKED = {}  # path -> value of every write a server acknowledged

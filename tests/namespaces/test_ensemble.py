@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from kazoo.client import KazooClient
 
-import harness as h
+from tests.lib import harness as h
 
 ZKCLI = "/usr/share/zookeeper/bin/zkCli.sh"
 ARBITRARY_UID = 1000770000

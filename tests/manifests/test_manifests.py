@@ -10,7 +10,7 @@ import re
 import kubernetes_validate
 import pytest
 
-from k8slib import (
+from tests.lib.k8s import (
     OVERLAYS, ROOT, anti_affinity_terms, by_kind, covering_mount, flag_value,
     map_selector_matches, one, render, restricted_violations, selector_matches,
 )
