@@ -1,42 +1,20 @@
-"""Fixtures of the container end-to-end suite (issue 4): the rendered pod
-template, three planned pods, and clean-up of every container and volume the
-suite made, even when a test fails.
-
-Environment:
-  E2E_NET      loopback prefix; pod N gets <E2E_NET>N (default 127.0.0.1 -> .10-.12)
-  E2E_PREFIX   name prefix of containers and volumes (default from E2E_NET)
-  E2E_UID      the arbitrary uid the pods run as, with gid 0 (default 1000770000)
-  E2E_OVERLAY  which overlay's StatefulSet to run (default dev)
-  ZKPOD_IMAGE  image to run (default: the one the overlay names)
+"""Fixtures of the container suite (issue 4): the rendered pod template, three
+planned pods, and clean-up of every container and volume the suite made, even
+when a test fails. Settings come from the environment (settings.py).
 """
 
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.containers.podman_pod import Pod, sh
 from tests.containers.podspec import PodPlan, pod_address
+from tests.containers.settings import FIGURES, NAMESPACE, NET, OVERLAY, PREFIX, REPORT, UID, figure
 from tests.lib.k8s import ROOT, one, render
-
-NET = os.environ.get("E2E_NET", "127.0.0.1")
-PREFIX = os.environ.get("E2E_PREFIX", "zkpod-e2e-" + NET.replace(".", "-"))
-UID = int(os.environ.get("E2E_UID", "1000770000"))
-OVERLAY = os.environ.get("E2E_OVERLAY", "dev")
-NAMESPACE = "default"
-
-FIGURES = {}
-REPORT = ROOT / ".tmp" / f"e2e-report-{PREFIX}.json"
-
-
-def figure(name, value):
-    """Records a measured figure for the summary and the JSON report."""
-    FIGURES[name] = value
 
 
 def _cleanup():
@@ -95,7 +73,7 @@ def pytest_terminal_summary(terminalreporter):
         return
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps(FIGURES, indent=2) + "\n")
-    terminalreporter.section("zkpod container e2e figures")
+    terminalreporter.section("zkpod container suite figures")
     for k, v in FIGURES.items():
         terminalreporter.write_line(f"{k}: {v}")
     terminalreporter.write_line(f"(also in {REPORT})")

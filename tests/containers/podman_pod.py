@@ -1,8 +1,9 @@
-"""Runs the planned pods with podman and talks to them: probes through
-`podman exec` (as the kubelet runs exec probes), status, logs, volumes, and
-a real client (kazoo; zkCli.sh from the host's Debian package)."""
+"""Runs the planned pods (podspec.PodPlan) with podman and looks at them the
+way a kubelet and an operator would: lifecycle, probes through `podman exec`
+(as the kubelet runs exec probes), status, logs, volumes. Needs root and
+podman; the suite's fixtures skip without them.
+"""
 
-import hashlib
 import json
 import os
 import signal
@@ -10,11 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from kazoo.client import KazooClient
-
 from tests.containers.podspec import MASK_SHELLS
-
-ZKCLI = os.environ.get("ZKCLI", "/usr/share/zookeeper/bin/zkCli.sh")
+from tests.lib.wait import wait_until
 
 
 def sh(argv, timeout=60, check=True):
@@ -26,33 +24,9 @@ def sh(argv, timeout=60, check=True):
 
 
 def wait_for(what, pred, timeout, interval=0.5):
-    """Polls pred() until it returns a truthy value; fails naming `what`."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = pred()
-            if last:
-                return last
-        except Exception as e:  # noqa: BLE001 - a poll may fail while a server starts
-            last = e
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
-
-
-def tree_digest(path):
-    """A digest of a directory tree: every entry's relative path, type, mode,
-    size, mtime and (for files) content. Equal digests = byte-for-byte the
-    same tree, metadata included."""
-    h = hashlib.sha256()
-    root = Path(path)
-    for p in sorted(root.rglob("*")) + [root]:
-        st = p.lstat()
-        rel = str(p.relative_to(root))
-        h.update(f"{rel}\0{st.st_mode:o}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_uid}:{st.st_gid}\0".encode())
-        if p.is_file() and not p.is_symlink():
-            h.update(hashlib.sha256(p.read_bytes()).digest())
-    return h.hexdigest()
+    """wait_until, with any exception of a poll counting as "not yet": podman
+    exec, status and the probes fail in many ways while a container starts."""
+    return wait_until(what, pred, timeout, interval=interval, ignore=(Exception,))
 
 
 class Pod:
@@ -158,19 +132,3 @@ class Pod:
     @property
     def endpoint(self):
         return f"{self.plan.address}:2181"
-
-
-def kazoo(endpoints, timeout=15):
-    """A connected kazoo client (raises on failure to connect)."""
-    c = KazooClient(hosts=",".join(endpoints), timeout=10)
-    c.start(timeout=timeout)
-    return c
-
-
-def zkcli(endpoint, *cmd, timeout=60):
-    """Runs one zkCli.sh command (Debian's client); returns (exit code, output)."""
-    # zookeeper.sasl.client=false: the client would otherwise look up the
-    # server's address in reverse DNS (a PTR query off loopback).
-    env = {**os.environ, "CLIENT_JVMFLAGS": "-Dzookeeper.sasl.client=false"}
-    r = subprocess.run([ZKCLI, "-server", endpoint, *cmd], capture_output=True, text=True, timeout=timeout, env=env)
-    return r.returncode, r.stdout + r.stderr

@@ -1,7 +1,7 @@
 """Turns the rendered StatefulSet's pod template into `podman run` arguments,
 the way a kubelet would run pod zk-N on one node, and renders the hosts file
 the kubelet writes. Pure functions over parsed YAML: unit-tested in
-test_podspec.py without podman.
+test_podspec.py without podman or root.
 
 Deviations from a real node, all forced by running three pods on one host
 without a cluster, and all explicit here:
@@ -15,6 +15,8 @@ without a cluster, and all explicit here:
 
 import json
 import re
+
+from tests.lib.hosts import kubelet_hosts
 
 # Bind /dev/null over the image's shells: start and the probes must not need
 # one (issue 4), and with these masks any hidden use of a shell fails the run.
@@ -37,33 +39,18 @@ def domain(service, namespace, cluster_domain="cluster.local"):
 
 
 def hosts_file(ordinal, replicas, net, base, dom):
-    """/etc/hosts as the kubelet writes it for pod <base>-<ordinal> (its own
-    `IP fqdn short` line), followed by its peers' lines in the same form,
-    standing in for the cluster DNS this host does not have."""
-    own = f"{pod_address(net, ordinal)}\t{base}-{ordinal}.{dom}\t{base}-{ordinal}"
-    lines = [
-        "# Kubernetes-managed hosts file.",
-        "127.0.0.1\tlocalhost",
-        "::1\tlocalhost ip6-localhost ip6-loopback",
-        "fe00::0\tip6-localnet",
-        "fe00::0\tip6-mcastprefix",
-        "fe00::1\tip6-allnodes",
-        "fe00::2\tip6-allrouters",
-        own,
-        "",
-        "# Peers (zkpod e2e: stands in for the cluster DNS)",
-    ]
-    for i in range(replicas):
-        if i != ordinal:
-            lines.append(f"{pod_address(net, i)}\t{base}-{i}.{dom}\t{base}-{i}")
-    return "\n".join(lines) + "\n"
+    """/etc/hosts as the kubelet writes it for pod <base>-<ordinal>, followed by
+    its peers' lines in the same form, standing in for the cluster DNS this
+    host does not have (tests/lib/hosts.py)."""
+    peers = [(f"{base}-{i}", pod_address(net, i)) for i in range(replicas)]
+    return kubelet_hosts(f"{base}-{ordinal}", pod_address(net, ordinal), peers, domain=dom)
 
 
 def memory_to_podman(quantity):
     """A Kubernetes memory quantity (Mi, Gi, M, G or bytes) as podman's --memory."""
     m = re.fullmatch(r"(\d+)(Ki|Mi|Gi|K|M|G)?", str(quantity))
     if not m:
-        raise ValueError(f"memory quantity {quantity!r} is not supported by the e2e suite")
+        raise ValueError(f"memory quantity {quantity!r} is not supported by the container suite")
     scale = {None: 1, "K": 10**3, "M": 10**6, "G": 10**9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}[m[2]]
     return str(int(m[1]) * scale)
 
@@ -79,10 +66,10 @@ def resolve_env(env, pod_name, namespace, address):
         elif "fieldRef" in (e.get("valueFrom") or {}):
             path = e["valueFrom"]["fieldRef"]["fieldPath"]
             if path not in fields:
-                raise ValueError(f"env {e['name']}: fieldRef {path} is not supported by the e2e suite")
+                raise ValueError(f"env {e['name']}: fieldRef {path} is not supported by the container suite")
             out[e["name"]] = fields[path]
         else:
-            raise ValueError(f"env {e['name']}: {e.get('valueFrom')} is not supported by the e2e suite")
+            raise ValueError(f"env {e['name']}: {e.get('valueFrom')} is not supported by the container suite")
     return out
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.containers.conftest import NET, PREFIX, UID
 from tests.containers.podman_pod import sh, wait_for
 from tests.containers.podspec import MASK_SHELLS, pod_address
+from tests.containers.settings import NET, PREFIX, UID
+from tests.lib import messages
 
 DROP_INS = ("start-zookeeper", "start.sh", "zookeeper-ready", "ready_live.sh", "metrics.sh")
 
@@ -105,7 +106,7 @@ def test_healthcheck_and_drop_in_names_without_a_shell(image):
         assert "zk_server_state\tstandalone" in sh(["podman", "exec", name, "metrics.sh", "2181"]).stdout
         r = sh(["podman", "exec", name, "zookeeper-ready", "2999"], check=False)
         assert r.returncode == 1, r
-        assert f"zkpod: {addr}:2999 refused the connection: no ZooKeeper is listening there" in r.stderr, r.stderr
+        assert f"zkpod: {messages.refused(f'{addr}:2999')}" in r.stderr, r.stderr
     finally:
         sh(["podman", "rm", "--force", "--time", "0", name], check=False)
 

@@ -1,7 +1,11 @@
-"""End-to-end: the shipped image run as the pods of the rendered StatefulSet,
-in real containers, through scenarios 1-7 of issue 4. The tests run in file
-order and share three pods; each first brings the ensemble to the state it
-needs, so one failure does not cascade into the rest."""
+"""The shipped image run as the three pods of the rendered StatefulSet, in
+real containers (podman), through scenarios 1-7 of issue 4. The tests run in
+file order and share three pods; each first brings the ensemble to the state
+it needs, so one failure does not cascade into the rest.
+
+Needs root, podman, the built image, kubectl, zkCli.sh and kazoo (see
+tests/containers/__init__.py).
+"""
 
 import time
 
@@ -9,9 +13,13 @@ import pytest
 from kazoo.exceptions import NoNodeError
 from kazoo.handlers.threading import KazooTimeoutError
 
-from tests.containers.conftest import UID, figure
-from tests.containers.podman_pod import kazoo, tree_digest, wait_for, zkcli
+from tests.containers.podman_pod import wait_for
 from tests.containers.podspec import memory_to_podman
+from tests.containers.settings import UID, figure
+from tests.lib import messages
+from tests.lib.clients import kazoo_read, kazoo_session, zkcli
+from tests.lib.digest import changes, tree_digest
+from tests.lib.procs import proc_status
 
 QUORUM_TIMEOUT = 120  # generous: two cores shared with other test suites
 ACKED = {}  # path -> value of every write a server acknowledged
@@ -51,31 +59,32 @@ def modes(pods):
 
 
 def leader_of(pods):
-    m = wait_for("exactly one leader", lambda: (lambda ms: ms if sorted(ms.values()) == ["follower", "follower", "leader"] else None)(modes(pods)), 30)
+    def one_leader():
+        m = modes(pods)
+        return m if sorted(m.values()) == ["follower", "follower", "leader"] else None
+
+    m = wait_for("exactly one leader", one_leader, 30)
     return next(p for p in pods if m[p.plan.name] == "leader")
+
+
+def assert_not_ready_without_quorum(pod):
+    """The readiness probe fails (exit 1) and says why: no quorum."""
+    code, err = pod.probe("readinessProbe")
+    assert code == 1, f"{pod.plan.name} readiness: exit {code}: {err}"
+    messages.assert_says(err, messages.not_serving_without_quorum(pod.endpoint), pod.plan.name)
 
 
 def read_back(pod, expected):
     """Reads every expected znode through `pod` alone, after a sync."""
-    c = kazoo([pod.endpoint])
-    try:
-        c.sync("/")
-        got = {path: c.get(path)[0].decode() for path in expected}
-    finally:
-        c.stop()
-        c.close()
+    got = {path: data.decode() for path, data in kazoo_read([pod.endpoint], expected).items()}
     assert got == expected, f"{pod.plan.name} lost or changed data"
 
 
 def write(endpoints, items):
-    c = kazoo(endpoints)
-    try:
+    with kazoo_session(endpoints) as c:
         for path, value in items.items():
             c.create(path, value.encode(), makepath=True)
             ACKED[path] = value
-    finally:
-        c.stop()
-        c.close()
 
 
 def test_1_ensemble_forms_and_probes_pass(pods):
@@ -98,7 +107,7 @@ def test_1_ensemble_forms_and_probes_pass(pods):
         # The domain came from the kubelet-style hosts file, not the env fallback.
         assert f"domain {p.plan.domain} (from /etc/hosts)" in p.logs()
         pid = p.pid()
-        status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status").read().splitlines())
+        status = proc_status(pid)
         assert status["NSpid"].split()[-1] == "1", status["NSpid"]
         assert "java" in open(f"/proc/{pid}/comm").read()
         assert status["Uid"].split() == [str(UID)] * 4
@@ -150,9 +159,7 @@ def test_4_two_pods_down_refuse_writes_then_recover(pods):
     wait_for(f"{alone.plan.name} to stop serving", lambda: alone.probe("readinessProbe")[0] == 1, 60)
     code, err = alone.probe("livenessProbe")
     assert code == 0, f"live probe failed on a running server without quorum: {err}"
-    code, err = alone.probe("readinessProbe")
-    assert code == 1, err
-    assert f"{alone.endpoint} is not serving requests" in err and "has not joined a quorum yet" in err, err
+    assert_not_ready_without_quorum(alone)
     # A server without quorum closes every new connection, so the client
     # never gets a session to write through: kazoo's start() times out.
     with pytest.raises(KazooTimeoutError, match="Connection time-out") as refused:
@@ -166,14 +173,10 @@ def test_4_two_pods_down_refuse_writes_then_recover(pods):
     figure("s4_seconds_to_recover", round(time.monotonic() - t0, 1))
     for p in pods:
         read_back(p, dict(ACKED))
-    c = kazoo([pods[1].endpoint])
-    try:
+    with kazoo_session([pods[1].endpoint]) as c:
         c.sync("/")
         with pytest.raises(NoNodeError):
             c.get("/s4/refused")
-    finally:
-        c.stop()
-        c.close()
     write([alone.endpoint], {"/s4/after": "recovered"})
 
 
@@ -213,21 +216,15 @@ def test_6_stale_volumes_with_foreign_myids_are_refused_untouched(pods):
         assert lines, p.logs()[-3000:]
         line = lines[-1]
         mine = p.plan.ordinal + 1
-        what = (f"/var/lib/zookeeper/data/myid says this volume belongs to server {theirs}, "
-                f"but this pod ({p.plan.name}) is server {mine}")
-        assert what in line, f"{p.plan.name}: expected {what!r} in: {line}"
-        assert "nothing was changed" in line, line
-        assert f"attach server {theirs}'s own volume to this pod" in line, line
-        assert (f"if this volume really should become server {mine}'s, "
-                "restart once with --accept-new-id (ZOO_ACCEPT_NEW_ID=true)") in line, line
+        messages.assert_says(line, messages.stale_myid("/var/lib/zookeeper/data/myid", theirs, mine, p.plan.name),
+                             p.plan.name)
         figure(f"s6_{p.plan.name}_message", line)
     after = {p.plan.name: tree_digest(p.volume_path()) for p in (zk0, zk1)}
-    assert after == before, "a refused pod modified a volume"
+    changed = {n: changes(before[n], after[n]) for n in before if after[n] != before[n]}
+    assert not changed, f"a refused pod modified a volume: {changed}"
     # The pod that got its own volume runs but cannot be ready alone.
     wait_for(f"{zk2.plan.name} to pass its liveness probe", lambda: zk2.probe("livenessProbe")[0] == 0, 60)
-    code, err = zk2.probe("readinessProbe")
-    assert code == 1, f"{zk2.plan.name} readiness: exit {code}: {err}"
-    assert f"{zk2.endpoint} is not serving requests" in err and "has not joined a quorum yet" in err, err
+    assert_not_ready_without_quorum(zk2)
     # Binding the claims correctly brings everything back.
     for p in (zk0, zk1):
         p.remove()

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from tests.containers.conftest import OVERLAY
 from tests.containers.podspec import PodPlan, hosts_file, memory_to_podman, pod_address, resolve_env
+from tests.containers.settings import OVERLAY
 from tests.lib.k8s import one, render
 
 

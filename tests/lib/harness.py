@@ -13,20 +13,19 @@ Used by the pytest suites (tests/namespaces/) and by scripts/local-ensemble.sh:
     python3 tests/lib/harness.py status --dir DIR
     python3 tests/lib/harness.py down --dir DIR
 
-Needs root (namespaces, bind mounts). Traffic stays on loopback.
+Needs root (namespaces, bind mounts), util-linux, a JRE and Debian's
+zookeeper package; only the Python standard library (no pytest, no kazoo), so
+the CLI runs on a machine set up for a local ensemble only. Traffic stays on
+loopback. The pure parts are tested in test_helpers.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import fcntl
-import hashlib
 import json
 import os
 import shlex
-import signal
-import socket
-import stat
 import subprocess
 import sys
 import time
@@ -35,8 +34,14 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 REPO = Path(__file__).resolve().parents[2]
-DOMAIN = "zk-hs.default.svc.cluster.local"
-CLIENT_PORT = 2181
+if __package__ in (None, ""):  # run as a script: python3 tests/lib/harness.py
+    sys.path.insert(0, str(REPO))
+
+from tests.lib.fourlw import CLIENT_PORT, SERVING_MODES, port_open, server_mode  # noqa: E402
+from tests.lib.hosts import kubelet_hosts  # noqa: E402
+from tests.lib.procs import kill_group, proc_cmdline, proc_exe  # noqa: E402
+from tests.lib.wait import WaitTimeout, wait_until  # noqa: E402
+
 # zk-N -> 127.0.0.1N. 127.0.0.2x is for standalone and odd servers.
 ENSEMBLE_IPS = ["127.0.0.10", "127.0.0.11", "127.0.0.12"]
 QUORUM_TIMEOUT = 60.0
@@ -50,8 +55,8 @@ DEBIAN_CLASSPATH = ":".join(
     ]
 )
 MAIN_CLASS = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
-SERVING_MODES = ("leader", "follower", "standalone", "observer")
-# One e2e run at a time on this machine: the addresses above are fixed.
+# One namespace-pod run at a time on this machine: the addresses above are
+# fixed. (The file keeps its old name: every worktree on the machine takes it.)
 LOCK_PATH = "/tmp/zkpod-e2e.lock"
 # Figures the pytest suites measure, printed at the end of the run.
 FIGURES: list[str] = []
@@ -97,162 +102,7 @@ def ensemble_ip(index: int) -> str:
 
 
 # --------------------------------------------------------------------------
-# Pure helpers (rendering and parsing)
-
-
-def kubelet_hosts(name: str, ip: str, peers: Iterable[tuple[str, str]] = ()) -> str:
-    """An /etc/hosts as the kubelet writes it for pod `name` with address
-    `ip` (`IP fqdn short`), plus lines for the peers, since there is no
-    cluster DNS here."""
-    lines = [
-        "# Kubernetes-managed hosts file.",
-        "127.0.0.1\tlocalhost",
-        "::1\tlocalhost ip6-localhost ip6-loopback",
-        f"{ip}\t{name}.{DOMAIN}\t{name}",
-    ]
-    peer_lines = [f"{pip}\t{pname}.{DOMAIN}\t{pname}" for pname, pip in peers if pname != name]
-    if peer_lines:
-        lines.append("# peers (stand-in for the headless Service's DNS records)")
-        lines.extend(peer_lines)
-    return "\n".join(lines) + "\n"
-
-
-def parse_srvr_mode(reply: str) -> Optional[str]:
-    """The `Mode:` of a `srvr` reply, or None (not serving, or no reply)."""
-    for line in reply.splitlines():
-        if line.startswith("Mode:"):
-            return line.split(":", 1)[1].strip()
-    return None
-
-
-def parse_mntr(reply: str) -> dict[str, str]:
-    """`mntr` output as a dict (tab-separated key/value lines)."""
-    out = {}
-    for line in reply.splitlines():
-        if "\t" in line:
-            k, v = line.split("\t", 1)
-            out[k.strip()] = v.strip()
-    return out
-
-
-# --------------------------------------------------------------------------
-# A four-letter-word client of our own (the oracle; independent of zkpod)
-
-
-def four_letter(host: str, port: int, cmd: str, timeout: float = 3.0) -> str:
-    """Sends a four-letter word and reads the reply to EOF. Raises OSError
-    when the server cannot be reached within `timeout`."""
-    deadline = time.monotonic() + timeout
-    with socket.create_connection((host, port), timeout=timeout) as s:
-        s.sendall(cmd.encode())
-        s.shutdown(socket.SHUT_WR)
-        chunks = []
-        while True:
-            s.settimeout(max(0.01, deadline - time.monotonic()))
-            b = s.recv(65536)
-            if not b:
-                break
-            chunks.append(b)
-    return b"".join(chunks).decode(errors="replace")
-
-
-def server_mode(host: str, port: int = CLIENT_PORT) -> Optional[str]:
-    """The server's mode via `srvr`, or None when not serving/unreachable."""
-    try:
-        return parse_srvr_mode(four_letter(host, port, "srvr", timeout=2.0))
-    except OSError:
-        return None
-
-
-def port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    """Every file and directory under `root` -> sha256 of its content (files),
-    or its type (directories, symlinks), plus mode and owner: a byte-for-byte
-    fingerprint that also notices chmod/chown."""
-    out = {}
-    root = Path(root)
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for n in sorted(dirnames + filenames):
-            p = Path(dirpath, n)
-            st = p.lstat()
-            meta = f"{stat.filemode(st.st_mode)} {st.st_uid}:{st.st_gid}"
-            if stat.S_ISREG(st.st_mode):
-                meta += " " + hashlib.sha256(p.read_bytes()).hexdigest()
-            elif stat.S_ISLNK(st.st_mode):
-                meta += " -> " + os.readlink(p)
-            out[str(p.relative_to(root))] = meta
-    st = root.lstat()
-    out["."] = f"{stat.filemode(st.st_mode)} {st.st_uid}:{st.st_gid}"
-    return out
-
-
-# --------------------------------------------------------------------------
 # Processes
-
-
-def proc_status(pid: int) -> dict[str, str]:
-    """/proc/PID/status as a dict; {} when the process is gone."""
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return {}
-    return {k: v.strip() for k, v in (ln.split(":", 1) for ln in text.splitlines() if ":" in ln)}
-
-
-def proc_exe(pid: int) -> str:
-    try:
-        return os.readlink(f"/proc/{pid}/exe")
-    except OSError:
-        return ""
-
-
-def proc_cmdline(pid: int) -> list[str]:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [a.decode(errors="replace") for a in raw.split(b"\0") if a]
-
-
-def group_members(pgid: int) -> list[int]:
-    """PIDs (thread-group leaders) whose process group is `pgid`."""
-    pids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        # fields: state ppid pgrp ...
-        if int(fields[2]) == pgid:
-            pids.append(int(d))
-    return sorted(pids)
-
-
-def kill_group(pgid: int, term_wait: float = 15.0) -> None:
-    """SIGTERM the process group, then SIGKILL whatever is left."""
-    try:
-        os.killpg(pgid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + term_wait
-    while time.monotonic() < deadline:
-        if not [p for p in group_members(pgid) if proc_status(p).get("State", "Z")[:1] != "Z"]:
-            return
-        time.sleep(0.1)
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 @dataclass
@@ -518,20 +368,6 @@ def debian_default_cfg(data_dir: Path, ip: str) -> list[str]:
 # Ensembles
 
 
-def wait_until(what: str, pred, timeout: float, interval: float = 0.25, on_fail=None):
-    """Polls `pred` until it returns a truthy value; raises HarnessError
-    naming `what` (plus `on_fail()` output) after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            extra = on_fail() if on_fail else ""
-            raise HarnessError(f"timed out after {timeout:.0f} s waiting for {what}\n{extra}")
-        time.sleep(interval)
-
-
 @dataclass
 class Ensemble:
     """N pods zk-0..N-1 on 127.0.0.10.., every pod with a hosts file naming all."""
@@ -633,7 +469,7 @@ class Ensemble:
 
 
 def lock(block: bool = True):
-    """Takes the machine-wide e2e lock (the addresses are fixed); returns
+    """Takes the machine-wide namespace-pod lock (the addresses are fixed); returns
     the open file, or None if not blocking and it is held."""
     f = open(LOCK_PATH, "a+")
     try:
@@ -663,7 +499,7 @@ def cmd_up(args) -> int:
     held = lock(block=False)
     if held is None:
         print(
-            f"harness: the e2e tests are running (they hold {LOCK_PATH}) and use these "
+            f"harness: the namespace-pod tests are running (they hold {LOCK_PATH}) and use these "
             f"addresses; start the ensemble when they are done",
             file=sys.stderr,
         )
@@ -672,7 +508,7 @@ def cmd_up(args) -> int:
     if busy:
         print(
             f"harness: client port {CLIENT_PORT} is already taken on {', '.join(busy)} "
-            f"(another ensemble, or the e2e tests, are using these addresses); stop it first",
+            f"(another ensemble, or the namespace-pod tests, are using these addresses); stop it first",
             file=sys.stderr,
         )
         return 1
@@ -687,7 +523,7 @@ def cmd_up(args) -> int:
     print(f"started {args.servers} servers (logs: {base}/zk-N/server.log); waiting for quorum ...")
     try:
         ens.wait_ready_zkpod(timeout=args.timeout)
-    except HarnessError as e:
+    except (HarnessError, WaitTimeout) as e:
         print(f"harness: {e}", file=sys.stderr)
         print("harness: stopping the servers again", file=sys.stderr)
         ens.stop()

@@ -1,4 +1,4 @@
-"""pytest fixtures for the real-ZooKeeper suites.
+"""pytest fixtures of the namespace-pod suite (tests/namespaces).
 
 Every server a test starts is registered with a `Lab`; the lab stops them all
 (process-group kill) when the test or module ends, even on failure, and a
@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.lib import harness as h
+from tests.lib.fourlw import CLIENT_PORT, port_open
 
 # Labs alive right now (their servers' logs go into failure reports).
 _ACTIVE: list["Lab"] = []
@@ -35,8 +36,8 @@ NEEDS = {
 def pytest_collection_modifyitems(config, items):
     if os.geteuid() != 0:
         skip = pytest.mark.skip(
-            reason="real-ZooKeeper e2e tests need root (unshare --uts --mount, bind-mounted "
-            "/etc/hosts, chown to --user); run them as root: sudo python3 -m pytest tests/e2e"
+            reason="namespace-pod tests need root (unshare --uts --mount, bind-mounted "
+            "/etc/hosts, chown to --user); run them as root: sudo python3 -m pytest tests/namespaces"
         )
         for item in items:
             if item.module.__name__.rsplit(".", 1)[-1] != "test_harness":  # pure helpers run anywhere
@@ -62,21 +63,21 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def zkpod_bin(e2e_lock):
+def zkpod_bin(ns_lock):
     """The zkpod binary under test ($ZKPOD_BIN, else the debug build), copied
     to a scratch dir for the session."""
     missing = [f"{tool} (apt-get install {pkg})" for tool, pkg in NEEDS.items() if not shutil.which(tool)]
     if not Path("/usr/share/java/zookeeper.jar").exists():
         missing.append("/usr/share/java/zookeeper.jar (apt-get install zookeeper)")
     if missing:
-        pytest.fail("missing for the e2e tests: " + ", ".join(missing), pytrace=False)
+        pytest.fail("missing for the namespace-pod tests: " + ", ".join(missing), pytrace=False)
     try:
         built = h.zkpod_binary("debug")
     except h.HarnessError as e:
         pytest.fail(str(e), pytrace=False)
     # Test a snapshot: a `cargo build` running meanwhile in the same checkout
     # replaces the artifact, and a probe exec'd at that moment would fail.
-    snap_dir = Path(tempfile.mkdtemp(prefix="zkpod-e2e-bin-", dir="/tmp"))
+    snap_dir = Path(tempfile.mkdtemp(prefix="zkpod-ns-bin-", dir="/tmp"))
     os.chmod(snap_dir, 0o755)
     snap = snap_dir / "zkpod"
     shutil.copy2(built, snap)
@@ -86,21 +87,21 @@ def zkpod_bin(e2e_lock):
 
 
 @pytest.fixture(scope="session")
-def e2e_lock():
-    """One e2e run at a time: the addresses are fixed. Also refuses to run
+def ns_lock():
+    """One namespace-pod run at a time: the addresses are fixed. Also refuses to run
     over a local ensemble that is up on the same addresses."""
     if os.geteuid() != 0:
         yield
         return
     f = h.lock(block=False)
     if f is None:
-        print(f"waiting for another e2e run to release {h.LOCK_PATH} ...", file=sys.stderr)
+        print(f"waiting for another namespace-pod run to release {h.LOCK_PATH} ...", file=sys.stderr)
         f = h.lock(block=True)
-    taken = [ip for ip in h.ENSEMBLE_IPS + ["127.0.0.20", "127.0.0.21"] if h.port_open(ip, h.CLIENT_PORT)]
+    taken = [ip for ip in h.ENSEMBLE_IPS + ["127.0.0.20", "127.0.0.21"] if port_open(ip, CLIENT_PORT)]
     if taken:
         f.close()
         pytest.fail(
-            f"port {h.CLIENT_PORT} is already in use on {', '.join(taken)}: a local ensemble "
+            f"port {CLIENT_PORT} is already in use on {', '.join(taken)}: a local ensemble "
             f"(scripts/local-ensemble.sh down) or a leftover server holds the test addresses",
             pytrace=False,
         )
@@ -114,7 +115,7 @@ class Lab:
 
     def __init__(self, zkpod: Path, label: str):
         self.zkpod = zkpod
-        self.base = Path(tempfile.mkdtemp(prefix=f"zkpod-e2e-{label}-", dir="/tmp"))
+        self.base = Path(tempfile.mkdtemp(prefix=f"zkpod-ns-{label}-", dir="/tmp"))
         # The JVM runs as uid 1000 or an arbitrary uid: it must traverse this.
         os.chmod(self.base, 0o755)
         self.things: list = []

@@ -6,59 +6,32 @@ through one server, read it with kazoo through another, restart everything on
 the same data dirs, then swap two data dirs and check that zkpod refuses to
 start those servers without touching a byte. A second ensemble runs as an
 arbitrary non-root UID with GID 0 (OpenShift's restricted SCC).
+
+Needs root, zookeeper, a JRE and kazoo (see tests/namespaces/__init__.py).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from kazoo.client import KazooClient
 
 from tests.lib import harness as h
+from tests.lib import messages
+from tests.lib.clients import kazoo_read, zkcli_ok
+from tests.lib.digest import changes, tree_digest
+from tests.lib.fourlw import server_mode
+from tests.lib.hosts import DOMAIN
+from tests.lib.procs import group_members, proc_cmdline, proc_exe, proc_ids
 
-ZKCLI = "/usr/share/zookeeper/bin/zkCli.sh"
 ARBITRARY_UID = 1000770000
 
 
-def zkcli(server: str, *args: str) -> str:
-    """Runs Debian's zkCli.sh against `server`; returns its output."""
-    cp = subprocess.run(
-        [ZKCLI, "-server", server, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        # zookeeper.sasl.client=false: the client would otherwise look up the
-        # server's address in reverse DNS (a PTR query off loopback).
-        env={**os.environ, "ZOO_LOG_DIR": "/tmp", "JVMFLAGS": "-Xmx64M",
-             "CLIENT_JVMFLAGS": "-Dzookeeper.sasl.client=false"},
-    )
-    out = cp.stdout + cp.stderr
-    assert cp.returncode == 0, f"zkCli.sh {' '.join(args)} against {server} exited {cp.returncode}:\n{out}"
-    return out
-
-
 def kazoo_get(server: str, path: str) -> bytes:
-    zk = KazooClient(hosts=server, timeout=10, read_only=False)
-    zk.start(timeout=30)
-    try:
-        zk.sync(path)
-        return zk.get(path)[0]
-    finally:
-        zk.stop()
-        zk.close()
-
-
-def proc_ids(pid: int) -> tuple[list[int], list[int], list[int]]:
-    st = h.proc_status(pid)
-    return (
-        [int(x) for x in st["Uid"].split()],
-        [int(x) for x in st["Gid"].split()],
-        [int(x) for x in st.get("Groups", "").split()],
-    )
+    """`path`'s data, read through `server` alone after a sync."""
+    return kazoo_read(server, [path], start_timeout=30)[path]
 
 
 def swap(a: Path, b: Path) -> None:
@@ -72,11 +45,11 @@ def assert_jvm_was_execd(pod: h.Pod, uid: int, gid: int) -> None:
     """The PID we started (unshare -> sh -> zkpod) is now java, nothing else
     is left in its process group, and it runs as uid:gid with no root group."""
     pid = pod.java_pid()
-    assert h.group_members(pid) == [pid], (
-        f"{pod.name}: process group {pid} holds {h.group_members(pid)}: something besides "
-        f"the JVM stayed resident ({[h.proc_exe(p) for p in h.group_members(pid)]})"
+    assert group_members(pid) == [pid], (
+        f"{pod.name}: process group {pid} holds {group_members(pid)}: something besides "
+        f"the JVM stayed resident ({[proc_exe(p) for p in group_members(pid)]})"
     )
-    assert h.MAIN_CLASS in h.proc_cmdline(pid), h.proc_cmdline(pid)
+    assert h.MAIN_CLASS in proc_cmdline(pid), proc_cmdline(pid)
     uids, gids, groups = proc_ids(pid)
     assert set(uids) == {uid}, f"{pod.name}: JVM uids {uids}, expected {uid}"
     assert set(gids) == {gid}, f"{pod.name}: JVM gids {gids}, expected {gid}"
@@ -107,7 +80,7 @@ def test_pod_identity_and_config_come_from_the_namespace(ensemble):
         assert (pod.data_dir / "myid").read_text().strip() == str(pod.index + 1)
         cfg = (pod.conf_dir / "zoo.cfg").read_text()
         for i in range(3):
-            assert re.search(rf"^server\.{i + 1}=zk-{i}\.{re.escape(h.DOMAIN)}:2888:3888\s*$", cfg, re.M), cfg
+            assert re.search(rf"^server\.{i + 1}=zk-{i}\.{re.escape(DOMAIN)}:2888:3888\s*$", cfg, re.M), cfg
         assert re.search(rf"^clientPortAddress={re.escape(pod.ip)}\s*$", cfg, re.M), cfg
         assert re.search(r"^autopurge\.purgeInterval=", cfg, re.M), cfg
 
@@ -125,7 +98,7 @@ def test_data_dirs_are_owned_by_the_user(ensemble):
 
 def test_write_through_one_server_read_through_another(ensemble):
     a, b, c = ensemble.pods
-    out = zkcli(a.connect, "create", "/x", "y")
+    out = zkcli_ok(a.connect, "create", "/x", "y")
     assert "Created /x" in out, out
     assert kazoo_get(b.connect, "/x") == b"y"
     assert kazoo_get(c.connect, "/x") == b"y"
@@ -134,7 +107,7 @@ def test_write_through_one_server_read_through_another(ensemble):
 def test_restart_on_the_same_data_dirs_keeps_the_data(ensemble):
     ensemble.stop()
     assert all(not p.running() for p in ensemble.pods)
-    assert all(h.server_mode(p.ip) is None for p in ensemble.pods)
+    assert all(server_mode(p.ip) is None for p in ensemble.pods)
     ensemble.start()
     ensemble.wait_quorum()
     assert kazoo_get(ensemble.pods[2].connect, "/x") == b"y"
@@ -148,27 +121,22 @@ def test_swapped_data_dirs_refuse_to_start_and_stay_untouched(ensemble):
     swap(p0.data_dir, p1.data_dir)
     swap(p0.data_log_dir, p1.data_log_dir)
     assert (p0.data_dir / "myid").read_text().strip() == "2"
-    before = {p.name: (h.tree_digest(p.data_dir), h.tree_digest(p.data_log_dir)) for p in (p0, p1)}
+    dirs = {f"{p.name} {d.name}": d for p in (p0, p1) for d in (p.data_dir, p.data_log_dir)}
+    before = {k: tree_digest(d) for k, d in dirs.items()}
 
     for pod, own, found in ((p0, 1, 2), (p1, 2, 1)):
         code, out = pod.run_to_exit(timeout=30)
         assert code == 5, f"{pod.name}: exit {code}, expected 5 (data guard):\n{out}"
         lines = [ln for ln in out.splitlines() if ln.startswith("zkpod:")]
         assert len(lines) == 1, f"{pod.name}: expected one `zkpod:` line:\n{out}"
-        line = lines[0]
-        # What is wrong (which file, whose volume it is, who this pod is)...
-        what = (f"{pod.data_dir / 'myid'} says this volume belongs to server {found}, "
-                f"but this pod ({pod.name}) is server {own}")
-        assert what in line, f"{pod.name}: expected {what!r} in: {line}"
-        assert "nothing was changed" in line, line
-        # ...and both fixes: the right volume, or the flag.
-        assert f"attach server {found}'s own volume to this pod" in line, line
-        assert (f"if this volume really should become server {own}'s, "
-                "restart once with --accept-new-id (ZOO_ACCEPT_NEW_ID=true)") in line, line
-        assert h.proc_exe(pod.proc.pid) == "", "the refused start left a process behind"
+        # What is wrong (which file, whose volume it is, who this pod is),
+        # that nothing changed, and both fixes: the right volume, or the flag.
+        messages.assert_says(lines[0], messages.stale_myid(pod.data_dir / "myid", found, own, pod.name), pod.name)
+        assert proc_exe(pod.proc.pid) == "", "the refused start left a process behind"
 
-    after = {p.name: (h.tree_digest(p.data_dir), h.tree_digest(p.data_log_dir)) for p in (p0, p1)}
-    assert after == before, "a refused start changed the data dirs"
+    after = {k: tree_digest(d) for k, d in dirs.items()}
+    changed = {k: changes(before[k], after[k]) for k in dirs if after[k] != before[k]}
+    assert not changed, f"a refused start changed the data dirs: {changed}"
 
 
 # --------------------------------------------------------------------------
@@ -193,7 +161,7 @@ def test_ensemble_as_arbitrary_uid_with_gid_0(lab):
         for d in (pod.data_dir, pod.data_log_dir, pod.conf_dir):
             st = d.stat()
             assert (st.st_uid, st.st_gid) == (0, 0), f"{d} was chowned to {st.st_uid}:{st.st_gid}"
-    out = zkcli(ens.pods[1].connect, "create", "/openshift", "ok")
+    out = zkcli_ok(ens.pods[1].connect, "create", "/openshift", "ok")
     assert "Created /openshift" in out, out
     assert kazoo_get(ens.pods[0].connect, "/openshift") == b"ok"
     # The JVM wrote its transaction log as the arbitrary uid.

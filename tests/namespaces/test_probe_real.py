@@ -8,6 +8,8 @@
   `4lw ruok` and `metrics` name the whitelist line to add, `probe live` falls
   back to `srvr` and passes;
 - a server under sustained client load: every probe passes within its timeout.
+
+Needs root, zookeeper, a JRE and kazoo (see tests/namespaces/__init__.py).
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ import time
 from pathlib import Path
 
 import pytest
-from kazoo.client import KazooClient
 
 from tests.lib import harness as h
+from tests.lib import messages
+from tests.lib.clients import kazoo_client
+from tests.lib.fourlw import CLIENT_PORT, four_letter, parse_mntr, port_open, server_mode
 from tests.lib.harness import FIGURES
+from tests.lib.wait import wait_until
 
 STANDALONE_IP = "127.0.0.20"
 DEBIAN_IP = "127.0.0.21"
@@ -38,9 +43,9 @@ MANIFEST_TIMEOUT = 2.0
 def standalone(module_lab) -> h.Pod:
     pod = module_lab.pod(STANDALONE_IP, servers=1)
     pod.start()
-    h.wait_until(
+    wait_until(
         "the standalone server to serve",
-        lambda: h.server_mode(pod.ip) == "standalone" or pod.proc.exited() is not None,
+        lambda: server_mode(pod.ip) == "standalone" or pod.proc.exited() is not None,
         h.QUORUM_TIMEOUT,
     )
     assert pod.proc.exited() is None, f"standalone server exited:\n{pod.proc.tail()}"
@@ -59,7 +64,7 @@ def expect_ok(result, what: str) -> str:
 
 def test_standalone_live_ready_startup(standalone, zkpod):
     conf = ["--conf_dir", standalone.conf_dir]
-    explicit = ["--host", STANDALONE_IP, "--port", h.CLIENT_PORT]
+    explicit = ["--host", STANDALONE_IP, "--port", CLIENT_PORT]
     for kind in (["live"], ["ready"], ["ready", "--mode", "ruok"], ["startup"]):
         # Address and port found in the zoo.cfg zkpod start wrote, and given explicitly.
         for target in (conf, explicit):
@@ -76,7 +81,7 @@ def test_standalone_status_text_and_json(standalone, zkpod):
     raw = expect_ok(zkpod("status", "--json", "--conf_dir", standalone.conf_dir), "status --json")
     doc = json.loads(raw)
     assert doc.get("mode") == "standalone", doc
-    srvr = h.four_letter(STANDALONE_IP, h.CLIENT_PORT, "srvr")
+    srvr = four_letter(STANDALONE_IP, CLIENT_PORT, "srvr")
     zxid = re.search(r"Zxid: (0x[0-9a-f]+)", srvr).group(1)
     # The zxid cannot move between the two calls: nobody writes to this server now.
     got = doc.get("zxid")
@@ -88,7 +93,7 @@ def test_standalone_status_text_and_json(standalone, zkpod):
 
 def test_standalone_metrics_text_and_prometheus(standalone, zkpod):
     text = expect_ok(zkpod("metrics", "--conf_dir", standalone.conf_dir), "metrics")
-    mntr = h.parse_mntr(text)
+    mntr = parse_mntr(text)
     assert mntr.get("zk_server_state") == "standalone", text
     assert int(mntr["zk_znode_count"]) >= 4, text
 
@@ -113,16 +118,15 @@ def test_drop_in_script_names_against_the_real_server(standalone, zkpod_bin, tmp
     for name in ("zookeeper-ready", "ready_live.sh", "metrics.sh"):
         link = tmp_path / name
         link.symlink_to(zkpod_bin)
-        cp = subprocess.run([str(link), str(h.CLIENT_PORT)], capture_output=True, text=True, env=env, timeout=10)
-        assert cp.returncode == 0, f"{name} {h.CLIENT_PORT}: exit {cp.returncode}: {cp.stderr!r}"
+        cp = subprocess.run([str(link), str(CLIENT_PORT)], capture_output=True, text=True, env=env, timeout=10)
+        assert cp.returncode == 0, f"{name} {CLIENT_PORT}: exit {cp.returncode}: {cp.stderr!r}"
         if name == "metrics.sh":
-            assert h.parse_mntr(cp.stdout).get("zk_server_state") == "standalone", cp.stdout
+            assert parse_mntr(cp.stdout).get("zk_server_state") == "standalone", cp.stdout
         # Nothing listens on this port of the server's address: unhealthy, exit 1 like the scripts.
         cp = subprocess.run([str(link), "2999"], capture_output=True, text=True, env=env, timeout=10)
         assert cp.returncode == 1, f"{name} 2999: exit {cp.returncode}: {cp.stderr!r}"
         # The address comes from the zoo.cfg zkpod start wrote; the port from argv.
-        assert (f"{STANDALONE_IP}:2999 refused the connection: no ZooKeeper is listening there"
-                in cp.stderr), f"{name} 2999: {cp.stderr!r}"
+        assert messages.refused(f"{STANDALONE_IP}:2999") in cp.stderr, f"{name} 2999: {cp.stderr!r}"
         assert len(cp.stderr.strip().splitlines()) == 1, cp.stderr
 
 
@@ -135,9 +139,9 @@ def test_lone_member_is_live_but_not_ready_until_quorum(lab, zkpod):
     zk0 = ens.pods[0]
     ens.start([0])
     conf = ["--conf_dir", zk0.conf_dir]
-    h.wait_until(
+    wait_until(
         "zk-0's client port",
-        lambda: h.port_open(zk0.ip, h.CLIENT_PORT) or zk0.proc.exited() is not None,
+        lambda: port_open(zk0.ip, CLIENT_PORT) or zk0.proc.exited() is not None,
         h.QUORUM_TIMEOUT,
     )
     assert zk0.proc.exited() is None, zk0.proc.tail()
@@ -145,7 +149,7 @@ def test_lone_member_is_live_but_not_ready_until_quorum(lab, zkpod):
     expect_ok(zkpod("probe", "live", *conf), "probe live on a lone member")
     cp, secs = zkpod("probe", "ready", *conf)
     assert cp.returncode == 1, f"probe ready on a lone member: exit {cp.returncode}, stderr {cp.stderr!r}"
-    assert "not serving" in cp.stderr.lower(), cp.stderr
+    messages.assert_says(cp.stderr, messages.not_serving_without_quorum(zk0.connect), "probe ready on a lone member")
     assert len(cp.stderr.strip().splitlines()) == 1, cp.stderr
     assert secs < KUBELET_TIMEOUT, secs
     # The OrderedReady mode only asks that the process answers.
@@ -153,14 +157,14 @@ def test_lone_member_is_live_but_not_ready_until_quorum(lab, zkpod):
 
     ens.start([1])
     t0 = time.monotonic()
-    h.wait_until(
+    wait_until(
         "`zkpod probe ready` to pass on zk-0 once zk-1 joined",
         lambda: zkpod("probe", "ready", *conf)[0].returncode == 0,
         h.QUORUM_TIMEOUT,
         interval=0.5,
         on_fail=ens.logs,
     )
-    assert h.server_mode(zk0.ip) in ("leader", "follower")
+    assert server_mode(zk0.ip) in ("leader", "follower")
     FIGURES.append(f"lone member -> ready after the 2nd member started: {time.monotonic() - t0:.1f} s")
 
 
@@ -173,16 +177,16 @@ def test_debian_default_config_gets_a_whitelist_diagnosis(lab, zkpod):
     data.mkdir()
     srv = lab.java(DEBIAN_IP, h.debian_default_cfg(data, DEBIAN_IP))
     srv.start()
-    h.wait_until(
+    wait_until(
         "the Debian-configured server to serve",
-        lambda: h.server_mode(DEBIAN_IP) == "standalone" or srv.proc.exited() is not None,
+        lambda: server_mode(DEBIAN_IP) == "standalone" or srv.proc.exited() is not None,
         h.QUORUM_TIMEOUT,
     )
     assert srv.proc.exited() is None, srv.proc.tail()
     # Precondition: the real server refuses ruok with its whitelist reply.
-    assert "not in the whitelist" in h.four_letter(DEBIAN_IP, h.CLIENT_PORT, "ruok")
+    assert "not in the whitelist" in four_letter(DEBIAN_IP, CLIENT_PORT, "ruok")
 
-    target = ["--host", DEBIAN_IP, "--port", h.CLIENT_PORT]
+    target = ["--host", DEBIAN_IP, "--port", CLIENT_PORT]
     for args, cmd in ((["4lw", "ruok"], "ruok"), (["metrics"], "mntr")):
         cp, _ = zkpod(*args, *target)
         assert cp.returncode == 1, f"zkpod {args}: exit {cp.returncode}, stdout {cp.stdout!r} stderr {cp.stderr!r}"
@@ -214,7 +218,7 @@ def test_probes_pass_within_their_timeout_under_client_load(standalone, zkpod):
     ops = [0] * SESSIONS
     errors: list[str] = []
 
-    def writer(i: int, zk: KazooClient) -> None:
+    def writer(i: int, zk) -> None:
         # setData in pipelined batches: every write goes through the server's
         # transaction log (fsync), and memory stays bounded.
         path = f"/load/s{i}"
@@ -234,9 +238,7 @@ def test_probes_pass_within_their_timeout_under_client_load(standalone, zkpod):
     threads: list[threading.Thread] = []
     try:
         for _ in range(SESSIONS):
-            zk = KazooClient(hosts=standalone.connect, timeout=15)
-            zk.start(timeout=30)
-            clients.append(zk)
+            clients.append(kazoo_client(standalone.connect, timeout=15, start_timeout=30))
         threads = [threading.Thread(target=writer, args=(i, c), daemon=True) for i, c in enumerate(clients)]
         for t in threads:
             t.start()
@@ -258,7 +260,7 @@ def test_probes_pass_within_their_timeout_under_client_load(standalone, zkpod):
                 failures.append(f"probe {kind}: exit {cp.returncode} in {secs:.3f} s: {cp.stderr.strip()!r}")
             if n % 10 == 0:
                 try:
-                    mntr = h.parse_mntr(h.four_letter(standalone.ip, h.CLIENT_PORT, "mntr"))
+                    mntr = parse_mntr(four_letter(standalone.ip, CLIENT_PORT, "mntr"))
                     max_conns = max(max_conns, int(mntr.get("zk_num_alive_connections", 0)))
                 except OSError as e:
                     failures.append(f"our own mntr client: {e!r}")
@@ -289,4 +291,4 @@ def test_probes_pass_within_their_timeout_under_client_load(standalone, zkpod):
     assert len(every) >= LOAD_SECONDS / (PROBE_EVERY + 0.5), len(every)
     assert not failures, failures
     Path(h.REPO / ".tmp").mkdir(exist_ok=True)
-    (h.REPO / ".tmp" / "e2e-probe-load.txt").write_text(FIGURES[-1] + "\n")
+    (h.REPO / ".tmp" / "namespaces-probe-load.txt").write_text(FIGURES[-1] + "\n")
