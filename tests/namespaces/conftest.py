@@ -4,8 +4,10 @@ Every server a test starts is registered with a `Lab`; the lab stops them all
 (process-group kill) when the test or module ends, even on failure, and a
 failing test gets the tail of every server's output in its report.
 
-Needs root (namespaces, bind mounts); without it every test that starts a
-server is skipped with a message saying so (test_harness.py still runs).
+Needs root (namespaces, bind mounts): without it every test that starts a
+server (every test using the `zkpod_bin` fixture, through `lab`, `module_lab`
+or `zkpod`) is skipped with a reason saying so, not passed. Missing packages
+as root fail the run, naming the package.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.lib import harness as h
+from tests.lib import needs
 from tests.lib.fourlw import CLIENT_PORT, port_open
 
 # Labs alive right now (their servers' logs go into failure reports).
@@ -31,17 +34,6 @@ NEEDS = {
     "setpriv": "util-linux",
     "java": "openjdk-17-jre-headless",
 }
-
-
-def pytest_collection_modifyitems(config, items):
-    if os.geteuid() != 0:
-        skip = pytest.mark.skip(
-            reason="namespace-pod tests need root (unshare --uts --mount, bind-mounted "
-            "/etc/hosts, chown to --user); run them as root: sudo python3 -m pytest tests/namespaces"
-        )
-        for item in items:
-            if item.module.__name__.rsplit(".", 1)[-1] != "test_harness":  # pure helpers run anywhere
-                item.add_marker(skip)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -88,11 +80,15 @@ def zkpod_bin(ns_lock):
 
 @pytest.fixture(scope="session")
 def ns_lock():
-    """One namespace-pod run at a time: the addresses are fixed. Also refuses to run
-    over a local ensemble that is up on the same addresses."""
-    if os.geteuid() != 0:
-        yield
-        return
+    """Skips without root; then one namespace-pod run at a time: the addresses
+    are fixed. Also refuses to run over a local ensemble that is up on the
+    same addresses."""
+    reason = needs.root(
+        "unshare --uts --mount, a bind-mounted /etc/hosts, chown to --user",
+        "sudo python3 -m pytest tests/namespaces",
+    )
+    if reason:
+        pytest.skip(reason)
     f = h.lock(block=False)
     if f is None:
         print(f"waiting for another namespace-pod run to release {h.LOCK_PATH} ...", file=sys.stderr)
