@@ -1,44 +1,100 @@
 #!/usr/bin/env bash
 # Runs every zkpod test. On a fresh Debian 12 machine, as root, this one
-# command installs what the tests need (scripts/install-deps.sh) and runs:
-# format and lint checks, unit and golden tests, the binary's integration
-# tests (bad inputs, fake four-letter-word servers), the real-ZooKeeper
-# suites (ensembles in namespaces, probes), the Kubernetes manifest checks,
-# and the end-to-end suite in real containers (podman).
+# command installs what the tests need (scripts/install-deps.sh) and runs,
+# one phase after another:
+#   format and lint checks; unit, golden and integration tests (cargo test:
+#   bad inputs, fake four-letter-word servers); the release build; the shared
+#   Python helpers' tests (tests/lib); real ZooKeeper in namespace pods
+#   (tests/namespaces); the manifest checks (tests/manifests); the shipped
+#   image in real containers (tests/containers, podman).
+# Each phase prints its duration, and a table of all phase times ends the
+# run (also when a phase fails: the run stops there and exits non-zero).
 #
-# ZKPOD_SKIP_CONTAINERS=1 skips the container suite (it needs podman and
-# ~5 minutes); CI runs everything.
+# Every Python test must run here: ZKPOD_TESTS_NO_SKIP=1 makes a skipped
+# test fail its suite (tests/conftest.py). ZKPOD_SKIP_CONTAINERS=1 leaves out
+# the container phase (it needs podman and about 2 minutes); CI runs all.
+# A new phase is one more `phase` line below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Golden files are compared, never rewritten, in a test run.
 unset ZKPOD_BLESS
+export ZKPOD_TESTS_NO_SKIP=1
 
-step() { printf '\n=== %s\n' "$*"; }
+PYTEST=(python3 -m pytest -q -rs -p no:cacheprovider)
+NAMES=()
+TIMES=()
+CURRENT=
+CURRENT_T0=
+RUN_T0=$EPOCHREALTIME
 
-step "dependencies"
-scripts/install-deps.sh
+# Microseconds since $1 (an $EPOCHREALTIME value).
+since() { echo $((${EPOCHREALTIME/./} - ${1/./})); }
+# Microseconds as "12.3 s", or "3m05.2s" from a minute on.
+fmt() {
+  local ds=$((($1 + 50000) / 100000))
+  if ((ds < 600)); then
+    printf '%d.%d s' $((ds / 10)) $((ds % 10))
+  else
+    printf '%dm%02d.%ds' $((ds / 600)) $((ds % 600 / 10)) $((ds % 10))
+  fi
+}
 
-step "cargo fmt --check"
-cargo fmt --check
+# phase NAME COMMAND...: runs one phase and records its time; a failing
+# command ends the run (set -e) with the table printed by the EXIT trap.
+phase() {
+  local name=$1
+  shift
+  printf '\n=== %s\n' "$name"
+  CURRENT=$name
+  CURRENT_T0=$EPOCHREALTIME
+  "$@"
+  local us
+  us=$(since "$CURRENT_T0")
+  NAMES+=("$name")
+  TIMES+=("$(fmt "$us")")
+  CURRENT=
+  printf '=== %s: %s\n' "$name" "$(fmt "$us")"
+}
 
-step "cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets -- -D warnings
+skipped_phase() {
+  printf '\n=== %s: not run (%s)\n' "$1" "$2"
+  NAMES+=("$1")
+  TIMES+=("not run: $2")
+}
 
-step "cargo test (unit, golden, integration)"
-cargo test
+summary() {
+  local rc=$1 i
+  if [ -n "$CURRENT" ]; then
+    NAMES+=("$CURRENT")
+    TIMES+=("FAILED after $(fmt "$(since "$CURRENT_T0")") (exit $rc)")
+  fi
+  local w=5
+  for i in "${!NAMES[@]}"; do
+    ((${#NAMES[$i]} <= w)) || w=${#NAMES[$i]}
+  done
+  printf '\n=== phase times\n'
+  for i in "${!NAMES[@]}"; do
+    printf '  %-*s  %s\n' "$w" "${NAMES[$i]}" "${TIMES[$i]}"
+  done
+  printf '  %-*s  %s\n' "$w" "total" "$(fmt "$(since "$RUN_T0")")"
+  if [ "$rc" -eq 0 ]; then
+    printf '=== all test phases passed\n'
+  else
+    printf '=== the run FAILED (exit %s)\n' "$rc"
+  fi
+}
+trap 'rc=$?; summary "$rc"; exit "$rc"' EXIT
 
-step "release build"
-cargo build --release
-
-step "real ZooKeeper: ensembles and probes (tests/namespaces)"
-python3 -m pytest -q -p no:cacheprovider tests/lib tests/namespaces
-
+phase "dependencies (scripts/install-deps.sh)" scripts/install-deps.sh
+phase "cargo fmt --check" cargo fmt --check
+phase "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets -- -D warnings
+phase "cargo test (unit, golden, integration)" cargo test
+phase "release build" cargo build --release
+phase "python helpers (tests/lib)" "${PYTEST[@]}" tests/lib
+phase "namespace pods: real ZooKeeper (tests/namespaces)" scripts/test-namespaces.sh
+phase "manifests (tests/manifests)" scripts/test-manifests.sh
 if [ "${ZKPOD_SKIP_CONTAINERS:-0}" = "1" ]; then
-  step "Kubernetes manifests (tests/manifests); containers skipped (ZKPOD_SKIP_CONTAINERS=1)"
-  python3 -m pytest -q -p no:cacheprovider tests/manifests
+  skipped_phase "containers: image + 3 pods (tests/containers)" "ZKPOD_SKIP_CONTAINERS=1"
 else
-  step "Kubernetes manifests and containers: image + 3 pods end to end (tests/manifests, tests/containers)"
-  SKIP_CARGO=1 scripts/e2e-containers.sh
+  phase "containers: image + 3 pods (tests/containers)" env SKIP_CARGO=1 scripts/test-containers.sh
 fi
-
-step "all test steps passed"

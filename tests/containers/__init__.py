@@ -7,5 +7,5 @@ Needs root and podman (rootful: the pods share the host's loopback addresses
 and their volumes are read from the host), the image (scripts/build-image.sh),
 kubectl (scripts/install-kubectl.sh), zookeeper's zkCli.sh and kazoo. Without
 root or podman those tests are skipped, saying so; test_podspec.py runs anywhere.
-Run alone: sudo scripts/e2e-containers.sh.
+Run alone: sudo scripts/test-containers.sh.
 """

@@ -6,5 +6,5 @@ the probes and diagnostics against real servers.
 
 Needs root (unshare, bind mounts, chown), zookeeper, a JRE, util-linux, kazoo
 and a built zkpod (cargo build). Without root every test is skipped, saying so.
-Run alone: sudo python3 -m pytest -q tests/namespaces.
+Run alone: sudo scripts/test-namespaces.sh (or sudo python3 -m pytest -q tests/namespaces).
 """

@@ -1,14 +1,15 @@
 #!/bin/sh
-# The container end-to-end suite (issue 4): sets up podman, builds the image
-# (and, where no registry is reachable, the local base image), then runs the
-# shipped image as the three pods of the rendered StatefulSet through the
-# scenarios in tests/containers. Also runs the manifest checks (tests/manifests).
-# Removes every container and volume it made, also on failure or Ctrl-C.
+# The container suite (tests/containers, issue 4): sets up podman, builds the
+# image (and, where no registry is reachable, the local base image), then
+# checks the image and runs it as the three pods of the rendered StatefulSet
+# through the scenarios in tests/containers/test_pods.py. Removes every
+# container and volume it made, also on failure or Ctrl-C. Prints its time.
 #
 # Environment: E2E_NET (loopback prefix, default 127.0.0.1 -> 127.0.0.10-12),
 # E2E_PREFIX, E2E_UID, ZKPOD_IMAGE, SKIP_BUILD=1 (use the existing image),
-# SKIP_CARGO=1 (use the binary already built). Needs root, zookeeper (zkCli.sh)
-# and python3 with pytest, kazoo, pyyaml and kubernetes-validate.
+# SKIP_CARGO=1 (use the binary already built). Needs root, zookeeper (zkCli.sh),
+# kubectl (scripts/install-kubectl.sh) and python3 with pytest, kazoo, pyyaml
+# and kubernetes-validate. Extra arguments go to pytest.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -28,12 +29,12 @@ trap 'exit 130' INT TERM
 
 for m in pytest kazoo yaml kubernetes_validate; do
     python3 -c "import $m" 2>/dev/null || {
-        echo "e2e-containers.sh: python module $m missing; fix: pip install pytest kazoo pyyaml kubernetes-validate" >&2
+        echo "test-containers.sh: python module $m missing; fix: pip install pytest kazoo pyyaml kubernetes-validate" >&2
         exit 1
     }
 done
 if [ ! -x "${ZKCLI:-/usr/share/zookeeper/bin/zkCli.sh}" ]; then
-    echo "e2e-containers.sh: zkCli.sh not found (the suite's real client); fix: apt-get install -y --no-install-recommends zookeeper" >&2
+    echo "test-containers.sh: zkCli.sh not found (the suite's real client); fix: apt-get install -y --no-install-recommends zookeeper" >&2
     exit 1
 fi
 
@@ -43,6 +44,6 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 t_build=$(date +%s)
 
-python3 -m pytest -q -p no:cacheprovider tests/manifests tests/containers "$@"
+python3 -m pytest -q -rs -p no:cacheprovider tests/containers "$@"
 t_end=$(date +%s)
-echo "e2e-containers.sh: setup+build $((t_build - t0)) s, tests $((t_end - t_build)) s, total $((t_end - t0)) s"
+echo "test-containers.sh: setup+build $((t_build - t0)) s, tests $((t_end - t_build)) s, total $((t_end - t0)) s"
