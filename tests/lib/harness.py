@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Real-ZooKeeper harness: pods without a cluster.
+"""The namespace-pod harness: real ZooKeeper pods without a cluster.
 
 Each ZooKeeper server runs as a "pod": its own UTS and mount namespace
 (`unshare --uts --mount`), its own hostname (`zk-N`) and its own `/etc/hosts`
