@@ -18,7 +18,7 @@ from helmlib import (
     CHART, K8S_VERSION, VALUES, ZKPOD, by_kind, deep_merge, merged_values, notes, one,
     render, render_error, run_helm, server_container, servers, split_flag, template_text,
 )
-from k8slib import (
+from shared import (
     anti_affinity_terms, covering_mount, flag_value, map_selector_matches,
     restricted_violations, selector_matches,
 )

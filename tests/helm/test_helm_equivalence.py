@@ -13,7 +13,7 @@ import copy
 import pytest
 
 from helmlib import CHART, diff, render, server_container, servers, split_flag, zkpod_flag_defaults
-from k8slib import render as kustomize
+from shared import kustomize
 
 # overlay -> (values files, --set) giving the same settings on the Helm side.
 EQUIVALENT = {

@@ -1,0 +1,86 @@
+"""Running the chart's `helm test` pod with podman next to the server pods
+that the container suite's harness builds from the rendered StatefulSet, and
+a four-letter-word oracle of this suite's own (a plain socket, not zkpod) to
+watch the leaders while pods restart.
+
+Deviations from a cluster, as in tests/containers/podspec.py: host
+networking with one loopback address per pod; a hosts file instead of
+cluster DNS, which also maps the client Service's name to pod 0 (there is no
+Service VIP on one host); an arbitrary uid with gid 0; emptyDirs as tmpfs.
+The functions that build argv and files are pure.
+"""
+
+import re
+import socket
+
+from shared import memory_to_podman, pod_address, size_limit
+
+# Figures measured by test_helm_pods.py, printed at the end of the run and
+# written to .tmp/ by conftest.py.
+FIGURES = {}
+
+
+def figure(name, value):
+    FIGURES[name] = value
+
+
+def helm_test_hosts(replicas, net, sts_name, domain, client_service_host):
+    """The test pod's /etc/hosts: every member's FQDN, and the client
+    Service's name standing in for its VIP as pod 0's address."""
+    lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback",
+             "# Members (zkpod helm-pods: stands in for the cluster DNS)"]
+    for i in range(replicas):
+        lines.append(f"{pod_address(net, i)}\t{sts_name}-{i}.{domain}\t{sts_name}-{i}")
+    lines.append(f"{pod_address(net, 0)}\t{client_service_host}")
+    return "\n".join(lines) + "\n"
+
+
+def helm_test_argv(pod, *, name, hosts_path, uid, label, image=None):
+    """`podman run` argv (in the foreground) for the chart's test Pod."""
+    spec = pod["spec"]
+    (c,) = spec["containers"]
+    sc = c.get("securityContext") or {}
+    argv = ["podman", "run", "--name", name, "--network", "host", "--no-hosts",
+            "-v", f"{hosts_path}:/etc/hosts:ro", "--hostname", pod["metadata"]["name"],
+            "--user", f"{uid}:0", "--label", label, "--no-healthcheck"]
+    if sc.get("readOnlyRootFilesystem"):
+        argv.append("--read-only")
+    for cap in (sc.get("capabilities") or {}).get("drop") or []:
+        argv.append(f"--cap-drop={cap}")
+    if sc.get("allowPrivilegeEscalation") is False:
+        argv += ["--security-opt", "no-new-privileges"]
+    limit = ((c.get("resources") or {}).get("limits") or {}).get("memory")
+    if limit:
+        argv += ["--memory", memory_to_podman(limit)]
+    vols = {v["name"]: v for v in spec.get("volumes") or []}
+    for m in c.get("volumeMounts") or []:
+        v = vols[m["name"]]
+        if "emptyDir" not in v:
+            raise ValueError(f"test pod volume {m['name']}: only emptyDirs are supported")
+        opts = "rw,mode=1777"
+        if (v["emptyDir"] or {}).get("sizeLimit"):
+            opts += f",size={size_limit(v['emptyDir']['sizeLimit'])}"
+        argv += ["--tmpfs", f"{m['mountPath']}:{opts}"]
+    for e in c.get("env") or []:
+        argv += ["-e", f"{e['name']}={e['value']}"]
+    argv += ["--entrypoint", c["command"][0], image or c["image"], *c["command"][1:], *c.get("args", [])]
+    return argv
+
+
+def srvr_mode(host, port=2181, timeout=1.0):
+    """The Mode line of ZooKeeper's `srvr` reply, or None (no answer, or not
+    serving). Sent over a plain socket, independently of zkpod."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.sendall(b"srvr")
+            s.shutdown(socket.SHUT_WR)
+            data = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError:
+        return None
+    m = re.search(r"^Mode: (\w+)", data.decode(errors="replace"), re.M)
+    return m[1] if m else None
