@@ -611,3 +611,26 @@ def test_template_text_is_stable():
     # Two renders of the same input are byte-identical (no timestamps, no
     # random names), which the golden renders rely on.
     assert template_text() == template_text()
+
+
+def test_umbrella_globals():
+    # Bitnami-style globals from a parent chart: used only where the chart's own value is empty.
+    docs = render(sets=["global.imageRegistry=localhost", "global.storageClass=gold",
+                        "global.imagePullSecrets={shared}", "image.pullSecrets={own}"])
+    spec = servers(docs)["spec"]
+    assert server_container(docs)["image"] == "localhost/zkpod:0.1.0"
+    assert spec["volumeClaimTemplates"][0]["spec"]["storageClassName"] == "gold"
+    assert spec["template"]["spec"]["imagePullSecrets"] == [{"name": "own"}, {"name": "shared"}]
+    assert one(docs, "Pod")["spec"]["imagePullSecrets"] == [{"name": "own"}, {"name": "shared"}]
+    docs = render(sets=["global.imageRegistry=localhost", "image.registry=localhost:5000",
+                        "global.storageClass=gold", "persistence.storageClass=silver"])
+    assert server_container(docs)["image"] == "localhost:5000/zkpod:0.1.0"
+    assert servers(docs)["spec"]["volumeClaimTemplates"][0]["spec"]["storageClassName"] == "silver"
+
+
+def test_client_node_port():
+    def client_port(docs):
+        return next(s for s in by_kind(docs, "Service") if s["metadata"]["name"].endswith("-cs"))["spec"]["ports"][0]
+    assert "nodePort" not in client_port(render(sets=["service.nodePorts.client=30181"]))  # ClusterIP
+    assert client_port(render(sets=["service.type=NodePort", "service.nodePorts.client=30181"]))["nodePort"] == 30181
+    assert "nodePort" not in client_port(render(sets=["service.type=NodePort"]))

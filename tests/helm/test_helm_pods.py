@@ -245,8 +245,11 @@ def test_4_rolling_upgrade_keeps_every_acknowledged_write_and_one_leader(docs, p
 
 
 def test_5_helm_test_fails_when_a_member_is_down(docs, pods, hosts_dir):
-    down = pods[2]
+    # A follower, so the other two keep serving without an election; the
+    # test pod must then fail on the stopped member alone.
+    down = next(p for p in reversed(pods) if p.mode() == "follower")
     down.stop()
+    wait_ready([p for p in pods if p is not down])
     code, out, _ = run_helm_test(docs, pods, hosts_dir, "test-down")
     assert code == 1, out
     target = f"{down.plan.name}.{down.plan.domain}:2181"

@@ -76,6 +76,8 @@ parameters (Replicas, Image, ...) applied on top.
 {{- if hasKey $v "Image" }}{{ $_ := set $image "repository" (toString $v.Image) }}{{ $_ := set $image "registry" "" }}{{ end -}}
 {{- if hasKey $v "ImageTag" }}{{ $_ := set $image "tag" (toString $v.ImageTag) }}{{ end -}}
 {{- if hasKey $v "ImagePullPolicy" }}{{ $_ := set $image "pullPolicy" (toString $v.ImagePullPolicy) }}{{ end -}}
+{{- $global := default dict $v.global -}}
+{{- if and (not $image.registry) (not (hasKey $v "Image")) $global.imageRegistry }}{{ $_ := set $image "registry" $global.imageRegistry }}{{ end -}}
 {{- $ref := $image.repository -}}
 {{- if $image.registry }}{{ $ref = printf "%s/%s" $image.registry $image.repository }}{{ end -}}
 {{- if $image.digest }}{{ $ref = printf "%s@%s" $ref $image.digest }}
@@ -111,6 +113,9 @@ parameters (Replicas, Image, ...) applied on top.
 {{- end -}}
 image: {{ $ref | quote }}
 pullPolicy: {{ $image.pullPolicy | quote }}
+pullSecrets:
+  {{- toYaml (concat (default list $image.pullSecrets) (default list $global.imagePullSecrets) | uniq) | nindent 2 }}
+storageClass: {{ default (default "" $global.storageClass) $v.persistence.storageClass | quote }}
 replicas: {{ $replicas }}
 ports:
   {{- toYaml $ports | nindent 2 }}
