@@ -369,6 +369,7 @@ REFUSALS = [
     (["nodeAffinityPreset.type=hard"], "nodeAffinityPreset.type=hard needs nodeAffinityPreset.key and nodeAffinityPreset.values"),
     (["fullnameOverride=" + "z" * 53], "is 53 characters long"),
     (["fullnameOverride=ZK"], "the StatefulSet name \"ZK\" is not a DNS label"),
+    (["fullnameOverride=zk.prod"], "the StatefulSet name \"zk.prod\" is not a DNS label"),
     (["minSessionTimeout=9000", "maxSessionTimeout=8000"], "minSessionTimeout=9000 is above maxSessionTimeout=8000"),
     (["podSecurityContext.runAsUser=0"], "podSecurityContext.runAsUser=0 contradicts runAsNonRoot=true"),
     (["metrics.enabled=true"], "metrics.enabled=true: zkpod does not expose ZooKeeper's Prometheus endpoint yet"),

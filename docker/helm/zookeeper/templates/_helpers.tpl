@@ -222,8 +222,8 @@ be exercised without a cluster.
 {{- if gt (len $name) 52 -}}
 {{- fail (printf "the StatefulSet name %q is %d characters long: Kubernetes labels each pod with <name>-<revision hash>, which must fit in 63 characters, so it may be at most 52. Fix: a shorter release name, or fullnameOverride" $name (len $name)) -}}
 {{- end -}}
-{{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $name) -}}
-{{- fail (printf "the StatefulSet name %q is not a DNS label: the pods' host names <name>-N would be invalid. Fix: lowercase letters, digits and '-', starting with a letter (release name, nameOverride or fullnameOverride)" $name) -}}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $name) -}}
+{{- fail (printf "the StatefulSet name %q is not a DNS label: the pods' host names <name>-N would be invalid. Fix: lowercase letters, digits and '-', no dots (release name, nameOverride or fullnameOverride)" $name) -}}
 {{- end -}}
 {{- /* Ensemble. */ -}}
 {{- if or (lt (int $v.replicas) 1) (gt (int $v.replicas) 255) -}}
