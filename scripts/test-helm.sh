@@ -41,7 +41,7 @@ if [ ! -x target/x86_64-unknown-linux-gnu/release/zkpod ]; then
 fi
 
 "$HELM" lint --strict "$CHART"
-python3 -m pytest -q -p no:cacheprovider tests/helm --ignore=tests/helm/test_helm_pods.py
+python3 -m pytest -q -rs -p no:cacheprovider tests/helm --ignore=tests/helm/test_helm_pods.py
 t_static=$(date +%s)
 
 mkdir -p "$ARTIFACTS"
@@ -73,7 +73,7 @@ else
         scripts/setup-podman.sh
         ZKPOD_IMAGE="$image" SKIP_CARGO=1 scripts/build-image.sh
     fi
-    ZKPOD_IMAGE="$image" python3 -m pytest -q -p no:cacheprovider tests/helm/test_helm_pods.py
+    ZKPOD_IMAGE="$image" python3 -m pytest -q -rs -p no:cacheprovider tests/helm/test_helm_pods.py
 fi
 t_end=$(date +%s)
 echo "test-helm.sh: lint+checks $((t_static - t0)) s, package $((t_package - t_static)) s, pods $((t_end - t_package)) s, total $((t_end - t0)) s"

@@ -1,15 +1,29 @@
-"""Helm chart checks (issue 12). What they take from the other suites is
-imported in shared.py, in one place."""
+"""Fixtures of the Helm chart checks: without helm (or kubectl, for the
+kustomize side) the suite is skipped with the reason and the fix; the pods'
+figures are printed at the end of the run."""
 
 import json
 import sys
 
+import pytest
+
+from tests.helm.helmlib import ROOT, HelmUnavailable, helm
+from tests.lib.k8s import KubectlUnavailable, kubectl
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tools_available():
+    try:
+        helm()
+        kubectl()
+    except (HelmUnavailable, KubectlUnavailable) as e:
+        pytest.skip(str(e))
+
 
 def pytest_terminal_summary(terminalreporter):
-    pods = sys.modules.get("helm_pods")
+    pods = sys.modules.get("tests.helm.helm_pods")
     if not pods or not pods.FIGURES:
         return
-    from helmlib import ROOT
     report = ROOT / ".tmp" / "helm-pods-report.json"
     report.parent.mkdir(exist_ok=True)
     report.write_text(json.dumps(pods.FIGURES, indent=2) + "\n")

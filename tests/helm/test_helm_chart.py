@@ -14,11 +14,11 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from helmlib import (
+from tests.helm.helmlib import (
     CHART, K8S_VERSION, VALUES, ZKPOD, by_kind, deep_merge, merged_values, notes, one,
     render, render_error, run_helm, server_container, servers, split_flag, template_text,
 )
-from shared import (
+from tests.lib.k8s import (
     anti_affinity_terms, covering_mount, flag_value, map_selector_matches,
     restricted_violations, selector_matches,
 )

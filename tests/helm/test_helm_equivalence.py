@@ -12,8 +12,8 @@ import copy
 
 import pytest
 
-from helmlib import CHART, diff, render, server_container, servers, split_flag, zkpod_flag_defaults
-from shared import kustomize
+from tests.helm.helmlib import CHART, diff, render, server_container, servers, split_flag, zkpod_flag_defaults
+from tests.lib.k8s import render as kustomize
 
 # overlay -> (values files, --set) giving the same settings on the Helm side.
 EQUIVALENT = {

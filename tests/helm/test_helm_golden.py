@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from helmlib import CHART, GOLDEN, VALUES, notes, template_text
+from tests.helm.helmlib import CHART, GOLDEN, VALUES, notes, template_text
 
 CASES = {
     "default": [],
