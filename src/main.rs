@@ -4,32 +4,13 @@
 //! drop-in script names), prints an error once as `zkpod: <chain>` and exits
 //! with its documented code (see `exit::Code` and the README).
 
-mod applog;
-mod cli;
-mod cmd;
-mod datadir;
-mod diag;
-mod ensemble;
-mod exit;
-mod fourlw;
-mod fsutil;
-#[cfg(test)]
-mod golden;
-mod identity;
-mod jvm;
-mod launch;
-mod logconf;
-mod privs;
-mod probe;
-mod settings;
-mod zoocfg;
-
 use std::ffi::OsString;
 
 use clap::{CommandFactory, Parser};
 
-use cli::{Cli, Command, Personality, ProbeKind};
-use exit::Code;
+use zkpod::cli::{self, Cli, Command, Personality, ProbeKind};
+use zkpod::cmd;
+use zkpod::sys::exit::{self, Code};
 
 fn main() {
     let argv: Vec<OsString> = std::env::args_os().collect();

@@ -4,10 +4,10 @@
 use tokio::time::Instant;
 
 use crate::cli::FourLwArgs;
+use crate::client::fourlw::parse_command;
 use crate::cmd::probe::{ask, block_on, emit, endpoint};
-use crate::exit::{fail, Code};
-use crate::fourlw::parse_command;
-use crate::probe::{whitelist_refusal, Reason};
+use crate::probe::verdict::{whitelist_refusal, Reason};
+use crate::sys::exit::{fail, Code};
 
 /// Prints the reply as received. Fails with exit 2 when the word is not four
 /// lowercase letters, and exit 1 when the server cannot be reached or

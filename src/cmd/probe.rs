@@ -14,10 +14,10 @@ use anyhow::Context;
 use tokio::time::Instant;
 
 use crate::cli::{self, LiveArgs, ReadyArgs, ReadyMode};
-use crate::exit::{fail, Code};
-use crate::fourlw;
-use crate::probe::{self, Outcome, Step, Target, Verdict};
-use crate::zoocfg;
+use crate::client::fourlw;
+use crate::config::zoocfg;
+use crate::probe::verdict::{self, Outcome, Step, Target, Verdict};
+use crate::sys::exit::{fail, Code};
 
 /// The deadline of the drop-in names, well under Kubernetes' 1 s default
 /// timeoutSeconds.
@@ -114,16 +114,16 @@ pub(crate) async fn ask(t: &Target, word: &[u8; 4], deadline: Instant) -> Outcom
 /// both under one deadline.
 async fn answers(t: &Target) -> Verdict {
     let deadline = Instant::now() + t.timeout;
-    match probe::after_ruok(ask(t, b"ruok", deadline).await) {
+    match verdict::after_ruok(ask(t, b"ruok", deadline).await) {
         Step::Done(v) => v,
-        Step::AskSrvr => probe::live_from_srvr(ask(t, b"srvr", deadline).await),
+        Step::AskSrvr => verdict::live_from_srvr(ask(t, b"srvr", deadline).await),
     }
 }
 
 /// Is the server serving? One `srvr`.
 async fn serving(t: &Target) -> Verdict {
     let deadline = Instant::now() + t.timeout;
-    probe::serving(ask(t, b"srvr", deadline).await)
+    verdict::serving(ask(t, b"srvr", deadline).await)
 }
 
 /// Exit 0 when healthy, else the verdict's line with exit code 1.

@@ -10,13 +10,14 @@ use anyhow::{Context, Result};
 use log::{info, warn};
 
 use crate::cli::StartArgs;
-use crate::datadir::{self, Action};
-use crate::ensemble::{self, DomainInput};
-use crate::exit::{diagnose, Code};
-use crate::identity::{self, IdInput};
-use crate::launch::{self, JavaInput};
-use crate::privs::{self, Ids, RealSys};
-use crate::{applog, fsutil, jvm, settings, zoocfg};
+use crate::config::{jvm, settings, zoocfg};
+use crate::start::ensemble::{self, DomainInput};
+use crate::start::identity::{self, IdInput};
+use crate::start::launch::{self, JavaInput};
+use crate::start::volume::{self, Action};
+use crate::sys::exit::{diagnose, Code};
+use crate::sys::privs::{self, Ids, RealSys};
+use crate::sys::{fs as fsutil, log as applog};
 
 /// Everything `start` will do, decided before anything is changed.
 struct Plan {
@@ -33,7 +34,7 @@ struct Plan {
 }
 
 /// Runs `zkpod start`. Returns only on failure or after `--dry-run`.
-pub fn run(a: &StartArgs) -> Result<crate::exit::Code> {
+pub fn run(a: &StartArgs) -> Result<crate::sys::exit::Code> {
     applog::init();
     // plan and apply both work on the absolute directories.
     let a = &absolute_dirs(a)?;
@@ -191,7 +192,7 @@ fn plan(a: &StartArgs) -> Result<Plan> {
     let dirs = vec![a.data_dir.clone(), a.data_log_dir.clone(), conf.clone()];
     let root = nix::unistd::geteuid().is_root();
     check_writable(&dirs, conf, root)?;
-    let volume = datadir::inspect(&a.data_dir, &a.data_log_dir).map_err(|e| {
+    let volume = volume::inspect(&a.data_dir, &a.data_log_dir).map_err(|e| {
         let denied = e
             .chain()
             .filter_map(|c| c.downcast_ref::<std::io::Error>())
@@ -202,7 +203,7 @@ fn plan(a: &StartArgs) -> Result<Plan> {
             e
         }
     })?;
-    let myid_action = datadir::decide(&volume, id.myid, a.accept_new_id, &a.data_dir, &hostname)?;
+    let myid_action = volume::decide(&volume, id.myid, a.accept_new_id, &a.data_dir, &hostname)?;
     if let Action::Replace { old, .. } = &myid_action {
         warn!(
             "--accept-new-id: replacing myid {old} with {} in {} (the old file is kept as myid.bak-<time>)",
@@ -342,7 +343,7 @@ fn apply(a: &StartArgs, plan: &Plan) -> Result<()> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let mut files = datadir::files(&plan.myid_action, &a.data_dir, plan.myid, now);
+    let mut files = volume::files(&plan.myid_action, &a.data_dir, plan.myid, now);
     let myid_written = !files.is_empty();
     files.extend(plan.conf_files.iter().cloned());
     fsutil::write_all_atomic(&files)?;
@@ -435,8 +436,8 @@ mod tests {
     //! Golden tests: the files `start` renders for the tutorial's own flags.
     use super::*;
     use crate::cli::{LogLevel, StartScriptCli, SEED_004_ARGS};
+    use crate::config::logging::{render_log4j, render_logback};
     use crate::golden;
-    use crate::logconf::{render_log4j, render_logback};
     use clap::Parser;
 
     /// The zoo.cfg that seed 004 printed from that command (less its header).

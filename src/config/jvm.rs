@@ -71,7 +71,7 @@ pub fn parse_cgroup_limit(text: &str) -> Option<u64> {
 /// leave room for the JVM. Returns warnings alongside (a fixed heap that
 /// does not fit in the limit).
 pub fn resolve_heap(spec: &HeapSpec, limit: Option<u64>) -> anyhow::Result<(u64, Vec<String>)> {
-    use crate::exit::{diagnose, Code};
+    use crate::sys::exit::{diagnose, Code};
     const MIB: u64 = 1024 * 1024;
     match (spec, limit) {
         (HeapSpec::Fixed(mib), Some(limit)) if mib * MIB >= limit * 9 / 10 => Ok((
@@ -108,7 +108,7 @@ pub fn resolve_heap(spec: &HeapSpec, limit: Option<u64>) -> anyhow::Result<(u64,
 /// Fails (exit code 4) when a flag sets the heap: zkpod sets exactly one
 /// -Xms/-Xmx pair from --heap (zkEnv.sh's extra -Xmx1000m was a known bug).
 pub fn parse_extra_flags(flags: Option<&str>) -> anyhow::Result<Vec<String>> {
-    use crate::exit::{diagnose, Code};
+    use crate::sys::exit::{diagnose, Code};
     let mut out = Vec::new();
     for f in flags.unwrap_or("").split_whitespace() {
         let heap = [

@@ -186,7 +186,7 @@ pub enum LogLevel {
 #[derive(Args, Debug, Clone)]
 pub struct StartArgs {
     /// Number of servers in the ensemble (server.1..N); 1 gives a standalone server.
-    #[arg(long, env = "ZOO_SERVERS", default_value = "1", value_parser = crate::settings::parse_servers)]
+    #[arg(long, env = "ZOO_SERVERS", default_value = "1", value_parser = crate::config::settings::parse_servers)]
     pub servers: u32,
 
     /// Snapshot directory (dataDir); myid lives here.
@@ -276,8 +276,8 @@ pub struct StartArgs {
 
     /// JVM heap: a size such as 512M or 2G (sets both -Xms and -Xmx), or
     /// `auto` (half of the container's memory limit), or `auto:NN%`.
-    #[arg(long, env = "ZOO_HEAP", default_value = "2G", value_parser = crate::jvm::parse_heap)]
-    pub heap: crate::jvm::HeapSpec,
+    #[arg(long, env = "ZOO_HEAP", default_value = "2G", value_parser = crate::config::jvm::parse_heap)]
+    pub heap: crate::config::jvm::HeapSpec,
 
     /// Maximum concurrent connections from one client IP (maxClientCnxns).
     #[arg(

@@ -5,7 +5,7 @@
 //! (`10.1.2.3 zk-0.zk-hs.default.svc.cluster.local zk-0`); that is where
 //! `hostname -d` finds the domain, and so does zkpod.
 
-use crate::exit::{diagnose, Code};
+use crate::sys::exit::{diagnose, Code};
 
 /// Where the domain came from (logged, so an operator can see why).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 //! the jars, never from the version number.
 
 use crate::cli::LogLevel;
-use crate::exit::{diagnose, Code};
+use crate::sys::exit::{diagnose, Code};
 
 /// The slf4j binding ZooKeeper will use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +151,7 @@ mod tests {
     fn no_binding_is_a_clear_error() {
         let e = detect(&["zookeeper.jar", "slf4j-api.jar"]).unwrap_err();
         assert!(e.to_string().contains("ZooKeeper would log nothing"));
-        assert_eq!(crate::exit::code_of(&e, Code::Io), Code::Install);
+        assert_eq!(crate::sys::exit::code_of(&e, Code::Io), Code::Install);
         // log4j-over-slf4j is a bridge, not a binding.
         let e = detect(&["log4j-over-slf4j-1.7.32.jar", "slf4j-api.jar"]).unwrap_err();
         assert!(e.to_string().contains("no slf4j logging binding"), "{e}");

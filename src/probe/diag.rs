@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use crate::probe::{classify, quote, Answer, Mode, Outcome, Reason, Srvr};
+use crate::probe::verdict::{classify, quote, Answer, Mode, Outcome, Reason, Srvr};
 
 /// Parses `mntr` output: one `key<TAB>value` per line, in order. Lines
 /// without a tab are skipped.
@@ -352,7 +352,7 @@ impl Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::parse_srvr;
+    use crate::probe::verdict::parse_srvr;
 
     /// The start of `mntr` from Debian's ZooKeeper 3.8.0 as a leader
     /// (captured on 127.0.0.30), plus summary lines from further down.
@@ -551,7 +551,7 @@ zookeeper_p99_readlatency 0
         let s = status_from_replies(
             "h:1",
             leader.clone(),
-            Some(Err(crate::fourlw::FourLwError::Refused)),
+            Some(Err(crate::client::fourlw::FourLwError::Refused)),
         )
         .unwrap();
         assert_eq!(s.note.as_deref(), Some("mntr failed: connection refused"));

@@ -14,7 +14,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::fourlw::{FourLwError, Phase};
+use crate::client::fourlw::{FourLwError, Phase};
 
 /// ZooKeeper's answer to most words while it is not in a quorum.
 pub const NOT_SERVING: &str = "This ZooKeeper instance is not currently serving requests";

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::exit::{diagnose, Code};
-use crate::logconf::{self, Backend};
+use crate::config::logging::{self, Backend};
+use crate::sys::exit::{diagnose, Code};
 
 /// ZooKeeper's server entry point.
 pub const MAIN_CLASS: &str = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
@@ -62,7 +62,7 @@ pub fn plan_upstream(home: &Path, top: &[String], lib: &[String]) -> Result<Opti
     }
     jars.sort();
     let names: Vec<&String> = top.iter().chain(lib).collect();
-    let backend = logconf::detect(&names)?;
+    let backend = logging::detect(&names)?;
     Ok(Some(Install {
         location: home.display().to_string(),
         version,
@@ -384,7 +384,7 @@ mod tests {
             path_env: None,
         })
         .unwrap_err();
-        assert_eq!(crate::exit::code_of(&e, Code::Io), Code::NotFound);
+        assert_eq!(crate::sys::exit::code_of(&e, Code::Io), Code::NotFound);
         assert!(e
             .to_string()
             .contains("java not found: looked for --java /nonexistent/java"));
@@ -406,7 +406,7 @@ mod tests {
             path_env: None,
         })
         .unwrap_err();
-        assert_eq!(crate::exit::code_of(&e, Code::Io), Code::NotExecutable);
+        assert_eq!(crate::sys::exit::code_of(&e, Code::Io), Code::NotExecutable);
         assert!(e.to_string().contains("is not an executable file"), "{e}");
     }
 }

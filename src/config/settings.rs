@@ -7,9 +7,9 @@
 use std::path::PathBuf;
 
 use crate::cli::{LogLevel, StartArgs};
-use crate::ensemble::Server;
-use crate::exit::{diagnose, Code};
-use crate::zoocfg;
+use crate::config::zoocfg;
+use crate::start::ensemble::Server;
+use crate::sys::exit::{diagnose, Code};
 
 /// The commands the probes and `status`/`metrics` need; always whitelisted.
 pub const REQUIRED_4LW: [&str; 4] = ["srvr", "ruok", "mntr", "conf"];

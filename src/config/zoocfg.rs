@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::settings::Settings;
+use crate::config::settings::Settings;
 
 /// The header of every zoo.cfg zkpod writes.
 pub const HEADER: &str = "# Written by zkpod start on every start: edits here are lost.\n# Change settings with zkpod flags, --set key=value or ZOO_CFG_EXTRA.\n";

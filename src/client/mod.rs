@@ -1,0 +1,3 @@
+//! Talking to a ZooKeeper server: four-letter words under one deadline.
+
+pub mod fourlw;
