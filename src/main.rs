@@ -10,7 +10,7 @@ use clap::{CommandFactory, Parser};
 
 use zkpod::cli::{self, Cli, Command, Personality, ProbeKind};
 use zkpod::cmd;
-use zkpod::sys::exit::{self, Code};
+use zkpod::sys::report::{self, Code};
 
 fn main() {
     let argv: Vec<OsString> = std::env::args_os().collect();
@@ -62,7 +62,7 @@ fn main() {
         Ok(code) => code,
         Err(err) => {
             eprintln!("zkpod: {err:#}");
-            exit::code_of(&err, default)
+            report::code_of(&err, default)
         }
     };
     let code = match code {

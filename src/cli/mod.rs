@@ -8,7 +8,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::jvm::{parse_heap, HeapSpec};
+use crate::config::keys;
+pub use crate::config::logging::LogLevel;
+use crate::config::settings::{parse_servers, SettingsInput};
 
 /// Default configuration directory, as in the tutorial's start-zookeeper.
 pub const DEFAULT_CONF_DIR: &str = "/opt/zookeeper/conf";
@@ -169,16 +175,15 @@ pub struct MetricsScriptCli {
     pub port: Option<u16>,
 }
 
-/// Log levels accepted by `--log_level` (those of start-zookeeper, plus TRACE).
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-#[value(rename_all = "UPPER")]
-pub enum LogLevel {
-    Fatal,
-    Error,
-    Warn,
-    Info,
-    Debug,
-    Trace,
+/// `--log_level` takes ZooKeeper's levels by their log4j names.
+impl ValueEnum for LogLevel {
+    fn value_variants<'a>() -> &'a [Self] {
+        &LogLevel::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
+    }
 }
 
 /// Flags of `zkpod start`. The underscore names are the tutorial script's
@@ -186,7 +191,7 @@ pub enum LogLevel {
 #[derive(Args, Debug, Clone)]
 pub struct StartArgs {
     /// Number of servers in the ensemble (server.1..N); 1 gives a standalone server.
-    #[arg(long, env = "ZOO_SERVERS", default_value = "1", value_parser = crate::config::settings::parse_servers)]
+    #[arg(long, env = "ZOO_SERVERS", default_value = "1", value_parser = parse_servers)]
     pub servers: u32,
 
     /// Snapshot directory (dataDir); myid lives here.
@@ -194,7 +199,7 @@ pub struct StartArgs {
         long = "data_dir",
         visible_alias = "data-dir",
         env = "ZOO_DATA_DIR",
-        default_value = "/var/lib/zookeeper/data"
+        default_value = keys::DATA_DIR.flag_default()
     )]
     pub data_dir: PathBuf,
 
@@ -203,7 +208,7 @@ pub struct StartArgs {
         long = "data_log_dir",
         visible_alias = "data-log-dir",
         env = "ZOO_DATA_LOG_DIR",
-        default_value = "/var/lib/zookeeper/data/log"
+        default_value = keys::DATA_LOG_DIR.flag_default()
     )]
     pub data_log_dir: PathBuf,
 
@@ -225,7 +230,7 @@ pub struct StartArgs {
         long = "client_port",
         visible_alias = "client-port",
         env = "ZOO_CLIENT_PORT",
-        default_value_t = 2181
+        default_value = keys::CLIENT_PORT.flag_default()
     )]
     pub client_port: u16,
 
@@ -252,7 +257,7 @@ pub struct StartArgs {
         long = "tick_time",
         visible_alias = "tick-time",
         env = "ZOO_TICK_TIME",
-        default_value_t = 2000
+        default_value = keys::TICK_TIME.flag_default()
     )]
     pub tick_time: u32,
 
@@ -261,7 +266,7 @@ pub struct StartArgs {
         long = "init_limit",
         visible_alias = "init-limit",
         env = "ZOO_INIT_LIMIT",
-        default_value_t = 10
+        default_value = keys::INIT_LIMIT.flag_default()
     )]
     pub init_limit: u32,
 
@@ -270,21 +275,21 @@ pub struct StartArgs {
         long = "sync_limit",
         visible_alias = "sync-limit",
         env = "ZOO_SYNC_LIMIT",
-        default_value_t = 5
+        default_value = keys::SYNC_LIMIT.flag_default()
     )]
     pub sync_limit: u32,
 
     /// JVM heap: a size such as 512M or 2G (sets both -Xms and -Xmx), or
     /// `auto` (half of the container's memory limit), or `auto:NN%`.
-    #[arg(long, env = "ZOO_HEAP", default_value = "2G", value_parser = crate::config::jvm::parse_heap)]
-    pub heap: crate::config::jvm::HeapSpec,
+    #[arg(long, env = "ZOO_HEAP", default_value = "2G", value_parser = parse_heap)]
+    pub heap: HeapSpec,
 
     /// Maximum concurrent connections from one client IP (maxClientCnxns).
     #[arg(
         long = "max_client_cnxns",
         visible_alias = "max-client-cnxns",
         env = "ZOO_MAX_CLIENT_CNXNS",
-        default_value_t = 60
+        default_value = keys::MAX_CLIENT_CNXNS.flag_default()
     )]
     pub max_client_cnxns: u32,
 
@@ -293,7 +298,7 @@ pub struct StartArgs {
         long = "snap_retain_count",
         visible_alias = "snap-retain-count",
         env = "ZOO_SNAP_RETAIN_COUNT",
-        default_value_t = 3
+        default_value = keys::SNAP_RETAIN_COUNT.flag_default()
     )]
     pub snap_retain_count: u32,
 
@@ -303,7 +308,7 @@ pub struct StartArgs {
         long = "purge_interval",
         visible_alias = "purge-interval",
         env = "ZOO_PURGE_INTERVAL",
-        default_value_t = 12
+        default_value = keys::PURGE_INTERVAL.flag_default()
     )]
     pub purge_interval: u32,
 
@@ -398,7 +403,7 @@ pub struct StartArgs {
     pub admin_server: bool,
 
     /// AdminServer port (admin.serverPort), when --admin-server is on.
-    #[arg(long = "admin-port", env = "ZOO_ADMIN_PORT", default_value_t = 8080)]
+    #[arg(long = "admin-port", env = "ZOO_ADMIN_PORT", default_value = keys::ADMIN_SERVER_PORT.flag_default())]
     pub admin_port: u16,
 
     /// Four-letter-word commands to allow; ruok, srvr, mntr and conf are always
@@ -406,7 +411,7 @@ pub struct StartArgs {
     #[arg(
         long = "4lw-whitelist",
         env = "ZOO_4LW_COMMANDS_WHITELIST",
-        default_value = "srvr,ruok,mntr,conf,stat,isro"
+        default_value = keys::FOUR_LETTER_WORDS.flag_default()
     )]
     pub four_letter_words: String,
 
@@ -458,6 +463,34 @@ pub struct StartArgs {
     /// Print every file that would be written and the java command line; change nothing.
     #[arg(long = "dry-run")]
     pub dry_run: bool,
+}
+
+impl StartArgs {
+    /// The zoo.cfg values among the flags, as plain values.
+    pub fn settings_input(&self) -> SettingsInput {
+        SettingsInput {
+            client_port: self.client_port,
+            client_address: self.client_address.clone(),
+            server_port: self.server_port,
+            election_port: self.election_port,
+            data_dir: self.data_dir.clone(),
+            data_log_dir: self.data_log_dir.clone(),
+            tick_time: self.tick_time,
+            init_limit: self.init_limit,
+            sync_limit: self.sync_limit,
+            max_client_cnxns: self.max_client_cnxns,
+            min_session_timeout: self.min_session_timeout,
+            max_session_timeout: self.max_session_timeout,
+            snap_retain_count: self.snap_retain_count,
+            purge_interval: self.purge_interval,
+            four_letter_words: self.four_letter_words.clone(),
+            admin_server: self.admin_server,
+            admin_port: self.admin_port,
+            quorum_listen_on_all_ips: self.quorum_listen_on_all_ips,
+            set: self.set.clone(),
+            cfg_extra: self.cfg_extra.clone(),
+        }
+    }
 }
 
 /// Where to reach the server: shared by probes and diagnostics.
@@ -734,11 +767,41 @@ mod tests {
 
     #[test]
     fn seed_flags_parse_in_equals_form() {
-        let argv = SEED_004_ARGS;
-        let cli = StartScriptCli::try_parse_from(argv).expect("seed flags parse");
+        use crate::config::settings::fixtures;
+        let cli = StartScriptCli::try_parse_from(SEED_004_ARGS).expect("seed flags parse");
         assert_eq!(cli.args.servers, 3);
-        assert_eq!(cli.args.purge_interval, 12);
-        assert_eq!(cli.args.max_session_timeout, Some(40000));
         assert_eq!(cli.args.log_level, LogLevel::Info);
+        assert_eq!(cli.args.heap, HeapSpec::Fixed(512));
+        // The values config's golden zoo.cfg files are rendered from.
+        assert_eq!(cli.args.settings_input(), fixtures::seed004());
+        let defaults = StartScriptCli::try_parse_from(["start.sh"]).unwrap();
+        assert_eq!(defaults.args.settings_input(), fixtures::defaults());
+        let every = StartScriptCli::try_parse_from([
+            "zkpod-start",
+            "--servers=5",
+            "--client_address=127.0.0.12",
+            "--quorum-listen-on-all-ips",
+            "--admin-server",
+            "--admin-port=9090",
+            "--4lw-whitelist=srvr,stat",
+            "--set=snapCount=50000",
+            "--cfg-extra=metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
+        ])
+        .unwrap();
+        assert_eq!(every.args.settings_input(), fixtures::all_options());
+    }
+
+    #[test]
+    fn log_levels_in_any_case() {
+        for (s, l) in [("debug", LogLevel::Debug), ("FATAL", LogLevel::Fatal)] {
+            let c = StartScriptCli::try_parse_from(["s", &format!("--log_level={s}")]).unwrap();
+            assert_eq!(c.args.log_level, l);
+        }
+        let e = StartScriptCli::try_parse_from(["s", "--log_level=loud"]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("[possible values: FATAL, ERROR, WARN, INFO, DEBUG, TRACE]"),
+            "{e}"
+        );
     }
 }

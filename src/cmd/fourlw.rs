@@ -7,7 +7,7 @@ use crate::cli::FourLwArgs;
 use crate::client::fourlw::parse_command;
 use crate::cmd::probe::{ask, block_on, emit, endpoint};
 use crate::probe::verdict::{whitelist_refusal, Reason};
-use crate::sys::exit::{fail, Code};
+use crate::sys::report::{fail, Code};
 
 /// Prints the reply as received. Fails with exit 2 when the word is not four
 /// lowercase letters, and exit 1 when the server cannot be reached or

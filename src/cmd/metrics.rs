@@ -7,7 +7,7 @@ use crate::cli::{MetricsArgs, MetricsFormat};
 use crate::cmd::probe::{ask, block_on, emit, endpoint, script_target};
 use crate::probe::diag;
 use crate::probe::verdict::{Reason, Target};
-use crate::sys::exit::{fail, Code};
+use crate::sys::report::{fail, Code};
 
 /// Prints `mntr` in the chosen format. Fails (exit 1) when the server cannot
 /// be reached, does not allow `mntr`, is not serving, or answers something

@@ -17,7 +17,7 @@ use crate::cli::{self, LiveArgs, ReadyArgs, ReadyMode};
 use crate::client::fourlw;
 use crate::config::zoocfg;
 use crate::probe::verdict::{self, Outcome, Step, Target, Verdict};
-use crate::sys::exit::{fail, Code};
+use crate::sys::report::{fail, Code};
 
 /// The deadline of the drop-in names, well under Kubernetes' 1 s default
 /// timeoutSeconds.

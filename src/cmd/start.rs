@@ -15,8 +15,8 @@ use crate::start::ensemble::{self, DomainInput};
 use crate::start::identity::{self, IdInput};
 use crate::start::launch::{self, JavaInput};
 use crate::start::volume::{self, Action};
-use crate::sys::exit::{diagnose, Code};
 use crate::sys::privs::{self, Ids, RealSys};
+use crate::sys::report::{diagnose, Code};
 use crate::sys::{fs as fsutil, log as applog};
 
 /// Everything `start` will do, decided before anything is changed.
@@ -34,7 +34,7 @@ struct Plan {
 }
 
 /// Runs `zkpod start`. Returns only on failure or after `--dry-run`.
-pub fn run(a: &StartArgs) -> Result<crate::sys::exit::Code> {
+pub fn run(a: &StartArgs) -> Result<crate::sys::report::Code> {
     applog::init();
     // plan and apply both work on the absolute directories.
     let a = &absolute_dirs(a)?;
@@ -133,7 +133,7 @@ fn plan(a: &StartArgs) -> Result<Plan> {
         ),
     );
 
-    let settings = settings::build(a, id.myid, members)?;
+    let settings = settings::build(&a.settings_input(), id.myid, members)?;
     for w in settings::warnings(&settings) {
         warn!("{w}");
     }
@@ -429,106 +429,4 @@ fn print_dry_run(plan: &Plan) -> std::io::Result<()> {
         writeln!(out, "# HOME={home}")?;
     }
     writeln!(out, "# command:\n{}", plan.command.join(" "))
-}
-
-#[cfg(test)]
-mod tests {
-    //! Golden tests: the files `start` renders for the tutorial's own flags.
-    use super::*;
-    use crate::cli::{LogLevel, StartScriptCli, SEED_004_ARGS};
-    use crate::config::logging::{render_log4j, render_logback};
-    use crate::golden;
-    use clap::Parser;
-
-    /// The zoo.cfg that seed 004 printed from that command (less its header).
-    const SEED_004_ZOO_CFG: &str = "clientPort=2181
-dataDir=/var/lib/zookeeper/data
-dataLogDir=/var/lib/zookeeper/data/log
-tickTime=2000
-initLimit=10
-syncLimit=5
-maxClientCnxns=60
-minSessionTimeout=4000
-maxSessionTimeout=40000
-autopurge.snapRetainCount=3
-autopurge.purgeInteval=12
-server.1=zk-0.zk-hs.default.svc.cluster.local:2888:3888
-server.2=zk-1.zk-hs.default.svc.cluster.local:2888:3888
-server.3=zk-2.zk-hs.default.svc.cluster.local:2888:3888
-";
-
-    fn seed_settings() -> settings::Settings {
-        let cli = StartScriptCli::try_parse_from(SEED_004_ARGS).unwrap();
-        let members = ensemble::members("zk", "zk-hs.default.svc.cluster.local", 3, 1);
-        settings::build(&cli.args, 1, members).unwrap()
-    }
-
-    #[test]
-    fn golden_zoo_cfg_for_the_tutorial_flags() {
-        golden::check("zoo.cfg.seed004", &zoocfg::render(&seed_settings()));
-    }
-
-    #[test]
-    fn seed_zoo_cfg_settings_all_carried_over_with_the_purge_key_fixed() {
-        let ours = zoocfg::parse(&zoocfg::render(&seed_settings()));
-        for (k, v) in zoocfg::parse(SEED_004_ZOO_CFG) {
-            let k = if k == "autopurge.purgeInteval" {
-                "autopurge.purgeInterval".to_string()
-            } else {
-                k
-            };
-            assert_eq!(ours.get(&k), Some(&v), "{k}");
-        }
-        assert!(!ours.contains_key("autopurge.purgeInteval"));
-        let wl = &ours["4lw.commands.whitelist"];
-        for w in ["ruok", "srvr", "mntr", "conf"] {
-            assert!(wl.split(',').any(|x| x == w), "{w} missing from {wl}");
-        }
-    }
-
-    #[test]
-    fn golden_zoo_cfg_with_every_option() {
-        let argv = [
-            "zkpod-start",
-            "--servers=5",
-            "--client_address=127.0.0.12",
-            "--quorum-listen-on-all-ips",
-            "--admin-server",
-            "--admin-port=9090",
-            "--4lw-whitelist=srvr,stat",
-            "--set=snapCount=50000",
-            "--cfg-extra=metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
-        ];
-        let cli = StartScriptCli::try_parse_from(argv).unwrap();
-        let members = ensemble::members("zk", "zk-hs.kafka.svc.cluster.local", 5, 1);
-        let s = settings::build(&cli.args, 3, members).unwrap();
-        golden::check("zoo.cfg.all-options", &zoocfg::render(&s));
-    }
-
-    #[test]
-    fn golden_standalone_has_no_server_lines() {
-        let cli = StartScriptCli::try_parse_from(["start.sh"]).unwrap();
-        let s = settings::build(&cli.args, 1, Vec::new()).unwrap();
-        let out = zoocfg::render(&s);
-        assert!(!out.contains("server."), "{out}");
-        golden::check("zoo.cfg.standalone-defaults", &out);
-    }
-
-    #[test]
-    fn golden_jvm_files() {
-        let flags = jvm::flags(
-            512,
-            "/opt/zookeeper/conf/java.security",
-            "-Dlog4j.configuration=file:/opt/zookeeper/conf/log4j.properties",
-            &["-XX:+UseG1GC".to_string()],
-        );
-        golden::check("java.env", &jvm::render_java_env(512, &flags));
-        golden::check("java.security", &jvm::render_java_security(10, 0));
-    }
-
-    #[test]
-    fn golden_logging_configs() {
-        golden::check("log4j.properties", &render_log4j(LogLevel::Info));
-        golden::check("logback.xml", &render_logback(LogLevel::Debug));
-    }
 }

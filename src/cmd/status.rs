@@ -11,7 +11,7 @@ use crate::cli::StatusArgs;
 use crate::cmd::probe::{ask, block_on, emit, endpoint};
 use crate::probe::diag;
 use crate::probe::verdict::Reason;
-use crate::sys::exit::{fail, Code};
+use crate::sys::report::{fail, Code};
 
 /// Prints the status. Fails (exit 1) when the server cannot be reached, does
 /// not allow `srvr`, or answers something that is not ZooKeeper's.

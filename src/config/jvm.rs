@@ -1,6 +1,8 @@
 //! JVM settings: heap size, the flags zkpod always sets, `java.env` and the
 //! `java.security` file that carries the DNS cache TTLs.
 
+use crate::sys::report::{diagnose, Code, Warning};
+
 /// `--heap`: a fixed size, or a share of the container memory limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeapSpec {
@@ -70,15 +72,18 @@ pub fn parse_cgroup_limit(text: &str) -> Option<u64> {
 /// Fails (exit code 4) for `auto` without a limit, or a limit too small to
 /// leave room for the JVM. Returns warnings alongside (a fixed heap that
 /// does not fit in the limit).
-pub fn resolve_heap(spec: &HeapSpec, limit: Option<u64>) -> anyhow::Result<(u64, Vec<String>)> {
-    use crate::sys::exit::{diagnose, Code};
+pub fn resolve_heap(spec: &HeapSpec, limit: Option<u64>) -> anyhow::Result<(u64, Vec<Warning>)> {
     const MIB: u64 = 1024 * 1024;
     match (spec, limit) {
         (HeapSpec::Fixed(mib), Some(limit)) if mib * MIB >= limit * 9 / 10 => Ok((
             *mib,
-            vec![format!(
-                "--heap {mib}M leaves no room below the container memory limit of {}M for the JVM's own memory: the pod will be OOMKilled under load; use --heap auto or raise resources.limits.memory",
-                limit / MIB
+            vec![Warning::new(
+                format!(
+                    "--heap {mib}M leaves no room below the container memory limit of {}M for the JVM's own memory",
+                    limit / MIB
+                ),
+                "the pod will be OOMKilled under load",
+                "use --heap auto, or raise resources.limits.memory",
             )],
         )),
         (HeapSpec::Fixed(mib), _) => Ok((*mib, Vec::new())),
@@ -108,7 +113,6 @@ pub fn resolve_heap(spec: &HeapSpec, limit: Option<u64>) -> anyhow::Result<(u64,
 /// Fails (exit code 4) when a flag sets the heap: zkpod sets exactly one
 /// -Xms/-Xmx pair from --heap (zkEnv.sh's extra -Xmx1000m was a known bug).
 pub fn parse_extra_flags(flags: Option<&str>) -> anyhow::Result<Vec<String>> {
-    use crate::sys::exit::{diagnose, Code};
     let mut out = Vec::new();
     for f in flags.unwrap_or("").split_whitespace() {
         let heap = [
@@ -240,7 +244,10 @@ mod tests {
     fn fixed_heap_over_the_limit_warns() {
         let (mib, w) = resolve_heap(&HeapSpec::Fixed(2048), Some(1024 * MIB)).unwrap();
         assert_eq!(mib, 2048);
-        assert!(w[0].contains("OOMKilled"), "{w:?}");
+        assert_eq!(
+            w[0].to_string(),
+            "--heap 2048M leaves no room below the container memory limit of 1024M for the JVM's own memory: the pod will be OOMKilled under load. Fix: use --heap auto, or raise resources.limits.memory"
+        );
         assert!(resolve_heap(&HeapSpec::Fixed(512), Some(1024 * MIB))
             .unwrap()
             .1
@@ -264,6 +271,18 @@ mod tests {
             e.contains("contains 'Main', which is not a JVM option"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn golden_jvm_files() {
+        let flags = flags(
+            512,
+            "/opt/zookeeper/conf/java.security",
+            "-Dlog4j.configuration=file:/opt/zookeeper/conf/log4j.properties",
+            &["-XX:+UseG1GC".to_string()],
+        );
+        crate::golden::check("java.env", &render_java_env(512, &flags));
+        crate::golden::check("java.security", &render_java_security(10, 0));
     }
 
     #[test]

@@ -7,8 +7,42 @@
 //! one are silently ignored (31z4/zookeeper-docker#156), so zkpod decides from
 //! the jars, never from the version number.
 
-use crate::cli::LogLevel;
-use crate::sys::exit::{diagnose, Code};
+use crate::sys::report::{diagnose, Code};
+
+/// ZooKeeper's log level (`--log_level`): those of start-zookeeper, plus TRACE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    Fatal,
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    /// Every level, in the order `--help` lists them.
+    pub const ALL: [LogLevel; 6] = [
+        LogLevel::Fatal,
+        LogLevel::Error,
+        LogLevel::Warn,
+        LogLevel::Info,
+        LogLevel::Debug,
+        LogLevel::Trace,
+    ];
+
+    /// The name log4j uses, and `--log_level` takes (in any case).
+    pub fn name(self) -> &'static str {
+        match self {
+            LogLevel::Fatal => "FATAL",
+            LogLevel::Error => "ERROR",
+            LogLevel::Warn => "WARN",
+            LogLevel::Info => "INFO",
+            LogLevel::Debug => "DEBUG",
+            LogLevel::Trace => "TRACE",
+        }
+    }
+}
 
 /// The slf4j binding ZooKeeper will use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,21 +103,10 @@ pub fn detect<S: AsRef<str>>(jars: &[S]) -> anyhow::Result<Backend> {
     }
 }
 
-fn log4j_level(l: LogLevel) -> &'static str {
-    match l {
-        LogLevel::Fatal => "FATAL",
-        LogLevel::Error => "ERROR",
-        LogLevel::Warn => "WARN",
-        LogLevel::Info => "INFO",
-        LogLevel::Debug => "DEBUG",
-        LogLevel::Trace => "TRACE",
-    }
-}
-
 /// Renders log4j.properties: everything to stdout at `level`, in ZooKeeper's
 /// usual layout (with the server id from the MDC).
 pub fn render_log4j(level: LogLevel) -> String {
-    let l = log4j_level(level);
+    let l = level.name();
     format!(
         "# Written by zkpod start (ZooKeeper logs through log4j 1.x here): stdout only, level {l}.\n\
 log4j.rootLogger={l}, CONSOLE\n\
@@ -100,7 +123,7 @@ log4j.appender.CONSOLE.layout.ConversionPattern=%d{{ISO8601}} [myid:%X{{myid}}] 
 pub fn render_logback(level: LogLevel) -> String {
     let l = match level {
         LogLevel::Fatal => "ERROR",
-        other => log4j_level(other),
+        other => other.name(),
     };
     format!(
         "<!-- Written by zkpod start (ZooKeeper logs through logback here): stdout only, level {l}. -->\n\
@@ -151,7 +174,7 @@ mod tests {
     fn no_binding_is_a_clear_error() {
         let e = detect(&["zookeeper.jar", "slf4j-api.jar"]).unwrap_err();
         assert!(e.to_string().contains("ZooKeeper would log nothing"));
-        assert_eq!(crate::sys::exit::code_of(&e, Code::Io), Code::Install);
+        assert_eq!(crate::sys::report::code_of(&e, Code::Io), Code::Install);
         // log4j-over-slf4j is a bridge, not a binding.
         let e = detect(&["log4j-over-slf4j-1.7.32.jar", "slf4j-api.jar"]).unwrap_err();
         assert!(e.to_string().contains("no slf4j logging binding"), "{e}");
@@ -167,6 +190,12 @@ mod tests {
             Backend::Logback.jvm_flag("/c/logback.xml"),
             "-Dlogback.configurationFile=/c/logback.xml"
         );
+    }
+
+    #[test]
+    fn golden_logging_configs() {
+        crate::golden::check("log4j.properties", &render_log4j(LogLevel::Info));
+        crate::golden::check("logback.xml", &render_logback(LogLevel::Debug));
     }
 
     #[test]

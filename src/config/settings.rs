@@ -1,24 +1,59 @@
-//! The settings of one ZooKeeper server, assembled from flags and environment.
+//! The settings of one ZooKeeper server: what zoo.cfg is rendered from.
 //!
-//! Everything here is pure: `build` takes the parsed flags plus what was
-//! found on the host (identity, domain) and returns the settings zoo.cfg is
-//! rendered from, or the first invalid input as an operator-facing failure.
+//! Everything here is pure: [`build`] takes the values the operator asked
+//! for ([`SettingsInput`], plain values the CLI fills in) plus what `start`
+//! decided (the server id and the ensemble's members), and returns the
+//! [`Settings`], or the first invalid input as an operator-facing failure.
 
 use std::path::PathBuf;
 
-use crate::cli::{LogLevel, StartArgs};
-use crate::config::zoocfg;
-use crate::start::ensemble::Server;
-use crate::sys::exit::{diagnose, Code};
+use crate::config::keys::{self, Key, Owner};
+use crate::sys::report::{diagnose, Code, Warning};
 
 /// The commands the probes and `status`/`metrics` need; always whitelisted.
 pub const REQUIRED_4LW: [&str; 4] = ["srvr", "ruok", "mntr", "conf"];
+
+/// One ensemble member: the `server.N=host:quorumPort:electionPort` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: u32,
+    pub host: String,
+}
+
+/// The zoo.cfg values the operator asked for (flags and environment
+/// variables), as plain values. Defaults are the CLI's (see `keys`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsInput {
+    pub client_port: u16,
+    pub client_address: Option<String>,
+    pub server_port: u16,
+    pub election_port: u16,
+    pub data_dir: PathBuf,
+    pub data_log_dir: PathBuf,
+    pub tick_time: u32,
+    pub init_limit: u32,
+    pub sync_limit: u32,
+    pub max_client_cnxns: u32,
+    pub min_session_timeout: Option<u32>,
+    pub max_session_timeout: Option<u32>,
+    pub snap_retain_count: u32,
+    pub purge_interval: u32,
+    /// `--4lw-whitelist` as given: words separated by commas or spaces.
+    pub four_letter_words: String,
+    pub admin_server: bool,
+    pub admin_port: u16,
+    pub quorum_listen_on_all_ips: bool,
+    /// `--set KEY=VALUE`, in order.
+    pub set: Vec<String>,
+    /// `ZOO_CFG_EXTRA`: `key=value` entries separated by whitespace.
+    pub cfg_extra: Option<String>,
+}
 
 /// Everything zoo.cfg is rendered from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub myid: u32,
-    pub servers: Vec<Server>,
+    pub servers: Vec<Member>,
     pub client_port: u16,
     pub client_address: Option<String>,
     pub server_port: u16,
@@ -37,7 +72,47 @@ pub struct Settings {
     pub admin_port: Option<u16>,
     pub quorum_listen_on_all_ips: bool,
     pub extra: Vec<(String, String)>,
-    pub log_level: LogLevel,
+}
+
+impl Settings {
+    /// The keys zkpod derives from its flags, with their values, in the
+    /// order zoo.cfg lists them. Optional keys appear only when set.
+    pub fn entries(&self) -> Vec<(&'static Key, String)> {
+        let mut e = vec![
+            (&keys::CLIENT_PORT, self.client_port.to_string()),
+            (&keys::DATA_DIR, self.data_dir.display().to_string()),
+            (&keys::DATA_LOG_DIR, self.data_log_dir.display().to_string()),
+            (&keys::TICK_TIME, self.tick_time.to_string()),
+            (&keys::INIT_LIMIT, self.init_limit.to_string()),
+            (&keys::SYNC_LIMIT, self.sync_limit.to_string()),
+            (&keys::MAX_CLIENT_CNXNS, self.max_client_cnxns.to_string()),
+            (
+                &keys::MIN_SESSION_TIMEOUT,
+                self.min_session_timeout.to_string(),
+            ),
+            (
+                &keys::MAX_SESSION_TIMEOUT,
+                self.max_session_timeout.to_string(),
+            ),
+            (&keys::SNAP_RETAIN_COUNT, self.snap_retain_count.to_string()),
+            (&keys::PURGE_INTERVAL, self.purge_interval.to_string()),
+            (&keys::FOUR_LETTER_WORDS, self.four_letter_words.join(",")),
+            (
+                &keys::ADMIN_ENABLE_SERVER,
+                self.admin_port.is_some().to_string(),
+            ),
+        ];
+        if let Some(port) = self.admin_port {
+            e.push((&keys::ADMIN_SERVER_PORT, port.to_string()));
+        }
+        if let Some(addr) = &self.client_address {
+            e.push((&keys::CLIENT_PORT_ADDRESS, addr.clone()));
+        }
+        if self.quorum_listen_on_all_ips {
+            e.push((&keys::QUORUM_LISTEN_ON_ALL_IPS, true.to_string()));
+        }
+        e
+    }
 }
 
 /// Parses `--servers` / `ZOO_SERVERS`: the number of servers in the ensemble.
@@ -55,28 +130,6 @@ pub fn parse_servers(s: &str) -> Result<u32, String> {
         )),
     }
 }
-
-/// Settings that have a zkpod flag of their own: `--set` may not override
-/// them, because zkpod acts on the flag's value (the data-dir guard reads
-/// dataDir, the probes read clientPort).
-const FLAG_KEYS: [(&str, &str); 16] = [
-    ("clientPort", "--client_port"),
-    ("clientPortAddress", "--client_address"),
-    ("dataDir", "--data_dir"),
-    ("dataLogDir", "--data_log_dir"),
-    ("tickTime", "--tick_time"),
-    ("initLimit", "--init_limit"),
-    ("syncLimit", "--sync_limit"),
-    ("maxClientCnxns", "--max_client_cnxns"),
-    ("minSessionTimeout", "--min_session_timeout"),
-    ("maxSessionTimeout", "--max_session_timeout"),
-    ("autopurge.snapRetainCount", "--snap_retain_count"),
-    ("autopurge.purgeInterval", "--purge_interval"),
-    ("4lw.commands.whitelist", "--4lw-whitelist"),
-    ("admin.enableServer", "--admin-server"),
-    ("admin.serverPort", "--admin-port"),
-    ("quorumListenOnAllIPs", "--quorum-listen-on-all-ips"),
-];
 
 /// Splits `--set` values and `ZOO_CFG_EXTRA` into key/value pairs, checking
 /// each: a key, an `=`, no flag-owned key, no server lines.
@@ -116,24 +169,20 @@ pub fn parse_extra(
                 "write it as key=value with a non-empty key and no line breaks",
             ));
         }
-        if let Some((_, flag)) = FLAG_KEYS
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(k))
-        {
-            return Err(diagnose(
+        match keys::owner_of(k) {
+            Some(Owner::Flag(flag)) => return Err(diagnose(
                 Code::Config,
                 format!("{source} {k}={v} sets a key that zkpod derives from {flag}"),
                 "two sources for one setting would disagree (and zkpod acts on the flag's value)",
                 format!("pass {flag}={v} instead"),
-            ));
-        }
-        if k.starts_with("server.") {
-            return Err(diagnose(
+            )),
+            Some(Owner::ServerList) => return Err(diagnose(
                 Code::Config,
                 format!("{source} {k}={v} sets a server line"),
                 "zkpod builds the server list from the pod names and --servers; a hand-written line would disagree with it",
                 "set --servers to the StatefulSet's replicas and drop this entry",
-            ));
+            )),
+            Some(Owner::ZooKeeper) | None => {}
         }
         out.retain(|(key, _)| key != k);
         out.push((k.to_string(), v.to_string()));
@@ -179,7 +228,7 @@ pub fn parse_whitelist(list: &str) -> anyhow::Result<Vec<String>> {
 ///
 /// Fails (exit code 4) on contradictory values: zero ticks or limits,
 /// session timeouts out of order, ports that collide.
-pub fn build(a: &StartArgs, myid: u32, servers: Vec<Server>) -> anyhow::Result<Settings> {
+pub fn build(a: &SettingsInput, myid: u32, servers: Vec<Member>) -> anyhow::Result<Settings> {
     for (name, v) in [
         ("--tick_time", a.tick_time),
         ("--init_limit", a.init_limit),
@@ -265,26 +314,28 @@ pub fn build(a: &StartArgs, myid: u32, servers: Vec<Server>) -> anyhow::Result<S
         admin_port: a.admin_server.then_some(a.admin_port),
         quorum_listen_on_all_ips: a.quorum_listen_on_all_ips,
         extra: parse_extra(&a.set, a.cfg_extra.as_deref())?,
-        log_level: a.log_level,
     })
 }
 
 /// Warnings about settings that are valid but probably not what was meant.
-pub fn warnings(s: &Settings) -> Vec<String> {
+pub fn warnings(s: &Settings) -> Vec<Warning> {
     let mut w = Vec::new();
     if s.snap_retain_count < 3 {
-        w.push(format!(
-            "--snap_retain_count={} is below 3; ZooKeeper raises it to 3",
-            s.snap_retain_count
+        w.push(Warning::new(
+            format!("--snap_retain_count={} is below 3", s.snap_retain_count),
+            "ZooKeeper raises it to 3 and keeps three snapshots anyway",
+            "pass --snap_retain_count=3 or more",
         ));
     }
     if s.purge_interval == 0 {
-        w.push("--purge_interval=0 disables purging: old snapshots and logs will fill the volume; set it to e.g. 12 (hours)".to_string());
+        w.push(Warning::new(
+            "--purge_interval=0 disables purging",
+            "old snapshots and transaction logs will fill the volume",
+            "set it to e.g. --purge_interval=12 (hours)",
+        ));
     }
     for (k, _) in &s.extra {
-        if let Some(hint) = zoocfg::unknown_key_hint(k) {
-            w.push(hint);
-        }
+        w.extend(keys::unknown_key_hint(k));
     }
     w
 }
@@ -338,6 +389,27 @@ mod tests {
     }
 
     #[test]
+    fn warnings_name_problem_consequence_and_fix() {
+        let mut input = fixtures::defaults();
+        input.snap_retain_count = 1;
+        input.purge_interval = 0;
+        input.set = vec!["autopurge.purgeInteval=1".into()];
+        let w: Vec<String> = warnings(&build(&input, 1, Vec::new()).unwrap())
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            w,
+            [
+                "--snap_retain_count=1 is below 3: ZooKeeper raises it to 3 and keeps three snapshots anyway. Fix: pass --snap_retain_count=3 or more",
+                "--purge_interval=0 disables purging: old snapshots and transaction logs will fill the volume. Fix: set it to e.g. --purge_interval=12 (hours)",
+                "zoo.cfg key 'autopurge.purgeInteval' is not a ZooKeeper setting (did you mean 'autopurge.purgeInterval'?): ZooKeeper will ignore it. Fix: write 'autopurge.purgeInterval' if that is the setting you meant, or drop the entry",
+            ]
+        );
+        assert!(warnings(&build(&fixtures::defaults(), 1, Vec::new()).unwrap()).is_empty());
+    }
+
+    #[test]
     fn extra_settings_refused() {
         let e = parse_extra(&["tickTime=3000".into()], None)
             .unwrap_err()
@@ -362,5 +434,96 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("not a valid zoo.cfg setting"), "{e}");
+        // Flag-owned keys in another case are still the flag's.
+        let e = parse_extra(&["TICKTIME=3000".into()], None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("derives from --tick_time"), "{e}");
+    }
+
+    #[test]
+    fn settings_are_checked() {
+        let mut i = fixtures::defaults();
+        i.client_port = 2888;
+        let e = build(&i, 1, Vec::new()).unwrap_err().to_string();
+        assert!(
+            e.contains("--client_port and --server_port are both 2888"),
+            "{e}"
+        );
+        let mut i = fixtures::defaults();
+        i.min_session_timeout = Some(50000);
+        i.max_session_timeout = Some(40000);
+        let e = build(&i, 1, Vec::new()).unwrap_err().to_string();
+        assert!(
+            e.contains("is larger than --max_session_timeout=40000"),
+            "{e}"
+        );
+        let mut i = fixtures::defaults();
+        i.tick_time = 0;
+        let e = build(&i, 1, Vec::new()).unwrap_err().to_string();
+        assert!(e.starts_with("--tick_time=0: ZooKeeper cannot run"), "{e}");
+        let s = build(&fixtures::defaults(), 1, Vec::new()).unwrap();
+        assert_eq!(
+            (s.min_session_timeout, s.max_session_timeout),
+            (4000, 40000)
+        );
+    }
+}
+
+/// The flag values of the tests' reference command lines, as the CLI gives
+/// them (the CLI's tests parse the same command lines and compare).
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    /// `start.sh` with no flags: every default.
+    pub(crate) fn defaults() -> SettingsInput {
+        SettingsInput {
+            client_port: 2181,
+            client_address: None,
+            server_port: 2888,
+            election_port: 3888,
+            data_dir: "/var/lib/zookeeper/data".into(),
+            data_log_dir: "/var/lib/zookeeper/data/log".into(),
+            tick_time: 2000,
+            init_limit: 10,
+            sync_limit: 5,
+            max_client_cnxns: 60,
+            min_session_timeout: None,
+            max_session_timeout: None,
+            snap_retain_count: 3,
+            purge_interval: 12,
+            four_letter_words: "srvr,ruok,mntr,conf,stat,isro".into(),
+            admin_server: false,
+            admin_port: 8080,
+            quorum_listen_on_all_ips: false,
+            set: Vec::new(),
+            cfg_extra: None,
+        }
+    }
+
+    /// The tutorial manifests' command line (seeds 001 and 004).
+    pub(crate) fn seed004() -> SettingsInput {
+        SettingsInput {
+            min_session_timeout: Some(4000),
+            max_session_timeout: Some(40000),
+            ..defaults()
+        }
+    }
+
+    /// Every zoo.cfg option zkpod has a flag for.
+    pub(crate) fn all_options() -> SettingsInput {
+        SettingsInput {
+            client_address: Some("127.0.0.12".into()),
+            quorum_listen_on_all_ips: true,
+            admin_server: true,
+            admin_port: 9090,
+            four_letter_words: "srvr,stat".into(),
+            set: vec!["snapCount=50000".into()],
+            cfg_extra: Some(
+                "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider".into(),
+            ),
+            ..defaults()
+        }
     }
 }

@@ -1,202 +1,44 @@
-//! zoo.cfg: rendering it from the settings, knowing its keys, and reading
-//! it back (the probes find the client port and address in it).
+//! zoo.cfg: rendering it from the settings, and reading it back (the probes
+//! find the client port and address in it).
 //!
-//! The format is Java properties: `key=value` lines and `#` comments.
+//! The format is Java properties: `key=value` lines and `#` comments. Every
+//! key name comes from the key table (`keys`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::config::keys;
 use crate::config::settings::Settings;
 
 /// The header of every zoo.cfg zkpod writes.
 pub const HEADER: &str = "# Written by zkpod start on every start: edits here are lost.\n# Change settings with zkpod flags, --set key=value or ZOO_CFG_EXTRA.\n";
 
-/// Renders zoo.cfg. The first settings come in the order of the tutorial's
-/// start-zookeeper, so the two files diff cleanly; the purge interval key is
-/// spelt correctly (the script wrote `autopurge.purgeInteval`, which
-/// ZooKeeper ignores).
+/// Renders zoo.cfg: the flag-owned keys in the table's order (which starts
+/// with the tutorial's start-zookeeper, so the two files diff cleanly), the
+/// server lines of an ensemble, then the `--set` / `ZOO_CFG_EXTRA` entries.
 pub fn render(s: &Settings) -> String {
     let mut out = String::from(HEADER);
-    let mut kv = |k: &str, v: &dyn std::fmt::Display| {
-        let _ = writeln!(out, "{k}={v}");
-    };
-    kv("clientPort", &s.client_port);
-    kv("dataDir", &s.data_dir.display());
-    kv("dataLogDir", &s.data_log_dir.display());
-    kv("tickTime", &s.tick_time);
-    kv("initLimit", &s.init_limit);
-    kv("syncLimit", &s.sync_limit);
-    kv("maxClientCnxns", &s.max_client_cnxns);
-    kv("minSessionTimeout", &s.min_session_timeout);
-    kv("maxSessionTimeout", &s.max_session_timeout);
-    kv("autopurge.snapRetainCount", &s.snap_retain_count);
-    kv("autopurge.purgeInterval", &s.purge_interval);
-    kv("4lw.commands.whitelist", &s.four_letter_words.join(","));
-    kv("admin.enableServer", &s.admin_port.is_some());
-    if let Some(port) = s.admin_port {
-        kv("admin.serverPort", &port);
-    }
-    if let Some(addr) = &s.client_address {
-        kv("clientPortAddress", addr);
-    }
-    if s.quorum_listen_on_all_ips {
-        kv("quorumListenOnAllIPs", &true);
+    for (key, value) in s.entries() {
+        let _ = writeln!(out, "{}={value}", key.name);
     }
     if s.servers.len() > 1 {
         for m in &s.servers {
-            let line = format!("{}:{}:{}", m.host, s.server_port, s.election_port);
-            kv(&format!("server.{}", m.id), &line);
+            let _ = writeln!(
+                out,
+                "{}{}={}:{}:{}",
+                keys::SERVER.name,
+                m.id,
+                m.host,
+                s.server_port,
+                s.election_port
+            );
         }
     }
     for (k, v) in &s.extra {
-        kv(k, v);
+        let _ = writeln!(out, "{k}={v}");
     }
     out
-}
-
-/// Keys ZooKeeper 3.4-3.9 reads from zoo.cfg (its administrator's guide).
-const KNOWN_KEYS: &[&str] = &[
-    "clientPort",
-    "secureClientPort",
-    "observerMasterPort",
-    "dataDir",
-    "tickTime",
-    "dataLogDir",
-    "globalOutstandingLimit",
-    "preAllocSize",
-    "snapCount",
-    "commitLogCount",
-    "snapSizeLimitInKb",
-    "txnLogSizeLimitInKb",
-    "maxCnxns",
-    "maxClientCnxns",
-    "clientPortAddress",
-    "secureClientPortAddress",
-    "minSessionTimeout",
-    "maxSessionTimeout",
-    "fsync.warningthresholdms",
-    "maxResponseCacheSize",
-    "maxGetChildrenResponseCacheSize",
-    "autopurge.snapRetainCount",
-    "autopurge.purgeInterval",
-    "syncEnabled",
-    "extendedTypesEnabled",
-    "emulate353TTLNodes",
-    "watchManagerName",
-    "watcherCleanThreadsNum",
-    "watcherCleanIntervalInSeconds",
-    "maxInProcessingDeadWatchers",
-    "electionAlg",
-    "initLimit",
-    "connectToLearnerMasterLimit",
-    "leaderServes",
-    "syncLimit",
-    "cnxTimeout",
-    "quorumCnxnTimeoutMs",
-    "standaloneEnabled",
-    "reconfigEnabled",
-    "4lw.commands.whitelist",
-    "tcpKeepAlive",
-    "clientTcpKeepAlive",
-    "electionPortBindRetry",
-    "observer.reconnectDelayMs",
-    "observer.election.DelayMs",
-    "localSessionsEnabled",
-    "localSessionsUpgradingEnabled",
-    "skipACL",
-    "forceSync",
-    "jute.maxbuffer",
-    "quorumListenOnAllIPs",
-    "multiAddress.enabled",
-    "multiAddress.reachabilityCheckTimeoutMs",
-    "multiAddress.reachabilityCheckEnabled",
-    "admin.enableServer",
-    "admin.serverAddress",
-    "admin.serverPort",
-    "admin.idleTimeout",
-    "admin.commandURL",
-    "admin.portUnification",
-    "admin.forceHttps",
-    "metricsProvider.className",
-    "metricsProvider.httpHost",
-    "metricsProvider.httpPort",
-    "metricsProvider.exportJvmInfo",
-    "dynamicConfigFile",
-    "peerType",
-    "quorum.auth.enableSasl",
-    "quorum.auth.learnerRequireSasl",
-    "quorum.auth.serverRequireSasl",
-    "quorum.auth.learner.saslLoginContext",
-    "quorum.auth.server.saslLoginContext",
-    "quorum.auth.kerberos.servicePrincipal",
-    "quorum.cnxn.threads.size",
-    "sslQuorum",
-    "sslQuorumReloadCertFiles",
-    "serverCnxnFactory",
-    "portUnification",
-    "client.portUnification",
-    "snapshot.trust.empty",
-    "digest.enabled",
-    "audit.enable",
-    "learner.asyncSending",
-    "largeRequestMaxBytes",
-    "largeRequestThreshold",
-    "outstandingHandshake.limit",
-    "throttledOpWaitTime",
-    "enforceQuota",
-    "snapshot.compression.method",
-    "maxBatchSize",
-    "learner.closeSocketAsync",
-    "leader.closeSocketAsync",
-    "zookeeper.request_throttler.shutdownTimeout",
-    "connectionMaxTokens",
-    "connectionTokenFillTime",
-    "connectionTokenFillCount",
-    "connectionFreezeTime",
-    "connectionDropIncrease",
-    "connectionDropDecrease",
-    "connectionDecreaseRatio",
-    "requestThrottleLimit",
-    "requestThrottleStallTime",
-    "requestThrottleDropStale",
-    "authProvider.1",
-    "superUser",
-];
-
-/// Key families whose members ZooKeeper names freely (numbered or per-plugin).
-const KNOWN_PREFIXES: &[&str] = &[
-    "server.",
-    "group.",
-    "weight.",
-    "ssl.",
-    "authProvider.",
-    "metricsProvider.",
-    "zookeeper.",
-    "jvm.pause.",
-    "netty.",
-    "kerberos.",
-    "sasl.",
-];
-
-/// For a key ZooKeeper does not know, a warning naming the nearest known key;
-/// `None` for known keys.
-pub fn unknown_key_hint(key: &str) -> Option<String> {
-    if KNOWN_KEYS.contains(&key) || KNOWN_PREFIXES.iter().any(|p| key.starts_with(p)) {
-        return None;
-    }
-    let lower = key.to_ascii_lowercase();
-    let (distance, nearest) = KNOWN_KEYS
-        .iter()
-        .map(|k| (strsim::levenshtein(&lower, &k.to_ascii_lowercase()), *k))
-        .min()?;
-    Some(if distance == 0 {
-        format!("zoo.cfg key '{key}' is spelt '{nearest}': ZooKeeper's keys are case-sensitive and it will ignore '{key}'; use '{nearest}'")
-    } else if distance <= (key.len() / 3).max(2) {
-        format!("zoo.cfg key '{key}' is not a ZooKeeper setting (did you mean '{nearest}'?); ZooKeeper will ignore it")
-    } else {
-        format!("zoo.cfg key '{key}' is not a ZooKeeper setting zkpod knows (the nearest known key is '{nearest}'); ZooKeeper may ignore it")
-    })
 }
 
 /// Parses zoo.cfg text into its settings. Later lines win, as in
@@ -221,9 +63,9 @@ pub fn parse(text: &str) -> BTreeMap<String, String> {
 /// (clientPortAddress when it names one address, clientPort).
 pub fn client_endpoint(text: &str) -> (Option<String>, Option<u16>) {
     let cfg = parse(text);
-    let port = cfg.get("clientPort").and_then(|p| p.parse().ok());
+    let port = cfg.get(keys::CLIENT_PORT.name).and_then(|p| p.parse().ok());
     let addr = cfg
-        .get("clientPortAddress")
+        .get(keys::CLIENT_PORT_ADDRESS.name)
         .filter(|a| !a.is_empty() && a.as_str() != "0.0.0.0" && a.as_str() != "::")
         .cloned();
     (addr, port)
@@ -237,21 +79,87 @@ pub fn read(conf_dir: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::settings::{build, fixtures, Member};
+    use crate::golden;
+
+    fn members(domain: &str, n: u32) -> Vec<Member> {
+        (0..n)
+            .map(|i| Member {
+                id: i + 1,
+                host: format!("zk-{i}.{domain}"),
+            })
+            .collect()
+    }
+
+    /// The zoo.cfg that seed 004 printed from that command (less its header).
+    const SEED_004_ZOO_CFG: &str = "clientPort=2181
+dataDir=/var/lib/zookeeper/data
+dataLogDir=/var/lib/zookeeper/data/log
+tickTime=2000
+initLimit=10
+syncLimit=5
+maxClientCnxns=60
+minSessionTimeout=4000
+maxSessionTimeout=40000
+autopurge.snapRetainCount=3
+autopurge.purgeInteval=12
+server.1=zk-0.zk-hs.default.svc.cluster.local:2888:3888
+server.2=zk-1.zk-hs.default.svc.cluster.local:2888:3888
+server.3=zk-2.zk-hs.default.svc.cluster.local:2888:3888
+";
+
+    fn seed_zoo_cfg() -> String {
+        let members = members("zk-hs.default.svc.cluster.local", 3);
+        render(&build(&fixtures::seed004(), 1, members).unwrap())
+    }
 
     #[test]
-    fn hints_for_unknown_keys() {
-        assert_eq!(unknown_key_hint("snapCount"), None);
-        assert_eq!(unknown_key_hint("server.7"), None);
-        assert_eq!(unknown_key_hint("ssl.quorum.keyStore.location"), None);
-        let h = unknown_key_hint("autopurge.purgeInteval").unwrap();
-        assert!(h.contains("did you mean 'autopurge.purgeInterval'"), "{h}");
-        let h = unknown_key_hint("ticktime").unwrap();
-        assert!(h.contains("is spelt 'tickTime'"), "{h}");
-        let h = unknown_key_hint("completelyUnrelatedThing").unwrap();
-        assert!(
-            h.contains("not a ZooKeeper setting zkpod knows (the nearest known key is '"),
-            "{h}"
-        );
+    fn golden_zoo_cfg_for_the_tutorial_flags() {
+        golden::check("zoo.cfg.seed004", &seed_zoo_cfg());
+    }
+
+    #[test]
+    fn seed_zoo_cfg_settings_all_carried_over_with_the_purge_key_fixed() {
+        let ours = parse(&seed_zoo_cfg());
+        for (k, v) in parse(SEED_004_ZOO_CFG) {
+            let k = if k == "autopurge.purgeInteval" {
+                keys::PURGE_INTERVAL.name.to_string()
+            } else {
+                k
+            };
+            assert_eq!(ours.get(&k), Some(&v), "{k}");
+        }
+        assert!(!ours.contains_key("autopurge.purgeInteval"));
+        let wl = &ours[keys::FOUR_LETTER_WORDS.name];
+        for w in ["ruok", "srvr", "mntr", "conf"] {
+            assert!(wl.split(',').any(|x| x == w), "{w} missing from {wl}");
+        }
+    }
+
+    #[test]
+    fn golden_zoo_cfg_with_every_option() {
+        let members = members("zk-hs.kafka.svc.cluster.local", 5);
+        let s = build(&fixtures::all_options(), 3, members).unwrap();
+        golden::check("zoo.cfg.all-options", &render(&s));
+    }
+
+    #[test]
+    fn golden_standalone_has_no_server_lines() {
+        let s = build(&fixtures::defaults(), 1, members("x", 1)).unwrap();
+        let out = render(&s);
+        assert!(!out.contains("server."), "{out}");
+        golden::check("zoo.cfg.standalone-defaults", &out);
+    }
+
+    #[test]
+    fn every_rendered_key_is_in_the_table_and_known_to_35() {
+        let s = build(&fixtures::all_options(), 1, Vec::new()).unwrap();
+        for (k, _) in parse(&render(&s)) {
+            let key = keys::find(&k).unwrap_or_else(|| panic!("{k} not in the key table"));
+            if key.owner != keys::Owner::ZooKeeper {
+                assert!(key.known_in(crate::config::version::v(3, 5, 0)), "{k}");
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! (`10.1.2.3 zk-0.zk-hs.default.svc.cluster.local zk-0`); that is where
 //! `hostname -d` finds the domain, and so does zkpod.
 
-use crate::sys::exit::{diagnose, Code};
+use crate::config::settings::Member;
+use crate::sys::report::{diagnose, Code};
 
 /// Where the domain came from (logged, so an operator can see why).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,19 +82,12 @@ pub fn find_domain(i: DomainInput<'_>) -> anyhow::Result<(String, DomainSource)>
     ))
 }
 
-/// One `server.N=host:quorumPort:electionPort` line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Server {
-    pub id: u32,
-    pub host: String,
-}
-
 /// The ensemble members: `<base>-<i>.<domain>` for i in 0..servers, with ids
 /// from `offset`. No client-port suffix (`;2181`): with `clientPortAddress`
 /// it is an invalid config on ZooKeeper 3.8.
-pub fn members(base: &str, domain: &str, servers: u32, offset: u32) -> Vec<Server> {
+pub fn members(base: &str, domain: &str, servers: u32, offset: u32) -> Vec<Member> {
     (0..servers)
-        .map(|i| Server {
+        .map(|i| Member {
             id: i + offset,
             host: format!("{base}-{i}.{domain}"),
         })
@@ -172,7 +166,7 @@ mod tests {
         assert_eq!(m.len(), 3);
         assert_eq!(
             m[0],
-            Server {
+            Member {
                 id: 1,
                 host: "zk-0.zk-hs.default.svc.cluster.local".into()
             }

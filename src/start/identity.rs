@@ -3,7 +3,7 @@
 //! A StatefulSet names its pods `<name>-<ordinal>` (`zk-0`, `zk-1`, ...).
 //! ZooKeeper ids start at 1, so by default myid = ordinal + 1 (`--id-offset`).
 
-use crate::sys::exit::{diagnose, Code};
+use crate::sys::report::{diagnose, Code};
 
 /// A StatefulSet pod name split into its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,7 +211,7 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("Fix:"), "{msg}");
-        assert_eq!(crate::sys::exit::code_of(&e, Code::Io), Code::Identity);
+        assert_eq!(crate::sys::report::code_of(&e, Code::Io), Code::Identity);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::config::logging::{self, Backend};
-use crate::sys::exit::{diagnose, Code};
+use crate::sys::report::{diagnose, Code};
 
 /// ZooKeeper's server entry point.
 pub const MAIN_CLASS: &str = "org.apache.zookeeper.server.quorum.QuorumPeerMain";
@@ -384,7 +384,7 @@ mod tests {
             path_env: None,
         })
         .unwrap_err();
-        assert_eq!(crate::sys::exit::code_of(&e, Code::Io), Code::NotFound);
+        assert_eq!(crate::sys::report::code_of(&e, Code::Io), Code::NotFound);
         assert!(e
             .to_string()
             .contains("java not found: looked for --java /nonexistent/java"));
@@ -406,7 +406,10 @@ mod tests {
             path_env: None,
         })
         .unwrap_err();
-        assert_eq!(crate::sys::exit::code_of(&e, Code::Io), Code::NotExecutable);
+        assert_eq!(
+            crate::sys::report::code_of(&e, Code::Io),
+            Code::NotExecutable
+        );
         assert!(e.to_string().contains("is not an executable file"), "{e}");
     }
 }

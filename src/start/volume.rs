@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::sys::exit::{diagnose, Code};
 use crate::sys::fs::FileSpec;
+use crate::sys::report::{diagnose, Code};
 
 /// What the myid file on the volume says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,7 +230,7 @@ mod tests {
     fn regression_seed_000_duplicate_id_refused() {
         let v = vol(Myid::Id(2), &["/d/version-2/snapshot.0"]);
         let e = decide(&v, 1, false, Path::new(D), "zk-0").unwrap_err();
-        assert_eq!(crate::sys::exit::code_of(&e, Code::Io), Code::DataGuard);
+        assert_eq!(crate::sys::report::code_of(&e, Code::Io), Code::DataGuard);
         let m = e.to_string();
         assert!(m.contains("/var/lib/zookeeper/data/myid says this volume belongs to server 2, but this pod (zk-0) is server 1"), "{m}");
         assert!(m.contains("--accept-new-id"), "{m}");

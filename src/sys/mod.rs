@@ -1,7 +1,7 @@
 //! The bottom layer: exit codes and operator-facing failures, atomic files,
 //! privileges, and zkpod's own log lines on stderr.
 
-pub mod exit;
 pub mod fs;
 pub mod log;
 pub mod privs;
+pub mod report;

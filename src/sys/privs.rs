@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::sys::exit::{diagnose, Code};
+use crate::sys::report::{diagnose, Code};
 
 /// A uid/gid pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -406,7 +406,7 @@ mod tests {
         assert_eq!(missing_caps(0, false, true), ["CAP_SETGID", "CAP_SETUID"]);
         assert!(missing_caps(0, false, false).is_empty());
         let e = check_caps(&["CAP_SETUID"], ZK).unwrap_err();
-        assert_eq!(crate::sys::exit::code_of(&e, Code::Io), Code::Permission);
+        assert_eq!(crate::sys::report::code_of(&e, Code::Io), Code::Permission);
         assert!(
             e.to_string().contains("running as root without CAP_SETUID"),
             "{e}"
@@ -428,7 +428,7 @@ mod tests {
             ..Fake::default()
         };
         let e = drop_to(&mut f, ZK).unwrap_err();
-        assert_eq!(crate::sys::exit::code_of(&e, Code::Io), Code::Permission);
+        assert_eq!(crate::sys::report::code_of(&e, Code::Io), Code::Permission);
         assert!(e
             .to_string()
             .contains("cannot drop root to 1000:1000 (setuid"));

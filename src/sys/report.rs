@@ -1,10 +1,11 @@
-//! Exit codes and operator-facing failures.
+//! What zkpod tells an operator: failures with their exit codes, and warnings.
 //!
 //! Every failure zkpod reports to an operator is a [`Failure`]: one line that
 //! names the thing that is wrong, what it means, and the exact fix, plus a
 //! documented exit code. `main` prints it once as `zkpod: <message>` and exits
 //! with its code. Errors that are not a `Failure` (an unexpected I/O error with
-//! context) exit with the caller's default code.
+//! context) exit with the caller's default code. A [`Warning`] has the same
+//! three parts and the same one-line form; the start goes on after it.
 
 use std::fmt;
 
@@ -60,6 +61,45 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// The one-line form of a diagnosis: `<what>: <means>. Fix: <fix>`.
+fn three_parts(
+    what: impl fmt::Display,
+    means: impl fmt::Display,
+    fix: impl fmt::Display,
+) -> String {
+    format!("{what}: {means}. Fix: {fix}")
+}
+
+/// Something valid but probably not what was meant: the problem (`what`),
+/// its consequence (`means`) and the `fix`, like a [`Failure`]'s message.
+/// zkpod logs it as `zkpod: WARN: <what>: <means>. Fix: <fix>` and goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub what: String,
+    pub means: String,
+    pub fix: String,
+}
+
+impl Warning {
+    pub fn new(
+        what: impl fmt::Display,
+        means: impl fmt::Display,
+        fix: impl fmt::Display,
+    ) -> Warning {
+        Warning {
+            what: what.to_string(),
+            means: means.to_string(),
+            fix: fix.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&three_parts(&self.what, &self.means, &self.fix))
+    }
+}
+
 /// Builds a failure from its three parts: `what` is wrong (naming the thing),
 /// what it `means` for the server, and the exact `fix`.
 ///
@@ -72,7 +112,7 @@ pub fn diagnose(
 ) -> anyhow::Error {
     anyhow::Error::new(Failure {
         code,
-        message: format!("{what}: {means}. Fix: {fix}"),
+        message: three_parts(what, means, fix),
     })
 }
 
@@ -130,6 +170,15 @@ mod tests {
             "hostname \"web\": no ordinal. Fix: rename it"
         );
         assert!(!e.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn warnings_have_the_same_three_parts() {
+        let w = Warning::new("--x=0 is odd", "nothing works", "pass --x=1");
+        assert_eq!(
+            w.to_string(),
+            "--x=0 is odd: nothing works. Fix: pass --x=1"
+        );
     }
 
     #[test]
