@@ -50,11 +50,11 @@ fn main() {
         }
         Personality::ReadyScript => {
             let c = parse::<cli::ReadyScriptCli>(argv, true);
-            (cmd::probe::ready_script(c.port), Code::Unhealthy)
+            (cmd::probe::ready_script(&c.server()), Code::Unhealthy)
         }
         Personality::MetricsScript => {
             let c = parse::<cli::MetricsScriptCli>(argv, true);
-            (cmd::metrics::script(c.port), Code::Unhealthy)
+            (cmd::metrics::script(&c.server()), Code::Unhealthy)
         }
     };
 

@@ -163,6 +163,39 @@ pub struct ReadyScriptCli {
     pub port: Option<u16>,
 }
 
+/// The deadline of the drop-in names, well under Kubernetes' 1 s default
+/// timeoutSeconds.
+pub const SCRIPT_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// The server a drop-in name asks: PORT, else the zoo.cfg defaults; the host
+/// from `ZOO_PROBE_HOST` or zoo.cfg (found through `ZOO_CONF_DIR`); 500 ms.
+fn script_server(port: Option<u16>) -> ServerArgs {
+    ServerArgs {
+        host: std::env::var("ZOO_PROBE_HOST")
+            .ok()
+            .filter(|h| !h.is_empty()),
+        port,
+        timeout: SCRIPT_TIMEOUT,
+        conf_dir: std::env::var_os("ZOO_CONF_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONF_DIR)),
+    }
+}
+
+impl ReadyScriptCli {
+    /// The server to ask (see [`script_server`]).
+    pub fn server(&self) -> ServerArgs {
+        script_server(self.port)
+    }
+}
+
+impl MetricsScriptCli {
+    /// The server to ask (see [`script_server`]).
+    pub fn server(&self) -> ServerArgs {
+        script_server(self.port)
+    }
+}
+
 /// `metrics.sh PORT`: print `mntr`.
 #[derive(Parser, Debug)]
 #[command(
@@ -495,7 +528,7 @@ impl StartArgs {
 
 /// Where to reach the server: shared by probes and diagnostics.
 #[derive(Args, Debug, Clone)]
-pub struct Target {
+pub struct ServerArgs {
     /// Server address (default: clientPortAddress of zkpod's zoo.cfg when it
     /// names one address, else 127.0.0.1).
     #[arg(long, env = "ZOO_PROBE_HOST")]
@@ -536,7 +569,7 @@ pub enum ProbeKind {
 #[derive(Args, Debug)]
 pub struct LiveArgs {
     #[command(flatten)]
-    pub target: Target,
+    pub server: ServerArgs,
 }
 
 /// What `probe ready` requires.
@@ -552,7 +585,7 @@ pub enum ReadyMode {
 #[derive(Args, Debug)]
 pub struct ReadyArgs {
     #[command(flatten)]
-    pub target: Target,
+    pub server: ServerArgs,
     /// serving: quorum-aware (use with podManagementPolicy: Parallel);
     /// ruok: process answers (use with OrderedReady).
     #[arg(long, value_enum, env = "ZOO_READY_MODE", default_value = "serving")]
@@ -562,7 +595,7 @@ pub struct ReadyArgs {
 #[derive(Args, Debug)]
 pub struct StatusArgs {
     #[command(flatten)]
-    pub target: Target,
+    pub server: ServerArgs,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -580,7 +613,7 @@ pub enum MetricsFormat {
 #[derive(Args, Debug)]
 pub struct MetricsArgs {
     #[command(flatten)]
-    pub target: Target,
+    pub server: ServerArgs,
     #[arg(long, value_enum, default_value = "text")]
     pub format: MetricsFormat,
 }
@@ -590,7 +623,7 @@ pub struct FourLwArgs {
     /// The four-letter word, e.g. srvr, mntr, conf, cons, envi, ruok.
     pub command: String,
     #[command(flatten)]
-    pub target: Target,
+    pub server: ServerArgs,
 }
 
 /// Renders a clap usage error as one line. When the offending value came

@@ -1,28 +1,28 @@
-//! `zkpod 4lw <cmd>`: send one four-letter word and print the raw reply
+//! `zkpod 4lw <word>`: send one four-letter word and print the raw reply
 //! (issue 3).
 
-use tokio::time::Instant;
-
 use crate::cli::FourLwArgs;
-use crate::client::fourlw::parse_command;
-use crate::cmd::probe::{ask, block_on, emit, endpoint};
-use crate::probe::verdict::{whitelist_refusal, Reason};
+use crate::client::fourlw::parse_word;
+use crate::client::reply::whitelist_refusal;
+use crate::client::Session;
+use crate::cmd::endpoint;
+use crate::probe::verdict::Reason;
 use crate::sys::report::{fail, Code};
+use crate::sys::stdout::emit;
 
 /// Prints the reply as received. Fails with exit 2 when the word is not four
 /// lowercase letters, and exit 1 when the server cannot be reached or
 /// refuses the word (not whitelisted).
 pub fn run(a: &FourLwArgs) -> anyhow::Result<Code> {
-    let word = parse_command(&a.command).map_err(|m| fail(Code::Usage, m))?;
-    let t = endpoint(&a.target);
-    let outcome = block_on(async {
-        let deadline = Instant::now() + t.timeout;
-        ask(&t, &word, deadline).await
-    })?;
-    let bytes = outcome.map_err(|e| fail(Code::Unhealthy, Reason::from(e).line(&t)))?;
+    let word = parse_word(&a.command).map_err(|m| fail(Code::Usage, m))?;
+    let e = endpoint(&a.server);
+    let bytes = Session::open(&e)?
+        .ask(&word)
+        .map_err(|err| fail(Code::Unhealthy, Reason::from(err).line(&e)))?;
     if let Some(w) = whitelist_refusal(&String::from_utf8_lossy(&bytes)) {
         let r = Reason::NotWhitelisted(vec![w.to_string()]);
-        return Err(fail(Code::Unhealthy, r.line(&t)));
+        return Err(fail(Code::Unhealthy, r.line(&e)));
     }
-    emit(&bytes, &format!("the {} reply", a.command))
+    emit(&bytes, &format!("the {} reply", a.command))?;
+    Ok(Code::Ok)
 }

@@ -1,196 +1,34 @@
-//! Probe decisions: what a four-letter-word reply means, as pure functions.
-//!
-//! The command layer (`cmd::probe`) sends the words through `fourlw`; this
-//! module recognises the replies (`imok`, a `srvr` report, ZooKeeper's
-//! not-serving and not-whitelisted answers, anything else) and turns an
-//! exchange's outcome into a [`Verdict`]: healthy, or unhealthy with one line
-//! saying what is wrong, what it means and the fix (issue 3).
+//! Probe verdicts: what the replies mean for liveness and readiness, as
+//! pure functions, and the one line an unhealthy verdict prints (what is
+//! wrong, what it means, the fix; issue 3).
 //!
 //! Semantics (see README): *live* and *startup* mean the process answers on
 //! its client port (`ruok`, falling back to `srvr` when `ruok` is not
-//! whitelisted); *ready* means `srvr` reports a serving mode, or in `ruok`
-//! mode the same check as live.
+//! whitelisted); *ready* means `srvr` reports a mode in which the server is
+//! serving requests, or in `ruok` mode the same check as live. The words are
+//! asked through an `ask` function (a `client::Session` in the binary, a
+//! table in the tests), so everything here runs without I/O.
 
-use std::fmt;
-use std::time::Duration;
+use crate::client::reply::{classify, Answer, Mode, NOT_SERVING};
+use crate::client::{Endpoint, Error, Outcome, Phase};
+use crate::config::keys;
+use crate::config::settings::REQUIRED_4LW;
 
-use crate::client::fourlw::{FourLwError, Phase};
-
-/// ZooKeeper's answer to most words while it is not in a quorum.
-pub const NOT_SERVING: &str = "This ZooKeeper instance is not currently serving requests";
-
-/// The zoo.cfg line that lets every zkpod command work; `zkpod start` writes it.
-pub const WHITELIST_LINE: &str = "4lw.commands.whitelist=srvr,ruok,mntr,conf";
-
-/// The whitelist line to suggest: [`WHITELIST_LINE`] plus any other word
-/// that was refused (e.g. `envi` asked through `zkpod 4lw`).
+/// The whitelist line to suggest: the words every zkpod command needs
+/// (`zkpod start` writes them), plus any other word that was refused (e.g.
+/// `envi` asked through `zkpod 4lw`).
 pub fn whitelist_line(refused: &[String]) -> String {
-    let mut line = WHITELIST_LINE.to_string();
+    let mut words: Vec<&str> = REQUIRED_4LW.to_vec();
     for w in refused {
-        if !WHITELIST_LINE.contains(w.as_str()) {
-            line.push(',');
-            line.push_str(w);
+        if !words.contains(&w.as_str()) {
+            words.push(w);
         }
     }
-    line
+    format!("{}={}", keys::FOUR_LETTER_WORDS.name, words.join(","))
 }
 
 /// How many characters of an unexpected reply a message quotes.
 const QUOTE_MAX: usize = 80;
-
-/// Where the probe talked to, and with what deadline (for the messages).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub host: String,
-    pub port: u16,
-    pub timeout: Duration,
-}
-
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.host.contains(':') && !self.host.starts_with('[') {
-            write!(f, "[{}]:{}", self.host, self.port)
-        } else {
-            write!(f, "{}:{}", self.host, self.port)
-        }
-    }
-}
-
-/// The server's mode, from `srvr`'s `Mode:` line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    Leader,
-    Follower,
-    Standalone,
-    Observer,
-    ReadOnly,
-    Other(String),
-}
-
-impl Mode {
-    fn parse(s: &str) -> Mode {
-        match s {
-            "leader" => Mode::Leader,
-            "follower" => Mode::Follower,
-            "standalone" => Mode::Standalone,
-            "observer" => Mode::Observer,
-            "read-only" => Mode::ReadOnly,
-            other => Mode::Other(other.to_string()),
-        }
-    }
-
-    /// True for the modes in which the server serves clients with a quorum.
-    pub fn is_serving(&self) -> bool {
-        matches!(
-            self,
-            Mode::Leader | Mode::Follower | Mode::Standalone | Mode::Observer
-        )
-    }
-
-    /// The name ZooKeeper prints.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Mode::Leader => "leader",
-            Mode::Follower => "follower",
-            Mode::Standalone => "standalone",
-            Mode::Observer => "observer",
-            Mode::ReadOnly => "read-only",
-            Mode::Other(s) => s,
-        }
-    }
-}
-
-/// A parsed `srvr` report. Fields ZooKeeper did not print stay `None`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Srvr {
-    /// `Zookeeper version:` up to the first `-` or `,` (e.g. `3.8.0`).
-    pub version: Option<String>,
-    /// `Latency min/avg/max:` as printed (e.g. `0/0.0/0`).
-    pub latency: Option<String>,
-    pub received: Option<u64>,
-    pub sent: Option<u64>,
-    pub connections: Option<u64>,
-    pub outstanding: Option<u64>,
-    pub zxid: Option<u64>,
-    pub mode: Option<Mode>,
-    pub node_count: Option<u64>,
-}
-
-/// What a reply is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
-    /// `imok` (the answer to `ruok`).
-    Imok,
-    /// A well-formed `srvr` report (it has a `Mode:` line).
-    Srvr(Srvr),
-    /// `This ZooKeeper instance is not currently serving requests`.
-    NotServing,
-    /// `<word> is not executed because it is not in the whitelist.`
-    NotWhitelisted(String),
-    /// Anything else.
-    Unexpected(Vec<u8>),
-}
-
-/// Recognises a reply. Pure; `bytes` is whatever the server sent.
-pub fn classify(bytes: &[u8]) -> Answer {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t.trim_end_matches(['\r', '\n']),
-        Err(_) => return Answer::Unexpected(bytes.to_vec()),
-    };
-    if text == "imok" {
-        return Answer::Imok;
-    }
-    if text == NOT_SERVING {
-        return Answer::NotServing;
-    }
-    if let Some(word) = whitelist_refusal(text) {
-        return Answer::NotWhitelisted(word.to_string());
-    }
-    match parse_srvr(text) {
-        Some(s) => Answer::Srvr(s),
-        None => Answer::Unexpected(bytes.to_vec()),
-    }
-}
-
-/// The word ZooKeeper refused, if `text` is its not-whitelisted reply.
-pub fn whitelist_refusal(text: &str) -> Option<&str> {
-    let word = text
-        .trim_end()
-        .strip_suffix(" is not executed because it is not in the whitelist.")?;
-    (word.len() == 4 && word.bytes().all(|b| b.is_ascii_lowercase())).then_some(word)
-}
-
-/// Parses a `srvr` (or `stat`) report; `None` unless it has a `Mode:` line,
-/// which every well-formed report carries.
-pub fn parse_srvr(text: &str) -> Option<Srvr> {
-    let mut s = Srvr::default();
-    for line in text.lines() {
-        let Some((key, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
-        let num = || value.parse::<u64>().ok();
-        match key.trim() {
-            "Zookeeper version" => {
-                let end = value.find(['-', ',']).unwrap_or(value.len());
-                s.version = Some(value[..end].trim().to_string());
-            }
-            "Latency min/avg/max" => s.latency = Some(value.to_string()),
-            "Received" => s.received = num(),
-            "Sent" => s.sent = num(),
-            "Connections" => s.connections = num(),
-            "Outstanding" => s.outstanding = num(),
-            "Zxid" => {
-                let hex = value.strip_prefix("0x").unwrap_or(value);
-                s.zxid = u64::from_str_radix(hex, 16).ok();
-            }
-            "Mode" => s.mode = Some(Mode::parse(value)),
-            "Node count" => s.node_count = num(),
-            _ => {}
-        }
-    }
-    s.mode.is_some().then_some(s)
-}
 
 /// Quotes bytes for a one-line message: escaped, cut to about 80 characters.
 pub fn quote(bytes: &[u8]) -> String {
@@ -244,7 +82,7 @@ pub enum Reason {
 
 impl Reason {
     /// The one-line diagnosis: what happened at `t`, what it means, the fix.
-    pub fn line(&self, t: &Target) -> String {
+    pub fn line(&self, t: &Endpoint) -> String {
         let ms = t.timeout.as_millis();
         match self {
             Reason::Resolve { host, detail } => format!(
@@ -294,7 +132,8 @@ impl Reason {
                 let words = refused.join(" and ");
                 let cfg = whitelist_line(refused);
                 format!(
-                    "{t} refuses {words}: not in 4lw.commands.whitelist, so zkpod cannot ask. Fix: add `{cfg}` to zoo.cfg (zkpod start writes it) and restart the server"
+                    "{t} refuses {words}: not in {}, so zkpod cannot ask. Fix: add `{cfg}` to zoo.cfg (zkpod start writes it) and restart the server",
+                    keys::FOUR_LETTER_WORDS.name
                 )
             }
         }
@@ -303,7 +142,7 @@ impl Reason {
 
 impl Verdict {
     /// The stderr line for an unhealthy verdict; `None` when healthy.
-    pub fn line(&self, t: &Target) -> Option<String> {
+    pub fn line(&self, t: &Endpoint) -> Option<String> {
         match self {
             Verdict::Healthy => None,
             Verdict::Unhealthy(r) => Some(r.line(t)),
@@ -311,20 +150,17 @@ impl Verdict {
     }
 }
 
-impl From<FourLwError> for Reason {
-    fn from(e: FourLwError) -> Reason {
+impl From<Error> for Reason {
+    fn from(e: Error) -> Reason {
         match e {
-            FourLwError::Resolve { host, detail } => Reason::Resolve { host, detail },
-            FourLwError::Refused => Reason::Refused,
-            FourLwError::TimedOut { phase, partial } => Reason::TimedOut { phase, partial },
-            FourLwError::Empty { attempts } => Reason::Empty { attempts },
-            FourLwError::Io(d) => Reason::Io(d),
+            Error::Resolve { host, detail } => Reason::Resolve { host, detail },
+            Error::Refused => Reason::Refused,
+            Error::TimedOut { phase, partial } => Reason::TimedOut { phase, partial },
+            Error::Empty { attempts } => Reason::Empty { attempts },
+            Error::Io(d) => Reason::Io(d),
         }
     }
 }
-
-/// The outcome of one exchange: the reply bytes or the client's error.
-pub type Outcome = Result<Vec<u8>, FourLwError>;
 
 /// What the probe does after `ruok`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -370,9 +206,9 @@ pub fn live_from_srvr(srvr: Outcome) -> Verdict {
     }
 }
 
-/// Readiness (serving mode) from `srvr`: ready when the mode is leader,
-/// follower, standalone or observer.
-pub fn serving(srvr: Outcome) -> Verdict {
+/// Readiness from `srvr`: ready when the mode is one in which the server is
+/// serving requests (leader, follower, standalone or observer).
+pub fn ready_from_srvr(srvr: Outcome) -> Verdict {
     let bytes = match srvr {
         Ok(b) => b,
         Err(e) => return Verdict::Unhealthy(e.into()),
@@ -394,17 +230,33 @@ pub fn serving(srvr: Outcome) -> Verdict {
     Verdict::Unhealthy(reason)
 }
 
+/// Liveness (and startup, and `ready --mode ruok`): does the process answer?
+/// `ruok`, then `srvr` if `ruok` is not whitelisted.
+pub fn liveness(ask: &mut dyn FnMut(&[u8; 4]) -> Outcome) -> Verdict {
+    match after_ruok(ask(b"ruok")) {
+        Step::Done(v) => v,
+        Step::AskSrvr => live_from_srvr(ask(b"srvr")),
+    }
+}
+
+/// Readiness: is the server serving requests? One `srvr`.
+pub fn readiness(ask: &mut dyn FnMut(&[u8; 4]) -> Outcome) -> Verdict {
+    ready_from_srvr(ask(b"srvr"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::time::Duration;
 
     /// `srvr` of Debian's ZooKeeper 3.8.0, standalone (captured on 127.0.0.30).
     pub const SRVR_STANDALONE: &str = "Zookeeper version: 3.8.0-${mvngit.commit.id}, built on 2024-12-29 17:54 UTC\nLatency min/avg/max: 0/0.0/0\nReceived: 7\nSent: 7\nConnections: 1\nOutstanding: 0\nZxid: 0x0\nMode: standalone\nNode count: 5\n";
     /// `srvr` of a 3.8.0 leader (2 of 3 servers up).
     pub const SRVR_LEADER: &str = "Zookeeper version: 3.8.0-${mvngit.commit.id}, built on 2024-12-29 17:54 UTC\nLatency min/avg/max: 0/0.0/0\nReceived: 1\nSent: 0\nConnections: 1\nOutstanding: 0\nZxid: 0x100000000\nMode: leader\nNode count: 5\nProposal sizes last/min/max: -1/-1/-1\n";
 
-    fn t() -> Target {
-        Target {
+    fn t() -> Endpoint {
+        Endpoint {
             host: "127.0.0.1".into(),
             port: 2181,
             timeout: Duration::from_millis(800),
@@ -413,51 +265,6 @@ mod tests {
 
     fn line(v: &Verdict) -> String {
         v.line(&t()).expect("unhealthy")
-    }
-
-    #[test]
-    fn parses_real_srvr_replies() {
-        let s = parse_srvr(SRVR_STANDALONE).unwrap();
-        assert_eq!(s.version.as_deref(), Some("3.8.0"));
-        assert_eq!(s.mode, Some(Mode::Standalone));
-        assert_eq!(s.zxid, Some(0));
-        assert_eq!(s.connections, Some(1));
-        assert_eq!(s.node_count, Some(5));
-        assert_eq!(s.latency.as_deref(), Some("0/0.0/0"));
-        let l = parse_srvr(SRVR_LEADER).unwrap();
-        assert_eq!(l.mode, Some(Mode::Leader));
-        assert_eq!(l.zxid, Some(0x1_0000_0000));
-        assert_eq!(
-            parse_srvr("Zookeeper version: 3.8.0\nConnections: 1\n"),
-            None
-        );
-    }
-
-    #[test]
-    fn classifies_replies() {
-        assert_eq!(classify(b"imok"), Answer::Imok);
-        assert_eq!(classify(b"imok\n"), Answer::Imok);
-        assert_eq!(
-            classify(format!("{NOT_SERVING}\n").as_bytes()),
-            Answer::NotServing
-        );
-        assert_eq!(
-            classify(b"ruok is not executed because it is not in the whitelist.\n"),
-            Answer::NotWhitelisted("ruok".into())
-        );
-        assert!(matches!(classify(SRVR_LEADER.as_bytes()), Answer::Srvr(_)));
-        assert_eq!(
-            classify(b"HTTP/1.1 400"),
-            Answer::Unexpected(b"HTTP/1.1 400".to_vec())
-        );
-        assert_eq!(
-            classify(b"\xff\xfe"),
-            Answer::Unexpected(b"\xff\xfe".to_vec())
-        );
-        assert_eq!(
-            whitelist_refusal("x is not executed because it is not in the whitelist."),
-            None
-        );
     }
 
     #[test]
@@ -501,27 +308,30 @@ mod tests {
 
     #[test]
     fn ready_needs_a_serving_mode() {
-        assert_eq!(serving(Ok(SRVR_LEADER.into())), Verdict::Healthy);
-        assert_eq!(serving(Ok(SRVR_STANDALONE.into())), Verdict::Healthy);
+        assert_eq!(ready_from_srvr(Ok(SRVR_LEADER.into())), Verdict::Healthy);
+        assert_eq!(
+            ready_from_srvr(Ok(SRVR_STANDALONE.into())),
+            Verdict::Healthy
+        );
         for m in ["follower", "observer"] {
             let r = SRVR_LEADER.replace("leader", m);
-            assert_eq!(serving(Ok(r.into_bytes())), Verdict::Healthy, "{m}");
+            assert_eq!(ready_from_srvr(Ok(r.into_bytes())), Verdict::Healthy, "{m}");
         }
-        let ns = serving(Ok(format!("{NOT_SERVING}\n").into_bytes()));
+        let ns = ready_from_srvr(Ok(format!("{NOT_SERVING}\n").into_bytes()));
         assert!(line(&ns).starts_with("127.0.0.1:2181 is not serving requests"));
         assert!(line(&ns).contains("has not joined a quorum yet"));
         assert!(line(&ns).contains("zkpod probe ready --mode ruok"));
-        let ro = serving(Ok(SRVR_LEADER.replace("leader", "read-only").into_bytes()));
+        let ro = ready_from_srvr(Ok(SRVR_LEADER.replace("leader", "read-only").into_bytes()));
         assert_eq!(ro, Verdict::Unhealthy(Reason::ReadOnly));
         assert!(line(&ro).contains("read-only mode"));
-        let odd = serving(Ok(SRVR_LEADER.replace("leader", "looking").into_bytes()));
+        let odd = ready_from_srvr(Ok(SRVR_LEADER.replace("leader", "looking").into_bytes()));
         assert!(line(&odd).contains("reports mode \"looking\""));
         // ruok's answer to a srvr question is not a srvr report.
         assert!(matches!(
-            serving(Ok(b"imok".to_vec())),
+            ready_from_srvr(Ok(b"imok".to_vec())),
             Verdict::Unhealthy(Reason::Unexpected { .. })
         ));
-        let wl = serving(Ok(
+        let wl = ready_from_srvr(Ok(
             b"srvr is not executed because it is not in the whitelist.\n".to_vec(),
         ));
         assert!(line(&wl).contains("refuses srvr: not in 4lw.commands.whitelist"));
@@ -529,28 +339,28 @@ mod tests {
 
     #[test]
     fn client_errors_become_reasons_with_fixes() {
-        let refused = serving(Err(FourLwError::Refused));
+        let refused = ready_from_srvr(Err(Error::Refused));
         assert!(line(&refused)
             .starts_with("127.0.0.1:2181 refused the connection: no ZooKeeper is listening there"));
         assert!(line(&refused).contains("zkpod probe startup"));
-        let stalled = serving(Err(FourLwError::TimedOut {
+        let stalled = ready_from_srvr(Err(Error::TimedOut {
             phase: Phase::Reply,
             partial: b"Zookeeper ver".to_vec(),
         }));
         assert!(line(&stalled).contains(
             "did not finish its reply within 800ms (received only 13 bytes: \"Zookeeper ver\")"
         ));
-        let silent = serving(Err(FourLwError::TimedOut {
+        let silent = ready_from_srvr(Err(Error::TimedOut {
             phase: Phase::Reply,
             partial: vec![],
         }));
         assert!(line(&silent).contains("(received nothing)"));
-        let conn = serving(Err(FourLwError::TimedOut {
+        let conn = ready_from_srvr(Err(Error::TimedOut {
             phase: Phase::Connect,
             partial: vec![],
         }));
         assert!(line(&conn).contains("did not accept the connection within 800ms"));
-        let empty = serving(Err(FourLwError::Empty { attempts: 2 }));
+        let empty = ready_from_srvr(Err(Error::Empty { attempts: 2 }));
         assert!(line(&empty).contains("closed the connection without replying, twice"));
         for v in [refused, stalled, silent, conn, empty] {
             assert!(!line(&v).contains('\n'));
@@ -560,20 +370,52 @@ mod tests {
 
     #[test]
     fn whitelist_fix_names_every_refused_word() {
-        assert_eq!(whitelist_line(&["ruok".into()]), WHITELIST_LINE);
+        assert_eq!(
+            whitelist_line(&["ruok".into()]),
+            "4lw.commands.whitelist=srvr,ruok,mntr,conf"
+        );
         assert_eq!(
             whitelist_line(&["envi".into()]),
             "4lw.commands.whitelist=srvr,ruok,mntr,conf,envi"
         );
     }
 
+    /// An `ask` that answers from a table and records the words asked.
+    fn table<'a>(
+        replies: &'a [(&'a [u8; 4], Outcome)],
+        asked: &'a mut Vec<String>,
+    ) -> impl FnMut(&[u8; 4]) -> Outcome + 'a {
+        move |w| {
+            asked.push(String::from_utf8_lossy(w).into_owned());
+            replies
+                .iter()
+                .find(|(word, _)| *word == w)
+                .map(|(_, r)| r.clone())
+                .unwrap_or(Err(Error::Refused))
+        }
+    }
+
     #[test]
-    fn ipv6_targets_are_bracketed() {
-        let t6 = Target {
-            host: "::1".into(),
-            port: 2181,
-            timeout: Duration::from_secs(1),
-        };
-        assert_eq!(t6.to_string(), "[::1]:2181");
+    fn liveness_asks_srvr_only_when_ruok_is_refused() {
+        let mut asked = Vec::new();
+        let ok = [(b"ruok", Ok(b"imok".to_vec()))];
+        assert_eq!(liveness(&mut table(&ok, &mut asked)), Verdict::Healthy);
+        assert_eq!(asked, ["ruok"]);
+        let mut asked = Vec::new();
+        let refused = [
+            (
+                b"ruok",
+                Ok(b"ruok is not executed because it is not in the whitelist.\n".to_vec()),
+            ),
+            (b"srvr", Ok(SRVR_LEADER.into())),
+        ];
+        assert_eq!(liveness(&mut table(&refused, &mut asked)), Verdict::Healthy);
+        assert_eq!(asked, ["ruok", "srvr"]);
+        let mut asked = Vec::new();
+        assert_eq!(
+            readiness(&mut table(&refused, &mut asked)),
+            Verdict::Healthy
+        );
+        assert_eq!(asked, ["srvr"]);
     }
 }

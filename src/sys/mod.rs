@@ -5,3 +5,4 @@ pub mod fs;
 pub mod log;
 pub mod privs;
 pub mod report;
+pub mod stdout;
