@@ -1,629 +1,56 @@
-//! Command-line interface: the `zkpod` subcommands and the drop-in names.
+//! Command-line interface: one clap args type per command, and the usage
+//! errors.
 //!
 //! zkpod answers to several names (argv[0], through symlinks in the image):
 //! `start-zookeeper` and `start.sh` take the flags of the tutorial scripts and
 //! behave like `zkpod start`; `zookeeper-ready PORT`, `ready_live.sh PORT` and
-//! `metrics.sh PORT` behave like the probe scripts of those names.
+//! `metrics.sh PORT` behave like the probe scripts of those names. Each
+//! command and each drop-in name has a parser of its own: building clap's
+//! full command tree (every start flag with its env var) was 58% of a probe's
+//! instructions, so a probe builds only the probe's. The args types hand
+//! plain values down; nothing below the command files imports this module.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+pub mod fourlw;
+pub mod metrics;
+pub mod probe;
+pub mod server;
+pub mod start;
+pub mod status;
 
-use clap::builder::PossibleValue;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 
-use crate::config::jvm::{parse_heap, HeapSpec};
-use crate::config::keys;
-pub use crate::config::logging::LogLevel;
-use crate::config::settings::{parse_servers, SettingsInput};
+use clap::Parser;
+
+use crate::sys::report::Code;
 
 /// Default configuration directory, as in the tutorial's start-zookeeper.
 pub const DEFAULT_CONF_DIR: &str = "/opt/zookeeper/conf";
 
-/// `zkpod`: run Apache ZooKeeper correctly inside a Kubernetes StatefulSet pod.
-#[derive(Parser, Debug)]
-#[command(name = "zkpod", version, about, long_about = None)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Derive the server id, write zoo.cfg, JVM and logging settings, prepare
-    /// the data dirs, drop root, and exec the ZooKeeper JVM (the ENTRYPOINT).
-    // A repeated flag overrides the earlier one, as in start-zookeeper.
-    #[command(args_override_self = true)]
-    Start(Box<StartArgs>),
-    /// Kubernetes exec probe: exit 0 when healthy, 1 with one line saying why not.
-    Probe(ProbeArgs),
-    /// Show the server's mode, zxid, connections and followers.
-    Status(StatusArgs),
-    /// Print the server's `mntr` metrics, as text or Prometheus exposition.
-    Metrics(MetricsArgs),
-    /// Send a raw four-letter-word command and print the reply.
-    #[command(name = "4lw")]
-    FourLw(FourLwArgs),
-}
-
-/// `zkpod probe ...` parsed on its own. Building clap's full command tree
-/// (every start flag with its env var) was 58% of a probe's instructions, so
-/// `main` parses each subcommand with a parser of just that subcommand;
-/// `zkpod --help` and unknown subcommands still use [`Cli`].
-#[derive(Parser, Debug)]
-#[command(
-    name = "zkpod probe",
-    version,
-    about = "Kubernetes exec probe: exit 0 when healthy, 1 with one line saying why not"
-)]
-pub struct ProbeCli {
-    #[command(subcommand)]
-    pub kind: ProbeKind,
-}
-
-/// `zkpod status ...` parsed on its own (see [`ProbeCli`]).
-#[derive(Parser, Debug)]
-#[command(
-    name = "zkpod status",
-    version,
-    about = "Show the server's mode, zxid, connections and followers"
-)]
-pub struct StatusCli {
-    #[command(flatten)]
-    pub args: StatusArgs,
-}
-
-/// `zkpod metrics ...` parsed on its own (see [`ProbeCli`]).
-#[derive(Parser, Debug)]
-#[command(
-    name = "zkpod metrics",
-    version,
-    about = "Print the server's mntr metrics, as text or Prometheus exposition"
-)]
-pub struct MetricsCli {
-    #[command(flatten)]
-    pub args: MetricsArgs,
-}
-
-/// `zkpod 4lw ...` parsed on its own (see [`ProbeCli`]).
-#[derive(Parser, Debug)]
-#[command(
-    name = "zkpod 4lw",
-    version,
-    about = "Send a raw four-letter-word command and print the reply"
-)]
-pub struct FourLwCli {
-    #[command(flatten)]
-    pub args: FourLwArgs,
-}
-
-/// `zkpod start ...` parsed on its own (see [`ProbeCli`]).
-#[derive(Parser, Debug)]
-#[command(
-    name = "zkpod start",
-    version,
-    about = "Derive the server id, write zoo.cfg, JVM and logging settings, prepare the data dirs, drop root, and exec the ZooKeeper JVM (the ENTRYPOINT)",
-    args_override_self = true
-)]
-pub struct StartCli {
-    #[command(flatten)]
-    pub args: StartArgs,
-}
-
-/// Which name zkpod was invoked as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Personality {
-    Zkpod,
-    /// `start-zookeeper` (Kubernetes tutorial) or `start.sh` (seed 001).
-    StartScript,
-    /// `zookeeper-ready PORT` (Kubernetes tutorial) or `ready_live.sh PORT`.
-    ReadyScript,
-    /// `metrics.sh PORT`.
-    MetricsScript,
-}
-
-/// Picks the personality from argv[0]'s file name.
-pub fn personality(argv0: &str) -> Personality {
-    let name = Path::new(argv0)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or(argv0);
-    match name {
-        "start-zookeeper" | "start.sh" => Personality::StartScript,
-        "zookeeper-ready" | "ready_live.sh" => Personality::ReadyScript,
-        "metrics.sh" => Personality::MetricsScript,
-        _ => Personality::Zkpod,
+/// Parses `argv` with `P`; on a usage error prints one `zkpod:` line (naming
+/// the environment variable when the bad value came from one) and exits 2,
+/// or 1 for the drop-in names (the scripts exited 1 on unknown options).
+pub fn parse<P: Parser>(argv: &[OsString], dropin: bool) -> P {
+    match P::try_parse_from(argv) {
+        Ok(p) => p,
+        Err(e) => exit_on(&e, &P::command(), argv, dropin),
     }
 }
 
-/// `start-zookeeper [OPTIONS]` / `start.sh [OPTIONS]`: the drop-in for the
-/// tutorial scripts; the same flags as `zkpod start`.
-#[derive(Parser, Debug)]
-#[command(
-    name = "start-zookeeper",
-    version,
-    about = "Starts a ZooKeeper server (zkpod drop-in for start-zookeeper)",
-    // A repeated flag overrides the earlier one, as in start-zookeeper.
-    args_override_self = true
-)]
-pub struct StartScriptCli {
-    #[command(flatten)]
-    pub args: StartArgs,
-}
-
-/// `zookeeper-ready PORT` / `ready_live.sh PORT`: exit 0 if the server
-/// answers `imok`, else 1.
-#[derive(Parser, Debug)]
-#[command(
-    name = "zookeeper-ready",
-    version,
-    about = "Exit 0 if ZooKeeper answers on PORT (zkpod drop-in)"
-)]
-pub struct ReadyScriptCli {
-    /// Client port (default: clientPort of the zoo.cfg zkpod wrote, else 2181).
-    pub port: Option<u16>,
-}
-
-/// The deadline of the drop-in names, well under Kubernetes' 1 s default
-/// timeoutSeconds.
-pub const SCRIPT_TIMEOUT: Duration = Duration::from_millis(500);
-
-/// The server a drop-in name asks: PORT, else the zoo.cfg defaults; the host
-/// from `ZOO_PROBE_HOST` or zoo.cfg (found through `ZOO_CONF_DIR`); 500 ms.
-fn script_server(port: Option<u16>) -> ServerArgs {
-    ServerArgs {
-        host: std::env::var("ZOO_PROBE_HOST")
-            .ok()
-            .filter(|h| !h.is_empty()),
-        port,
-        timeout: SCRIPT_TIMEOUT,
-        conf_dir: std::env::var_os("ZOO_CONF_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONF_DIR)),
+/// Handles a clap error: help and version are printed (exit 0), the help
+/// shown for a missing subcommand exits 2 (1 for a drop-in), any other error
+/// becomes one `zkpod:` line.
+pub fn exit_on(e: &clap::Error, cmd: &clap::Command, argv: &[OsString], dropin: bool) -> ! {
+    let usage = if dropin { Code::Unhealthy } else { Code::Usage };
+    if e.exit_code() == 0 {
+        let _ = e.print();
+        std::process::exit(0);
     }
-}
-
-impl ReadyScriptCli {
-    /// The server to ask (see [`script_server`]).
-    pub fn server(&self) -> ServerArgs {
-        script_server(self.port)
+    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = e.print();
+        std::process::exit(usage.as_i32());
     }
-}
-
-impl MetricsScriptCli {
-    /// The server to ask (see [`script_server`]).
-    pub fn server(&self) -> ServerArgs {
-        script_server(self.port)
-    }
-}
-
-/// `metrics.sh PORT`: print `mntr`.
-#[derive(Parser, Debug)]
-#[command(
-    name = "metrics.sh",
-    version,
-    about = "Print ZooKeeper's mntr output (zkpod drop-in)"
-)]
-pub struct MetricsScriptCli {
-    /// Client port (default: clientPort of the zoo.cfg zkpod wrote, else 2181).
-    pub port: Option<u16>,
-}
-
-/// `--log_level` takes ZooKeeper's levels by their log4j names.
-impl ValueEnum for LogLevel {
-    fn value_variants<'a>() -> &'a [Self] {
-        &LogLevel::ALL
-    }
-
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.name()))
-    }
-}
-
-/// Flags of `zkpod start`. The underscore names are the tutorial script's
-/// (`--data_dir`); each also has a kebab-case alias and an environment variable.
-#[derive(Args, Debug, Clone)]
-pub struct StartArgs {
-    /// Number of servers in the ensemble (server.1..N); 1 gives a standalone server.
-    #[arg(long, env = "ZOO_SERVERS", default_value = "1", value_parser = parse_servers)]
-    pub servers: u32,
-
-    /// Snapshot directory (dataDir); myid lives here.
-    #[arg(
-        long = "data_dir",
-        visible_alias = "data-dir",
-        env = "ZOO_DATA_DIR",
-        default_value = keys::DATA_DIR.flag_default()
-    )]
-    pub data_dir: PathBuf,
-
-    /// Transaction log directory (dataLogDir).
-    #[arg(
-        long = "data_log_dir",
-        visible_alias = "data-log-dir",
-        env = "ZOO_DATA_LOG_DIR",
-        default_value = keys::DATA_LOG_DIR.flag_default()
-    )]
-    pub data_log_dir: PathBuf,
-
-    /// Directory zkpod writes zoo.cfg, java.env, java.security and the logging config into.
-    #[arg(long = "conf_dir", visible_alias = "conf-dir", env = "ZOO_CONF_DIR", default_value = DEFAULT_CONF_DIR)]
-    pub conf_dir: PathBuf,
-
-    /// Accepted for compatibility with start-zookeeper; zkpod logs to stdout only.
-    #[arg(
-        long = "log_dir",
-        visible_alias = "log-dir",
-        env = "ZOO_LOG_DIR",
-        hide = true
-    )]
-    pub log_dir: Option<PathBuf>,
-
-    /// Client port (clientPort).
-    #[arg(
-        long = "client_port",
-        visible_alias = "client-port",
-        env = "ZOO_CLIENT_PORT",
-        default_value = keys::CLIENT_PORT.flag_default()
-    )]
-    pub client_port: u16,
-
-    /// Leader election port (third field of the server lines).
-    #[arg(
-        long = "election_port",
-        visible_alias = "election-port",
-        env = "ZOO_ELECTION_PORT",
-        default_value_t = 3888
-    )]
-    pub election_port: u16,
-
-    /// Quorum port followers connect to (second field of the server lines).
-    #[arg(
-        long = "server_port",
-        visible_alias = "server-port",
-        env = "ZOO_SERVER_PORT",
-        default_value_t = 2888
-    )]
-    pub server_port: u16,
-
-    /// Length of a tick in milliseconds (tickTime).
-    #[arg(
-        long = "tick_time",
-        visible_alias = "tick-time",
-        env = "ZOO_TICK_TIME",
-        default_value = keys::TICK_TIME.flag_default()
-    )]
-    pub tick_time: u32,
-
-    /// Ticks a follower may take to connect and sync to the leader (initLimit).
-    #[arg(
-        long = "init_limit",
-        visible_alias = "init-limit",
-        env = "ZOO_INIT_LIMIT",
-        default_value = keys::INIT_LIMIT.flag_default()
-    )]
-    pub init_limit: u32,
-
-    /// Ticks a follower may lag behind the leader (syncLimit).
-    #[arg(
-        long = "sync_limit",
-        visible_alias = "sync-limit",
-        env = "ZOO_SYNC_LIMIT",
-        default_value = keys::SYNC_LIMIT.flag_default()
-    )]
-    pub sync_limit: u32,
-
-    /// JVM heap: a size such as 512M or 2G (sets both -Xms and -Xmx), or
-    /// `auto` (half of the container's memory limit), or `auto:NN%`.
-    #[arg(long, env = "ZOO_HEAP", default_value = "2G", value_parser = parse_heap)]
-    pub heap: HeapSpec,
-
-    /// Maximum concurrent connections from one client IP (maxClientCnxns).
-    #[arg(
-        long = "max_client_cnxns",
-        visible_alias = "max-client-cnxns",
-        env = "ZOO_MAX_CLIENT_CNXNS",
-        default_value = keys::MAX_CLIENT_CNXNS.flag_default()
-    )]
-    pub max_client_cnxns: u32,
-
-    /// Snapshots to keep when purging (autopurge.snapRetainCount).
-    #[arg(
-        long = "snap_retain_count",
-        visible_alias = "snap-retain-count",
-        env = "ZOO_SNAP_RETAIN_COUNT",
-        default_value = keys::SNAP_RETAIN_COUNT.flag_default()
-    )]
-    pub snap_retain_count: u32,
-
-    /// Hours between purges of old snapshots and logs; 0 disables purging
-    /// (autopurge.purgeInterval, spelt correctly).
-    #[arg(
-        long = "purge_interval",
-        visible_alias = "purge-interval",
-        env = "ZOO_PURGE_INTERVAL",
-        default_value = keys::PURGE_INTERVAL.flag_default()
-    )]
-    pub purge_interval: u32,
-
-    /// Largest session timeout a client may negotiate, in ms (default 20 x tick_time).
-    #[arg(
-        long = "max_session_timeout",
-        visible_alias = "max-session-timeout",
-        env = "ZOO_MAX_SESSION_TIMEOUT"
-    )]
-    pub max_session_timeout: Option<u32>,
-
-    /// Smallest session timeout a client may negotiate, in ms (default 2 x tick_time).
-    #[arg(
-        long = "min_session_timeout",
-        visible_alias = "min-session-timeout",
-        env = "ZOO_MIN_SESSION_TIMEOUT"
-    )]
-    pub min_session_timeout: Option<u32>,
-
-    /// ZooKeeper's log level (logged to stdout).
-    #[arg(
-        long = "log_level",
-        visible_alias = "log-level",
-        env = "ZOO_LOG_LEVEL",
-        default_value = "INFO",
-        ignore_case = true
-    )]
-    pub log_level: LogLevel,
-
-    /// Server id, overriding the one derived from the hostname's ordinal.
-    #[arg(long, env = "ZOO_MY_ID", value_parser = clap::value_parser!(u32).range(1..))]
-    pub myid: Option<u32>,
-
-    /// Added to the hostname's ordinal to give the server id (zk-0 -> 1).
-    /// ZooKeeper ids start at 1, so the offset must be at least 1.
-    #[arg(long = "id-offset", env = "ZOO_ID_OFFSET", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    pub id_offset: u32,
-
-    /// Pod hostname to derive the id from (default: the system hostname).
-    #[arg(long, env = "ZOO_HOSTNAME")]
-    pub hostname: Option<String>,
-
-    /// DNS domain of the servers, e.g. zk-hs.default.svc.cluster.local
-    /// (default: found in /etc/hosts as the kubelet writes it).
-    #[arg(long, env = "ZOO_DOMAIN")]
-    pub domain: Option<String>,
-
-    /// Headless Service name, used to compose the domain when /etc/hosts has none.
-    #[arg(long, env = "ZOO_SERVICE")]
-    pub service: Option<String>,
-
-    /// Namespace, used to compose the domain when /etc/hosts has none.
-    #[arg(long, env = "POD_NAMESPACE")]
-    pub namespace: Option<String>,
-
-    /// Cluster DNS domain, used to compose the domain.
-    #[arg(
-        long = "cluster-domain",
-        env = "ZOO_CLUSTER_DOMAIN",
-        default_value = "cluster.local"
-    )]
-    pub cluster_domain: String,
-
-    /// The hosts file to read the pod's FQDN from.
-    #[arg(
-        long = "hosts-file",
-        env = "ZOO_HOSTS_FILE",
-        default_value = "/etc/hosts",
-        hide = true
-    )]
-    pub hosts_file: PathBuf,
-
-    /// Bind the client port to this address only (clientPortAddress); default: all addresses.
-    #[arg(
-        long = "client_address",
-        visible_alias = "client-address",
-        env = "ZOO_CLIENT_ADDRESS"
-    )]
-    pub client_address: Option<String>,
-
-    /// Listen for quorum and election traffic on all addresses
-    /// (quorumListenOnAllIPs=true; needed behind service meshes).
-    #[arg(
-        long = "quorum-listen-on-all-ips",
-        env = "ZOO_QUORUM_LISTEN_ON_ALL_IPS"
-    )]
-    pub quorum_listen_on_all_ips: bool,
-
-    /// Enable ZooKeeper's AdminServer (admin.enableServer); off by default
-    /// because it binds :8080, which often clashes.
-    #[arg(long = "admin-server", env = "ZOO_ADMIN_SERVER")]
-    pub admin_server: bool,
-
-    /// AdminServer port (admin.serverPort), when --admin-server is on.
-    #[arg(long = "admin-port", env = "ZOO_ADMIN_PORT", default_value = keys::ADMIN_SERVER_PORT.flag_default())]
-    pub admin_port: u16,
-
-    /// Four-letter-word commands to allow; ruok, srvr, mntr and conf are always
-    /// added because the probes need them.
-    #[arg(
-        long = "4lw-whitelist",
-        env = "ZOO_4LW_COMMANDS_WHITELIST",
-        default_value = keys::FOUR_LETTER_WORDS.flag_default()
-    )]
-    pub four_letter_words: String,
-
-    /// Extra zoo.cfg setting KEY=VALUE (repeatable). ZOO_CFG_EXTRA adds more,
-    /// separated by spaces or newlines.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-
-    /// Extra zoo.cfg settings from the environment, `key=value` separated by
-    /// whitespace (as in the official image).
-    #[arg(long = "cfg-extra", env = "ZOO_CFG_EXTRA", hide = true)]
-    pub cfg_extra: Option<String>,
-
-    /// When started as root: the user to run ZooKeeper as, UID[:GID] or a name.
-    #[arg(long, env = "ZOO_USER", default_value = "1000:1000")]
-    pub user: String,
-
-    /// Accept that this server's id differs from the myid on the volume (or
-    /// that the volume holds data but no myid) and take the volume over.
-    #[arg(long = "accept-new-id", env = "ZOO_ACCEPT_NEW_ID")]
-    pub accept_new_id: bool,
-
-    /// ZooKeeper installation (an unpacked release with lib/*.jar); default:
-    /// /opt/zookeeper, then Debian's /usr/share/java/zookeeper.jar.
-    #[arg(long = "zk-home", env = "ZOO_HOME")]
-    pub zk_home: Option<PathBuf>,
-
-    /// The java executable (default: $JAVA_HOME/bin/java, else java on PATH).
-    #[arg(long, env = "ZOO_JAVA")]
-    pub java: Option<PathBuf>,
-
-    /// Extra JVM flags (not -Xmx/-Xms: use --heap).
-    #[arg(long = "jvm-flags", env = "JVMFLAGS", allow_hyphen_values = true)]
-    pub jvm_flags: Option<String>,
-
-    /// Seconds the JVM caches successful DNS lookups (networkaddress.cache.ttl).
-    #[arg(long = "dns-ttl", env = "ZOO_DNS_TTL", default_value_t = 10)]
-    pub dns_ttl: u32,
-
-    /// Seconds the JVM caches failed DNS lookups (networkaddress.cache.negative.ttl);
-    /// 0 so a peer whose record appears late is found at once.
-    #[arg(
-        long = "dns-negative-ttl",
-        env = "ZOO_DNS_NEGATIVE_TTL",
-        default_value_t = 0
-    )]
-    pub dns_negative_ttl: u32,
-
-    /// Print every file that would be written and the java command line; change nothing.
-    #[arg(long = "dry-run")]
-    pub dry_run: bool,
-}
-
-impl StartArgs {
-    /// The zoo.cfg values among the flags, as plain values.
-    pub fn settings_input(&self) -> SettingsInput {
-        SettingsInput {
-            client_port: self.client_port,
-            client_address: self.client_address.clone(),
-            server_port: self.server_port,
-            election_port: self.election_port,
-            data_dir: self.data_dir.clone(),
-            data_log_dir: self.data_log_dir.clone(),
-            tick_time: self.tick_time,
-            init_limit: self.init_limit,
-            sync_limit: self.sync_limit,
-            max_client_cnxns: self.max_client_cnxns,
-            min_session_timeout: self.min_session_timeout,
-            max_session_timeout: self.max_session_timeout,
-            snap_retain_count: self.snap_retain_count,
-            purge_interval: self.purge_interval,
-            four_letter_words: self.four_letter_words.clone(),
-            admin_server: self.admin_server,
-            admin_port: self.admin_port,
-            quorum_listen_on_all_ips: self.quorum_listen_on_all_ips,
-            set: self.set.clone(),
-            cfg_extra: self.cfg_extra.clone(),
-        }
-    }
-}
-
-/// Where to reach the server: shared by probes and diagnostics.
-#[derive(Args, Debug, Clone)]
-pub struct ServerArgs {
-    /// Server address (default: clientPortAddress of zkpod's zoo.cfg when it
-    /// names one address, else 127.0.0.1).
-    #[arg(long, env = "ZOO_PROBE_HOST")]
-    pub host: Option<String>,
-
-    /// Client port (default: clientPort of zkpod's zoo.cfg, else 2181).
-    #[arg(long, env = "ZOO_PROBE_PORT")]
-    pub port: Option<u16>,
-
-    /// Deadline for connect + reply, e.g. 500ms or 2s (Kubernetes' default
-    /// timeoutSeconds is 1 s, so keep it below that).
-    #[arg(long, env = "ZOO_PROBE_TIMEOUT", default_value = "500ms", value_parser = parse_duration)]
-    pub timeout: Duration,
-
-    /// Where zkpod start wrote zoo.cfg (to find the client port and address).
-    #[arg(long = "conf_dir", visible_alias = "conf-dir", env = "ZOO_CONF_DIR", default_value = DEFAULT_CONF_DIR)]
-    pub conf_dir: PathBuf,
-}
-
-#[derive(Args, Debug)]
-pub struct ProbeArgs {
-    #[command(subcommand)]
-    pub kind: ProbeKind,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ProbeKind {
-    /// Liveness: the server process answers on its client port.
-    Live(LiveArgs),
-    /// Readiness: the server is serving requests (leader, follower,
-    /// standalone or observer), or with --mode ruok only that it answers.
-    Ready(ReadyArgs),
-    /// Startup: like live; use it to give a slow first start time without
-    /// loosening the liveness probe.
-    Startup(LiveArgs),
-}
-
-#[derive(Args, Debug)]
-pub struct LiveArgs {
-    #[command(flatten)]
-    pub server: ServerArgs,
-}
-
-/// What `probe ready` requires.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadyMode {
-    /// Ready when `srvr` reports a serving mode (needs a quorum in an ensemble).
-    Serving,
-    /// Ready when the server answers at all (for OrderedReady StatefulSets,
-    /// where a quorum-based check deadlocks).
-    Ruok,
-}
-
-#[derive(Args, Debug)]
-pub struct ReadyArgs {
-    #[command(flatten)]
-    pub server: ServerArgs,
-    /// serving: quorum-aware (use with podManagementPolicy: Parallel);
-    /// ruok: process answers (use with OrderedReady).
-    #[arg(long, value_enum, env = "ZOO_READY_MODE", default_value = "serving")]
-    pub mode: ReadyMode,
-}
-
-#[derive(Args, Debug)]
-pub struct StatusArgs {
-    #[command(flatten)]
-    pub server: ServerArgs,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Output format of `zkpod metrics`.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricsFormat {
-    /// `mntr` as ZooKeeper prints it.
-    Text,
-    /// Prometheus text exposition format.
-    Prometheus,
-}
-
-#[derive(Args, Debug)]
-pub struct MetricsArgs {
-    #[command(flatten)]
-    pub server: ServerArgs,
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: MetricsFormat,
-}
-
-#[derive(Args, Debug)]
-pub struct FourLwArgs {
-    /// The four-letter word, e.g. srvr, mntr, conf, cons, envi, ruok.
-    pub command: String,
-    #[command(flatten)]
-    pub server: ServerArgs,
+    eprintln!("zkpod: {}", usage_error_line(cmd, e, argv));
+    std::process::exit(usage.as_i32())
 }
 
 /// Renders a clap usage error as one line. When the offending value came
@@ -670,93 +97,20 @@ fn find_env(cmd: &clap::Command, long: &str) -> Option<String> {
         .or_else(|| cmd.get_subcommands().find_map(|c| find_env(c, long)))
 }
 
-/// The exact command line of the tutorial manifests (seeds 001 and 004),
-/// shared by the tests of flag parsing and of the rendered zoo.cfg.
-#[cfg(test)]
-pub(crate) const SEED_004_ARGS: [&str; 18] = [
-    "start-zookeeper",
-    "--servers=3",
-    "--data_dir=/var/lib/zookeeper/data",
-    "--data_log_dir=/var/lib/zookeeper/data/log",
-    "--conf_dir=/opt/zookeeper/conf",
-    "--client_port=2181",
-    "--election_port=3888",
-    "--server_port=2888",
-    "--tick_time=2000",
-    "--init_limit=10",
-    "--sync_limit=5",
-    "--heap=512M",
-    "--max_client_cnxns=60",
-    "--snap_retain_count=3",
-    "--purge_interval=12",
-    "--max_session_timeout=40000",
-    "--min_session_timeout=4000",
-    "--log_level=INFO",
-];
-
-/// Parses a duration: `800ms`, `2s`, `1.5s`, or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else {
-        (t, 1.0)
-    };
-    match num.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v * scale <= 3600.0 => {
-            Ok(Duration::from_secs_f64(v * scale))
-        }
-        _ => Err(format!(
-            "'{s}' is not a duration between 1ms and 1h; write it as 800ms, 2s or 1.5"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::start::StartCli;
     use clap::CommandFactory;
 
     #[test]
-    fn clap_definitions_are_consistent() {
-        Cli::command().debug_assert();
-        ProbeCli::command().debug_assert();
-        StatusCli::command().debug_assert();
-        MetricsCli::command().debug_assert();
-        FourLwCli::command().debug_assert();
-        StartCli::command().debug_assert();
-        StartScriptCli::command().debug_assert();
-        ReadyScriptCli::command().debug_assert();
-        MetricsScriptCli::command().debug_assert();
-    }
-
-    #[test]
-    fn personality_from_argv0() {
-        assert_eq!(
-            personality("/usr/bin/start-zookeeper"),
-            Personality::StartScript
-        );
-        assert_eq!(personality("start.sh"), Personality::StartScript);
-        assert_eq!(
-            personality("/usr/local/bin/zookeeper-ready"),
-            Personality::ReadyScript
-        );
-        assert_eq!(personality("ready_live.sh"), Personality::ReadyScript);
-        assert_eq!(personality("metrics.sh"), Personality::MetricsScript);
-        assert_eq!(personality("/bin/zkpod"), Personality::Zkpod);
-        assert_eq!(personality("zkpod-dev"), Personality::Zkpod);
-    }
-
-    #[test]
     fn usage_errors_name_the_environment_variable() {
-        let argv: Vec<std::ffi::OsString> = ["zkpod", "start", "--client_port", "abc"]
+        let argv: Vec<std::ffi::OsString> = ["zkpod start", "--client_port", "abc"]
             .iter()
             .map(Into::into)
             .collect();
-        let err = Cli::try_parse_from(&argv).unwrap_err();
-        let line = usage_error_line(&Cli::command(), &err, &argv);
+        let err = StartCli::try_parse_from(&argv).unwrap_err();
+        let line = usage_error_line(&StartCli::command(), &err, &argv);
         assert!(
             line.contains("invalid value 'abc' for '--client_port"),
             "{line}"
@@ -764,77 +118,10 @@ mod tests {
         assert!(!line.contains("ZOO_CLIENT_PORT"), "{line}");
         assert!(!line.contains('\n'), "{line}");
         // Same value, but not on the command line: it came from the env.
-        let line = usage_error_line(&Cli::command(), &err, &argv[..2]);
+        let line = usage_error_line(&StartCli::command(), &err, &argv[..1]);
         assert!(
             line.contains("environment variable ZOO_CLIENT_PORT"),
             "{line}"
-        );
-    }
-
-    #[test]
-    fn ids_start_at_one() {
-        for bad in ["--id-offset=0", "--myid=0"] {
-            let e = StartScriptCli::try_parse_from(["s", bad]).unwrap_err();
-            assert!(e.to_string().contains("0 is not in 1.."), "{e}");
-        }
-        let c = StartScriptCli::try_parse_from(["s", "--servers=1", "--servers=3"]).unwrap();
-        assert_eq!(
-            c.args.servers, 3,
-            "a repeated flag overrides the earlier one"
-        );
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("800ms"), Ok(Duration::from_millis(800)));
-        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
-        for bad in ["0", "fast", "-1s"] {
-            let e = parse_duration(bad).unwrap_err();
-            assert!(
-                e.contains(&format!("'{bad}' is not a duration between 1ms and 1h")),
-                "{e}"
-            );
-        }
-    }
-
-    #[test]
-    fn seed_flags_parse_in_equals_form() {
-        use crate::config::settings::fixtures;
-        let cli = StartScriptCli::try_parse_from(SEED_004_ARGS).expect("seed flags parse");
-        assert_eq!(cli.args.servers, 3);
-        assert_eq!(cli.args.log_level, LogLevel::Info);
-        assert_eq!(cli.args.heap, HeapSpec::Fixed(512));
-        // The values config's golden zoo.cfg files are rendered from.
-        assert_eq!(cli.args.settings_input(), fixtures::seed004());
-        let defaults = StartScriptCli::try_parse_from(["start.sh"]).unwrap();
-        assert_eq!(defaults.args.settings_input(), fixtures::defaults());
-        let every = StartScriptCli::try_parse_from([
-            "zkpod-start",
-            "--servers=5",
-            "--client_address=127.0.0.12",
-            "--quorum-listen-on-all-ips",
-            "--admin-server",
-            "--admin-port=9090",
-            "--4lw-whitelist=srvr,stat",
-            "--set=snapCount=50000",
-            "--cfg-extra=metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
-        ])
-        .unwrap();
-        assert_eq!(every.args.settings_input(), fixtures::all_options());
-    }
-
-    #[test]
-    fn log_levels_in_any_case() {
-        for (s, l) in [("debug", LogLevel::Debug), ("FATAL", LogLevel::Fatal)] {
-            let c = StartScriptCli::try_parse_from(["s", &format!("--log_level={s}")]).unwrap();
-            assert_eq!(c.args.log_level, l);
-        }
-        let e = StartScriptCli::try_parse_from(["s", "--log_level=loud"]).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("[possible values: FATAL, ERROR, WARN, INFO, DEBUG, TRACE]"),
-            "{e}"
         );
     }
 }

@@ -1,14 +1,24 @@
 //! `zkpod 4lw <word>`: send one four-letter word and print the raw reply
 //! (issue 3).
 
-use crate::cli::FourLwArgs;
+use crate::cli::fourlw::{FourLwArgs, FourLwCli};
 use crate::client::fourlw::parse_word;
 use crate::client::reply::whitelist_refusal;
 use crate::client::Session;
-use crate::cmd::endpoint;
+use crate::cmd::{endpoint, entry, Command, Entry, Name};
 use crate::probe::verdict::Reason;
 use crate::sys::report::{fail, Code};
 use crate::sys::stdout::emit;
+
+pub const ENTRIES: &[Entry] = &[entry::<FourLwCli>()];
+
+impl Command for FourLwCli {
+    const NAME: Name = Name::Sub("4lw");
+    const FAILURE: Code = Code::Unhealthy;
+    fn run(self) -> anyhow::Result<Code> {
+        run(&self.args)
+    }
+}
 
 /// Prints the reply as received. Fails with exit 2 when the word is not four
 /// lowercase letters, and exit 1 when the server cannot be reached or

@@ -1,13 +1,32 @@
 //! `zkpod metrics [--format text|prometheus]` and the `metrics.sh [PORT]`
 //! drop-in (issue 3): ZooKeeper's `mntr`, as printed or as Prometheus text.
 
-use crate::cli::{MetricsArgs, MetricsFormat, ServerArgs};
+use crate::cli::metrics::{MetricsArgs, MetricsCli, MetricsFormat, MetricsScriptCli};
+use crate::cli::server::ServerArgs;
 use crate::client::reply::parse_mntr;
 use crate::client::Session;
-use crate::cmd::endpoint;
+use crate::cmd::{endpoint, entry, Command, Entry, Name};
 use crate::probe::metrics::{fetch_mntr, prometheus};
 use crate::sys::report::{fail, Code};
 use crate::sys::stdout::emit;
+
+pub const ENTRIES: &[Entry] = &[entry::<MetricsCli>(), entry::<MetricsScriptCli>()];
+
+impl Command for MetricsCli {
+    const NAME: Name = Name::Sub("metrics");
+    const FAILURE: Code = Code::Unhealthy;
+    fn run(self) -> anyhow::Result<Code> {
+        run(&self.args)
+    }
+}
+
+impl Command for MetricsScriptCli {
+    const NAME: Name = Name::DropIn(&["metrics.sh"]);
+    const FAILURE: Code = Code::Unhealthy;
+    fn run(self) -> anyhow::Result<Code> {
+        script(&self.server())
+    }
+}
 
 /// Prints `mntr` in the chosen format. Fails (exit 1) when the server cannot
 /// be reached, does not allow `mntr`, is not serving, or answers something

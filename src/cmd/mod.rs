@@ -1,19 +1,200 @@
-//! One file per subcommand. Each is a short function that takes its parsed
-//! arguments, calls the layers that decide and render, and does the I/O.
+//! The commands: one file per subcommand, each a short function that takes
+//! its parsed arguments, calls the layers that decide and render, and does
+//! the I/O; and the one dispatch table `main` runs them through.
+//!
+//! A command file implements [`Command`] for its args types (a subcommand,
+//! and any drop-in name that behaves like it) and lists them in its
+//! `ENTRIES`. Adding a subcommand means adding its args type (`cli/`) and
+//! its command file (here, named in `commands!` below): nothing else.
 
-pub mod fourlw;
-pub mod metrics;
-pub mod probe;
-pub mod start;
-pub mod status;
+use std::ffi::OsString;
+use std::path::Path;
 
-use crate::cli::ServerArgs;
+use crate::cli::server::ServerArgs;
 use crate::client::Endpoint;
 use crate::config::zoocfg;
+use crate::sys::report::Code;
+
+/// How a command is invoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Name {
+    /// `zkpod <name> ...`.
+    Sub(&'static str),
+    /// A drop-in for a tutorial script: argv[0]'s file name is one of these.
+    /// A drop-in exits 1 on every failure, as the scripts did.
+    DropIn(&'static [&'static str]),
+}
+
+/// A command: the clap parser of just its arguments, and what runs it.
+pub trait Command: clap::Parser {
+    const NAME: Name;
+    /// The exit code of an error that carries none of its own.
+    const FAILURE: Code;
+    fn run(self) -> anyhow::Result<Code>;
+}
+
+/// One row of the dispatch table.
+pub struct Entry {
+    pub name: Name,
+    pub failure: Code,
+    /// Parses the arguments (a usage error exits here) and runs the command.
+    pub run: fn(&[OsString]) -> anyhow::Result<Code>,
+    /// The clap command, for `zkpod --help` and the consistency tests.
+    pub command: fn() -> clap::Command,
+}
+
+impl Entry {
+    pub fn is_dropin(&self) -> bool {
+        matches!(self.name, Name::DropIn(_))
+    }
+}
+
+/// The table row of command `C`.
+pub const fn entry<C: Command>() -> Entry {
+    Entry {
+        name: C::NAME,
+        failure: C::FAILURE,
+        run: parse_and_run::<C>,
+        command: <C as clap::CommandFactory>::command,
+    }
+}
+
+fn parse_and_run<C: Command>(argv: &[OsString]) -> anyhow::Result<Code> {
+    let dropin = matches!(C::NAME, Name::DropIn(_));
+    crate::cli::parse::<C>(argv, dropin).run()
+}
+
+macro_rules! commands {
+    ($($file:ident),* $(,)?) => {
+        $(pub mod $file;)*
+        /// Every command file's entries, in the order `zkpod --help` lists them.
+        pub const TABLE: &[&[Entry]] = &[$($file::ENTRIES),*];
+    };
+}
+
+commands!(start, probe, status, metrics, fourlw);
+
+/// The entry `argv` invokes (by argv[0]'s file name, else by the subcommand
+/// in argv[1]) and the arguments to parse it with: for a subcommand, its
+/// name joins the program name (`zkpod probe`) so that usage lines read
+/// right. `None` for `zkpod --help`, `zkpod --version`, no or an unknown
+/// subcommand.
+pub fn find(argv: &[OsString]) -> Option<(&'static Entry, Vec<OsString>)> {
+    let argv0 = argv
+        .first()
+        .map(|a| a.to_string_lossy())
+        .unwrap_or_default();
+    let name = Path::new(argv0.as_ref())
+        .file_name()
+        .map_or(argv0.clone(), |n| n.to_string_lossy());
+    let entries = || TABLE.iter().flat_map(|e| e.iter());
+    if let Some(e) =
+        entries().find(|e| matches!(e.name, Name::DropIn(names) if names.contains(&name.as_ref())))
+    {
+        return Some((e, argv.to_vec()));
+    }
+    let sub = argv.get(1)?.to_str()?;
+    let e = entries().find(|e| matches!(e.name, Name::Sub(n) if n == sub))?;
+    let mut rest = argv[1..].to_vec();
+    rest[0] = format!("zkpod {sub}").into();
+    Some((e, rest))
+}
+
+/// `zkpod` itself: its help and version, built from the table. Parsing
+/// only prints (help, version, a usage error) and exits; a subcommand that
+/// parses is run through its entry.
+pub fn top_level(argv: &[OsString]) -> anyhow::Result<Code> {
+    let mut cmd = top_command();
+    match cmd.try_get_matches_from_mut(argv) {
+        Ok(m) => {
+            let sub = m.subcommand_name().unwrap_or_default().to_string();
+            let mut rest = vec![OsString::from("zkpod")];
+            rest.push(sub.into());
+            rest.extend(argv.iter().skip(2).cloned());
+            match find(&rest) {
+                Some((e, args)) => (e.run)(&args),
+                None => Ok(Code::Usage),
+            }
+        }
+        Err(e) => crate::cli::exit_on(&e, &cmd, argv, false),
+    }
+}
+
+/// The `zkpod` clap command with every subcommand of the table.
+pub fn top_command() -> clap::Command {
+    let subs = TABLE
+        .iter()
+        .flat_map(|e| e.iter())
+        .filter_map(|e| match e.name {
+            Name::Sub(name) => Some((e.command)().name(name).disable_version_flag(true)),
+            Name::DropIn(_) => None,
+        });
+    clap::Command::new("zkpod")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(env!("CARGO_PKG_DESCRIPTION"))
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommands(subs)
+}
 
 /// The server the flags (and, for what they leave open, zoo.cfg) point at.
 pub(crate) fn endpoint(s: &ServerArgs) -> Endpoint {
     crate::probe::endpoint::resolve(s.host.as_deref(), s.port, s.timeout, || {
         zoocfg::read(&s.conf_dir)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(a: &[&str]) -> Vec<OsString> {
+        a.iter().map(Into::into).collect()
+    }
+
+    fn name_of(a: &[&str]) -> Option<Name> {
+        find(&argv(a)).map(|(e, _)| e.name)
+    }
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        top_command().debug_assert();
+        for e in TABLE.iter().flat_map(|e| e.iter()) {
+            let cmd = (e.command)();
+            cmd.clone().debug_assert();
+            // The clap name is how usage lines and errors name the command.
+            let expected = match e.name {
+                Name::Sub(s) => format!("zkpod {s}"),
+                Name::DropIn(names) => names[0].to_string(),
+            };
+            assert_eq!(cmd.get_name(), expected);
+        }
+    }
+
+    #[test]
+    fn dispatch_by_subcommand_and_by_argv0() {
+        assert_eq!(name_of(&["zkpod", "start"]), Some(Name::Sub("start")));
+        assert_eq!(
+            name_of(&["/bin/zkpod", "4lw", "srvr"]),
+            Some(Name::Sub("4lw"))
+        );
+        let (_, rest) = find(&argv(&["zkpod", "probe", "live"])).unwrap();
+        assert_eq!(rest, argv(&["zkpod probe", "live"]));
+        for (a0, first) in [
+            ("/usr/bin/start-zookeeper", "start-zookeeper"),
+            ("start.sh", "start-zookeeper"),
+            ("/usr/local/bin/zookeeper-ready", "zookeeper-ready"),
+            ("ready_live.sh", "zookeeper-ready"),
+            ("metrics.sh", "metrics.sh"),
+        ] {
+            match name_of(&[a0, "start"]) {
+                Some(Name::DropIn(names)) => assert_eq!(names[0], first, "{a0}"),
+                other => panic!("{a0}: {other:?}"),
+            }
+        }
+        assert_eq!(name_of(&["zkpod-dev", "status"]), Some(Name::Sub("status")));
+        assert_eq!(name_of(&["zkpod"]), None);
+        assert_eq!(name_of(&["zkpod", "--help"]), None);
+        assert_eq!(name_of(&["zkpod", "bogus"]), None);
+    }
 }

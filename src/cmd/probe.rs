@@ -2,11 +2,34 @@
 //! `ready_live.sh` drop-ins (issue 3): ask under one deadline (`--timeout`),
 //! exit 0 quietly or 1 with the verdict's line.
 
-use crate::cli::{LiveArgs, ReadyArgs, ReadyMode, ServerArgs};
+use crate::cli::probe::{LiveArgs, ProbeCli, ProbeKind, ReadyArgs, ReadyMode, ReadyScriptCli};
+use crate::cli::server::ServerArgs;
 use crate::client::{Endpoint, Session};
-use crate::cmd::endpoint;
+use crate::cmd::{endpoint, entry, Command, Entry, Name};
 use crate::probe::verdict::{self, Verdict};
 use crate::sys::report::{fail, Code};
+
+pub const ENTRIES: &[Entry] = &[entry::<ProbeCli>(), entry::<ReadyScriptCli>()];
+
+impl Command for ProbeCli {
+    const NAME: Name = Name::Sub("probe");
+    const FAILURE: Code = Code::Unhealthy;
+    fn run(self) -> anyhow::Result<Code> {
+        match self.kind {
+            ProbeKind::Live(a) => live(&a),
+            ProbeKind::Ready(a) => ready(&a),
+            ProbeKind::Startup(a) => startup(&a),
+        }
+    }
+}
+
+impl Command for ReadyScriptCli {
+    const NAME: Name = Name::DropIn(&["zookeeper-ready", "ready_live.sh"]);
+    const FAILURE: Code = Code::Unhealthy;
+    fn run(self) -> anyhow::Result<Code> {
+        ready_script(&self.server())
+    }
+}
 
 /// Liveness: the server process answers on its client port.
 pub fn live(a: &LiveArgs) -> anyhow::Result<Code> {

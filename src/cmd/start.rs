@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use log::{info, warn};
 
-use crate::cli::StartArgs;
+use crate::cli::start::{StartArgs, StartCli, StartScriptCli};
+use crate::cmd::{entry, Command, Entry, Name};
 use crate::config::{jvm, settings, zoocfg};
 use crate::start::ensemble::{self, DomainInput};
 use crate::start::identity::{self, IdInput};
@@ -18,6 +19,24 @@ use crate::start::volume::{self, Action};
 use crate::sys::privs::{self, Ids, RealSys};
 use crate::sys::report::{diagnose, Code};
 use crate::sys::{fs as fsutil, log as applog};
+
+pub const ENTRIES: &[Entry] = &[entry::<StartCli>(), entry::<StartScriptCli>()];
+
+impl Command for StartCli {
+    const NAME: Name = Name::Sub("start");
+    const FAILURE: Code = Code::Io;
+    fn run(self) -> anyhow::Result<Code> {
+        run(&self.args)
+    }
+}
+
+impl Command for StartScriptCli {
+    const NAME: Name = Name::DropIn(&["start-zookeeper", "start.sh"]);
+    const FAILURE: Code = Code::Io;
+    fn run(self) -> anyhow::Result<Code> {
+        run(&self.args)
+    }
+}
 
 /// Everything `start` will do, decided before anything is changed.
 struct Plan {

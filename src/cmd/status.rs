@@ -3,12 +3,22 @@
 //! reported as such and exits 0; one that does not answer exits 1 with the
 //! probe's line.
 
-use crate::cli::StatusArgs;
+use crate::cli::status::{StatusArgs, StatusCli};
 use crate::client::Session;
-use crate::cmd::endpoint;
+use crate::cmd::{endpoint, entry, Command, Entry, Name};
 use crate::probe::status::ask_status;
 use crate::sys::report::{fail, Code};
 use crate::sys::stdout::emit;
+
+pub const ENTRIES: &[Entry] = &[entry::<StatusCli>()];
+
+impl Command for StatusCli {
+    const NAME: Name = Name::Sub("status");
+    const FAILURE: Code = Code::Unhealthy;
+    fn run(self) -> anyhow::Result<Code> {
+        run(&self.args)
+    }
+}
 
 /// Prints the status. Fails (exit 1) when the server cannot be reached, does
 /// not allow `srvr`, or answers something that is not ZooKeeper's.
