@@ -12,6 +12,7 @@ use crate::config::jvm::{parse_heap, HeapSpec};
 use crate::config::keys;
 use crate::config::logging::LogLevel;
 use crate::config::settings::{parse_servers, SettingsInput};
+use crate::start::input::Input;
 
 /// `zkpod start ...`.
 #[derive(Parser, Debug)]
@@ -332,6 +333,33 @@ pub struct StartArgs {
 }
 
 impl StartArgs {
+    /// The flags as the plain values `start` works on.
+    pub fn into_input(self) -> Input {
+        Input {
+            settings: self.settings_input(),
+            servers: self.servers,
+            conf_dir: self.conf_dir,
+            myid: self.myid,
+            id_offset: self.id_offset,
+            hostname: self.hostname,
+            domain: self.domain,
+            service: self.service,
+            namespace: self.namespace,
+            cluster_domain: self.cluster_domain,
+            hosts_file: self.hosts_file,
+            heap: self.heap,
+            jvm_flags: self.jvm_flags,
+            dns_ttl: self.dns_ttl,
+            dns_negative_ttl: self.dns_negative_ttl,
+            log_level: self.log_level,
+            user: self.user,
+            accept_new_id: self.accept_new_id,
+            zk_home: self.zk_home,
+            java: self.java,
+            dry_run: self.dry_run,
+        }
+    }
+
     /// The zoo.cfg values among the flags, as plain values.
     pub fn settings_input(&self) -> SettingsInput {
         SettingsInput {

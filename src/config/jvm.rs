@@ -49,13 +49,12 @@ pub fn parse_heap(s: &str) -> Result<HeapSpec, String> {
     Ok(HeapSpec::Fixed(mib))
 }
 
-/// Reads the container's memory limit from the cgroup (v2, then v1), in
-/// bytes; `None` when there is no limit or no cgroup file.
-pub fn read_cgroup_limit() -> Option<u64> {
-    let v2 = std::fs::read_to_string("/sys/fs/cgroup/memory.max").ok();
-    let v1 = || std::fs::read_to_string("/sys/fs/cgroup/memory/memory.limit_in_bytes").ok();
-    v2.or_else(v1).and_then(|t| parse_cgroup_limit(&t))
-}
+/// The cgroup files that hold the container's memory limit, in the order
+/// they are read: v2, then v1.
+pub const CGROUP_MEMORY_FILES: [&str; 2] = [
+    "/sys/fs/cgroup/memory.max",
+    "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+];
 
 /// Parses a cgroup memory limit file: `max` (v2) or a near-2^63 value (v1)
 /// mean no limit.

@@ -3,7 +3,7 @@
 //! A StatefulSet names its pods `<name>-<ordinal>` (`zk-0`, `zk-1`, ...).
 //! ZooKeeper ids start at 1, so by default myid = ordinal + 1 (`--id-offset`).
 
-use crate::sys::report::{diagnose, Code};
+use crate::sys::report::{diagnose, Code, Warning};
 
 /// A StatefulSet pod name split into its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,8 +51,8 @@ pub struct IdInput<'a> {
 pub struct Identity {
     pub myid: u32,
     pub pod: Option<PodName>,
-    /// A note for the log when the id did not come from the ordinal.
-    pub note: Option<String>,
+    /// A warning when the id did not come from the ordinal.
+    pub note: Option<Warning>,
 }
 
 /// Decides the server id.
@@ -87,17 +87,23 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
     let (myid, note) = match (explicit, &pod) {
         (Some(id), Some(p)) if id != p.ordinal.saturating_add(offset) => (
             id,
-            Some(format!(
-                "--myid {id} overrides the id {} that hostname {hostname} gives; server.{id} in zoo.cfg names another pod's address",
-                p.ordinal.saturating_add(offset)
+            Some(Warning::new(
+                format!(
+                    "--myid {id} overrides the id {} that hostname {hostname} gives",
+                    p.ordinal.saturating_add(offset)
+                ),
+                format!("server.{id} in zoo.cfg names another pod's address, so the ensemble reaches that pod as this server"),
+                "drop --myid (ZOO_MY_ID) so that the id comes from the hostname",
             )),
         ),
         (Some(id), _) => (id, None),
         (None, Some(p)) => (p.ordinal.saturating_add(offset), None),
         (None, None) => (
             offset,
-            Some(format!(
-                "hostname \"{hostname}\" has no ordinal; as the only server it takes id {offset}"
+            Some(Warning::new(
+                format!("hostname \"{hostname}\" has no ordinal"),
+                format!("as the only server it takes id {offset}"),
+                "nothing for a standalone server; an ensemble member must run in a StatefulSet pod (<name>-<N>)",
             )),
         ),
     };
@@ -192,7 +198,10 @@ mod tests {
         i.explicit = Some(2);
         let id = decide(i).unwrap();
         assert_eq!(id.myid, 2);
-        assert!(id.note.unwrap().contains("overrides the id 1"));
+        assert_eq!(
+            id.note.unwrap().to_string(),
+            "--myid 2 overrides the id 1 that hostname zk-0 gives: server.2 in zoo.cfg names another pod's address, so the ensemble reaches that pod as this server. Fix: drop --myid (ZOO_MY_ID) so that the id comes from the hostname"
+        );
     }
 
     #[test]
@@ -200,6 +209,10 @@ mod tests {
         let id = decide(input("laptop", 1)).unwrap();
         assert_eq!(id.myid, 1);
         assert!(id.pod.is_none());
+        assert_eq!(
+            id.note.unwrap().to_string(),
+            "hostname \"laptop\" has no ordinal: as the only server it takes id 1. Fix: nothing for a standalone server; an ensemble member must run in a StatefulSet pod (<name>-<N>)"
+        );
     }
 
     #[test]

@@ -8,11 +8,9 @@
 //! is, and never overwrites or deletes anything unless told with
 //! `--accept-new-id`.
 
-use std::fs;
-use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::sys::fs::FileSpec;
 use crate::sys::report::{diagnose, Code};
@@ -49,44 +47,13 @@ pub fn parse_myid(content: &str) -> Myid {
     }
 }
 
-fn is_zk_data(name: &str) -> bool {
+/// Whether a file in `version-2` is ZooKeeper data (snapshot, transaction
+/// log, epoch file).
+pub fn is_zk_data(name: &str) -> bool {
     name.starts_with("snapshot.")
         || name.starts_with("log.")
         || name == "acceptedEpoch"
         || name == "currentEpoch"
-}
-
-/// Looks at the volume: myid in `data_dir`, ZooKeeper files in the
-/// `version-2` dirs of `data_dir` and `data_log_dir`.
-///
-/// Fails when a directory or myid exists but cannot be read.
-pub fn inspect(data_dir: &Path, data_log_dir: &Path) -> Result<Volume> {
-    let myid_path = data_dir.join("myid");
-    let (myid, myid_bytes) = match fs::read(&myid_path) {
-        Ok(bytes) => (parse_myid(&String::from_utf8_lossy(&bytes)), bytes),
-        Err(e) if e.kind() == ErrorKind::NotFound => (Myid::Absent, Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("failed to read {}", myid_path.display())),
-    };
-    let mut data = Vec::new();
-    for dir in [data_dir.join("version-2"), data_log_dir.join("version-2")] {
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == ErrorKind::NotFound => continue,
-            Err(e) => return Err(e).with_context(|| format!("failed to list {}", dir.display())),
-        };
-        for entry in entries {
-            let entry = entry.with_context(|| format!("failed to list {}", dir.display()))?;
-            if is_zk_data(&entry.file_name().to_string_lossy()) && !data.contains(&entry.path()) {
-                data.push(entry.path());
-            }
-        }
-    }
-    data.sort();
-    Ok(Volume {
-        myid,
-        myid_bytes,
-        data,
-    })
 }
 
 /// What to do with myid.
@@ -280,28 +247,21 @@ mod tests {
     }
 
     #[test]
-    fn inspect_and_apply_on_disk() {
-        let d = tempfile::tempdir().unwrap();
-        let data = d.path().join("data");
-        fs::create_dir_all(data.join("version-2")).unwrap();
+    fn replacing_writes_a_backup_first() {
+        let data = Path::new(D);
+        let v = vol(Myid::Id(2), &[]);
+        let action = decide(&v, 1, true, data, "zk-0").unwrap();
         assert_eq!(
-            inspect(&data, &data.join("log")).unwrap(),
-            vol(Myid::Absent, &[])
-        );
-        fs::write(data.join("version-2/snapshot.0"), b"x").unwrap();
-        fs::write(data.join("myid"), b"2\n").unwrap();
-        let v = inspect(&data, &data.join("log")).unwrap();
-        assert_eq!(v.myid, Myid::Id(2));
-        assert_eq!(v.data, vec![data.join("version-2/snapshot.0")]);
-        let action = decide(&v, 1, true, &data, "zk-0").unwrap();
-        let f = files(&action, &data, 1, 1700000000);
-        assert_eq!(
-            f,
+            files(&action, data, 1, 1700000000),
             vec![
                 (data.join("myid.bak-1700000000"), b"2\n".to_vec(), 0o644),
                 (data.join("myid"), b"1\n".to_vec(), 0o644),
             ]
         );
-        assert!(files(&Action::Keep, &data, 1, 0).is_empty());
+        assert_eq!(
+            files(&Action::Write, data, 1, 0),
+            vec![(data.join("myid"), b"1\n".to_vec(), 0o644)]
+        );
+        assert!(files(&Action::Keep, data, 1, 0).is_empty());
     }
 }

@@ -2,6 +2,7 @@
 //! privileges, and zkpod's own log lines on stderr.
 
 pub mod fs;
+pub mod host;
 pub mod log;
 pub mod privs;
 pub mod report;

@@ -1,13 +1,11 @@
-//! Launching ZooKeeper: find its jars and java, build the command line, and
-//! exec it so that the JVM replaces zkpod (PID 1 in the container, receiving
-//! SIGTERM directly; nothing of zkpod stays resident, as with gosu).
+//! The ZooKeeper installation and the java that runs it: which jars (and
+//! so which version and logging backend) the listed directories hold, which
+//! java was found, and the command line. Pure: the directory listings and
+//! the java lookup are facts (`start::facts`); `apply` execs the command.
 
-use std::convert::Infallible;
-use std::ffi::CString;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::config::logging::{self, Backend};
 use crate::sys::report::{diagnose, Code};
@@ -114,24 +112,39 @@ pub fn plan_debian(dir: &Path, names: &[String]) -> Result<Option<Install>> {
     }))
 }
 
-fn list(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
+/// Whether a directory listing (`top` and `lib/`) holds a ZooKeeper server
+/// jar: where the search for an installation stops.
+pub fn has_server_jar(top: &[String], lib: &[String]) -> bool {
+    top.iter()
+        .chain(lib)
+        .any(|n| jar_version(n).is_some() || n == "zookeeper.jar")
 }
 
-/// Finds ZooKeeper: `--zk-home`/`ZOO_HOME` if given, else /opt/zookeeper,
-/// /usr/share/zookeeper (upstream layouts), else Debian's jar dir.
+/// What the search for ZooKeeper found: `--zk-home`'s listing, or the
+/// default homes' in order (up to the first holding a server jar), then
+/// Debian's jar dir.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Listings {
+    /// `--zk-home` / `ZOO_HOME`, when given.
+    pub explicit: Option<PathBuf>,
+    /// Upstream layouts looked at: (home, its file names, lib/'s file names).
+    pub homes: Vec<(PathBuf, Vec<String>, Vec<String>)>,
+    /// Debian's jar dir, when the search got that far: its file names.
+    pub debian: Option<Vec<String>>,
+}
+
+/// Finds ZooKeeper in the listings: `--zk-home`/`ZOO_HOME` if given, else
+/// /opt/zookeeper, /usr/share/zookeeper (upstream layouts), else Debian's
+/// jar dir.
 ///
 /// Fails (exit code 7) when none holds a ZooKeeper server jar, naming the
-/// places it looked.
-pub fn discover(zk_home: Option<&Path>) -> Result<Install> {
-    if let Some(home) = zk_home {
-        let found = plan_upstream(home, &list(home), &list(&home.join("lib")))?;
+/// places it looked, or when the jars carry no logging binding.
+pub fn discover(l: &Listings) -> Result<Install> {
+    if let Some(home) = &l.explicit {
+        let found = match l.homes.first() {
+            Some((_, top, lib)) => plan_upstream(home, top, lib)?,
+            None => None,
+        };
         return found.ok_or_else(|| {
             diagnose(
                 Code::Install,
@@ -141,13 +154,13 @@ pub fn discover(zk_home: Option<&Path>) -> Result<Install> {
             )
         });
     }
-    for home in DEFAULT_HOMES.iter().map(Path::new) {
-        if let Some(i) = plan_upstream(home, &list(home), &list(&home.join("lib")))? {
+    for (home, top, lib) in &l.homes {
+        if let Some(i) = plan_upstream(home, top, lib)? {
             return Ok(i);
         }
     }
-    let dir = Path::new(DEBIAN_JAVA_DIR);
-    plan_debian(dir, &list(dir))?.ok_or_else(|| {
+    let names = l.debian.as_deref().unwrap_or_default();
+    plan_debian(Path::new(DEBIAN_JAVA_DIR), names)?.ok_or_else(|| {
         diagnose(
             Code::Install,
             format!("ZooKeeper not found: no zookeeper-<version>.jar in {} or {}, and no {}/zookeeper.jar", DEFAULT_HOMES[0], DEFAULT_HOMES[1], DEBIAN_JAVA_DIR),
@@ -157,32 +170,59 @@ pub fn discover(zk_home: Option<&Path>) -> Result<Install> {
     })
 }
 
-/// How `java` was looked up.
-#[derive(Debug, Clone, Copy)]
-pub struct JavaInput<'a> {
-    pub explicit: Option<&'a Path>,
-    pub java_home: Option<&'a str>,
-    pub path_env: Option<&'a str>,
+/// What the lookup of `java` found: `--java`, else `$JAVA_HOME/bin/java`,
+/// else `java` on PATH (a fact gathered by `start::facts`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JavaFound {
+    /// `--java` / `ZOO_JAVA`.
+    pub explicit: Option<PathBuf>,
+    pub java_home: Option<String>,
+    pub path_env: Option<String>,
+    /// The candidate that exists, if any.
+    pub path: Option<PathBuf>,
+    /// Whether `path` is a file this process may execute.
+    pub executable: bool,
 }
 
-/// Finds the java executable: `--java`, else `$JAVA_HOME/bin/java`, else
-/// `java` on PATH.
+/// Where to look for java.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JavaLookup {
+    /// This path (`--java` given as a path, or `$JAVA_HOME/bin/java`).
+    At(PathBuf),
+    /// This name in the directories of PATH.
+    OnPath(PathBuf),
+}
+
+/// Where to look: `--java` as given when it is a path, else that name on
+/// PATH; without `--java`, `$JAVA_HOME/bin/java`, else `java` on PATH.
+pub fn java_lookup(explicit: Option<&Path>, java_home: Option<&str>) -> JavaLookup {
+    match (explicit, java_home.filter(|h| !h.is_empty())) {
+        (Some(p), _) if p.components().count() > 1 => JavaLookup::At(p.to_path_buf()),
+        (Some(p), _) => JavaLookup::OnPath(p.to_path_buf()),
+        (None, Some(home)) => JavaLookup::At(Path::new(home).join("bin/java")),
+        (None, None) => JavaLookup::OnPath(PathBuf::from("java")),
+    }
+}
+
+/// The directories searched for `java` (PATH, or the shells' default).
+pub fn search_dirs(path_env: Option<&str>) -> impl Iterator<Item = &str> {
+    path_env
+        .unwrap_or("/usr/local/bin:/usr/bin:/bin")
+        .split(':')
+        .filter(|d| !d.is_empty())
+}
+
+/// The java executable.
 ///
 /// Fails with exit code 127 when it does not exist and 126 when it exists
 /// but is not an executable file, as tini and the shells do.
-pub fn find_java(i: JavaInput<'_>) -> Result<PathBuf> {
-    let candidate = match (i.explicit, i.java_home.filter(|h| !h.is_empty())) {
-        (Some(p), _) if p.components().count() > 1 => Some(p.to_path_buf()),
-        (Some(p), _) => search_path(p, i.path_env),
-        (None, Some(home)) => Some(Path::new(home).join("bin/java")),
-        (None, None) => search_path(Path::new("java"), i.path_env),
-    };
-    let looked = match (i.explicit, i.java_home) {
+pub fn check_java(j: &JavaFound) -> Result<PathBuf> {
+    let looked = match (&j.explicit, &j.java_home) {
         (Some(p), _) => format!("--java {}", p.display()),
         (None, Some(h)) if !h.is_empty() => format!("$JAVA_HOME/bin/java ({h}/bin/java)"),
-        _ => format!("java on PATH ({})", i.path_env.unwrap_or("")),
+        _ => format!("java on PATH ({})", j.path_env.as_deref().unwrap_or("")),
     };
-    let Some(path) = candidate.filter(|p| p.exists()) else {
+    let Some(path) = &j.path else {
         return Err(diagnose(
             Code::NotFound,
             format!("java not found: looked for {looked}"),
@@ -190,7 +230,7 @@ pub fn find_java(i: JavaInput<'_>) -> Result<PathBuf> {
             "install a JRE in the image (apt-get install openjdk-17-jre-headless), or set JAVA_HOME or --java to its path",
         ));
     };
-    if !is_executable(&path) {
+    if !j.executable {
         return Err(diagnose(
             Code::NotExecutable,
             format!("java at {} is not an executable file", path.display()),
@@ -198,21 +238,7 @@ pub fn find_java(i: JavaInput<'_>) -> Result<PathBuf> {
             format!("point --java/JAVA_HOME at the JRE's bin/java, or make it executable (chmod 755 {})", path.display()),
         ));
     }
-    Ok(path)
-}
-
-fn search_path(name: &Path, path_env: Option<&str>) -> Option<PathBuf> {
-    path_env
-        .unwrap_or("/usr/local/bin:/usr/bin:/bin")
-        .split(':')
-        .filter(|d| !d.is_empty())
-        .map(|d| Path::new(d).join(name))
-        .find(|p| p.exists())
-}
-
-fn is_executable(p: &Path) -> bool {
-    use nix::unistd::{access, AccessFlags};
-    p.is_file() && access(p, AccessFlags::X_OK).is_ok()
+    Ok(path.clone())
 }
 
 /// The java command line: flags, classpath (conf dir first, as zkEnv.sh
@@ -233,44 +259,6 @@ pub fn command(
     cmd.push(MAIN_CLASS.to_string());
     cmd.push(zoo_cfg.display().to_string());
     cmd
-}
-
-/// Replaces zkpod with `cmd` and the current environment plus `env_set`.
-///
-/// Returns only on failure: 127 if the program vanished, 126 if it cannot
-/// be executed.
-pub fn exec(cmd: &[String], env_set: &[(String, String)]) -> Result<Infallible> {
-    let to_c =
-        |s: &str| CString::new(s).with_context(|| format!("argument contains a NUL byte: {s:?}"));
-    let args = cmd.iter().map(|a| to_c(a)).collect::<Result<Vec<_>>>()?;
-    // The environment as bytes: a variable that is not UTF-8 is passed on
-    // untouched instead of aborting the start.
-    let mut envp: Vec<CString> = Vec::new();
-    for (k, v) in std::env::vars_os() {
-        if env_set.iter().any(|(s, _)| k.as_bytes() == s.as_bytes()) {
-            continue;
-        }
-        let mut kv = k.into_vec();
-        kv.push(b'=');
-        kv.extend(v.into_vec());
-        // The kernel passed it in, so it has no NUL byte.
-        envp.extend(CString::new(kv).ok());
-    }
-    for (k, v) in env_set {
-        envp.push(to_c(&format!("{k}={v}"))?);
-    }
-    let err = nix::unistd::execve(&args[0], &args, &envp).unwrap_err();
-    let code = if err == nix::errno::Errno::ENOENT {
-        Code::NotFound
-    } else {
-        Code::NotExecutable
-    };
-    Err(diagnose(
-        code,
-        format!("cannot exec {}: {err}", cmd[0]),
-        "the ZooKeeper JVM did not start",
-        "check that the JRE in the image is complete and executable (run it with -version)",
-    ))
 }
 
 #[cfg(test)]
@@ -378,38 +366,109 @@ mod tests {
 
     #[test]
     fn java_missing_is_127_and_not_executable_is_126() {
-        let e = find_java(JavaInput {
-            explicit: Some(Path::new("/nonexistent/java")),
-            java_home: None,
-            path_env: None,
-        })
-        .unwrap_err();
+        let missing = JavaFound {
+            explicit: Some("/nonexistent/java".into()),
+            ..JavaFound::default()
+        };
+        let e = check_java(&missing).unwrap_err();
         assert_eq!(crate::sys::report::code_of(&e, Code::Io), Code::NotFound);
         assert!(e
             .to_string()
             .contains("java not found: looked for --java /nonexistent/java"));
-        let e = find_java(JavaInput {
-            explicit: None,
-            java_home: None,
-            path_env: Some("/nonexistent-a:/nonexistent-b"),
-        })
-        .unwrap_err();
+        let on_path = JavaFound {
+            path_env: Some("/nonexistent-a:/nonexistent-b".into()),
+            ..JavaFound::default()
+        };
+        let e = check_java(&on_path).unwrap_err();
         assert!(e
             .to_string()
             .contains("java on PATH (/nonexistent-a:/nonexistent-b)"));
-        let d = tempfile::tempdir().unwrap();
-        let f = d.path().join("java");
-        std::fs::write(&f, b"not a program").unwrap();
-        let e = find_java(JavaInput {
-            explicit: Some(&f),
-            java_home: None,
-            path_env: None,
-        })
-        .unwrap_err();
+        let home = JavaFound {
+            java_home: Some("/jre".into()),
+            ..JavaFound::default()
+        };
+        let e = check_java(&home).unwrap_err().to_string();
+        assert!(
+            e.contains("looked for $JAVA_HOME/bin/java (/jre/bin/java)"),
+            "{e}"
+        );
+        let not_exec = JavaFound {
+            explicit: Some("/x/java".into()),
+            path: Some("/x/java".into()),
+            ..JavaFound::default()
+        };
+        let e = check_java(&not_exec).unwrap_err();
         assert_eq!(
             crate::sys::report::code_of(&e, Code::Io),
             Code::NotExecutable
         );
         assert!(e.to_string().contains("is not an executable file"), "{e}");
+        assert!(e.to_string().contains("chmod 755 /x/java"), "{e}");
+        let ok = JavaFound {
+            executable: true,
+            ..not_exec
+        };
+        assert_eq!(check_java(&ok).unwrap(), PathBuf::from("/x/java"));
+    }
+
+    #[test]
+    fn java_lookups() {
+        use JavaLookup::{At, OnPath};
+        assert_eq!(
+            java_lookup(Some(Path::new("/j/java")), Some("/h")),
+            At("/j/java".into())
+        );
+        assert_eq!(
+            java_lookup(Some(Path::new("java17")), None),
+            OnPath("java17".into())
+        );
+        assert_eq!(java_lookup(None, Some("/h")), At("/h/bin/java".into()));
+        assert_eq!(java_lookup(None, Some("")), OnPath("java".into()));
+        assert_eq!(
+            search_dirs(Some("/a::/b")).collect::<Vec<_>>(),
+            ["/a", "/b"]
+        );
+    }
+
+    #[test]
+    fn discovery_follows_the_search_order() {
+        let upstream = |home: &str| {
+            (
+                PathBuf::from(home),
+                s(&["lib"]),
+                s(&[
+                    "zookeeper-3.9.2.jar",
+                    "logback-classic-1.2.13.jar",
+                    "logback-core-1.2.13.jar",
+                ]),
+            )
+        };
+        let l = Listings {
+            homes: vec![
+                (PathBuf::from("/opt/zookeeper"), vec![], vec![]),
+                upstream("/usr/share/zookeeper"),
+            ],
+            ..Listings::default()
+        };
+        assert_eq!(discover(&l).unwrap().location, "/usr/share/zookeeper");
+        let debian = Listings {
+            debian: Some(s(&["zookeeper.jar", "slf4j-log4j12.jar", "log4j-1.2.jar"])),
+            ..Listings::default()
+        };
+        assert_eq!(discover(&debian).unwrap().backend, Backend::Log4j);
+        let e = discover(&Listings::default()).unwrap_err().to_string();
+        assert!(e.starts_with("ZooKeeper not found: no zookeeper-<version>.jar in /opt/zookeeper or /usr/share/zookeeper"), "{e}");
+        let explicit = Listings {
+            explicit: Some("/nonexistent-zk".into()),
+            homes: vec![(PathBuf::from("/nonexistent-zk"), vec![], vec![])],
+            ..Listings::default()
+        };
+        let e = discover(&explicit).unwrap_err().to_string();
+        assert!(
+            e.contains("--zk-home/ZOO_HOME /nonexistent-zk holds no ZooKeeper server jar"),
+            "{e}"
+        );
+        assert!(has_server_jar(&[], &s(&["zookeeper-3.8.4.jar"])));
+        assert!(!has_server_jar(&s(&["zookeeper-jute-3.8.4.jar"]), &[]));
     }
 }

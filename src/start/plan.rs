@@ -1,0 +1,829 @@
+//! The decisions of `zkpod start`, as one pure function of what was asked
+//! ([`Input`]) and what was found ([`Facts`]): every check and every
+//! refusal, in the order an operator meets them, before anything changes.
+//!
+//! The result is a [`Plan`]: the settings, the JVM and logging choices, what
+//! to do with myid, the dirs to make, who to drop to, the command to exec.
+//! Warnings (valid but probably not meant) go to the caller's list as they
+//! arise, so that those before a refusal are still shown.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::config::jvm;
+use crate::config::logging::LogLevel;
+use crate::config::settings::{self, Settings};
+use crate::start::ensemble::{self, DomainInput, DomainSource};
+use crate::start::facts::{DirAccess, Facts};
+use crate::start::identity::{self, IdInput};
+use crate::start::input::Input;
+use crate::start::install::{self, Install};
+use crate::start::user;
+use crate::start::volume::{self, Action};
+use crate::sys::host::Meta;
+use crate::sys::privs::Ids;
+use crate::sys::report::{diagnose, Code, Warning};
+
+/// Everything `start` will do, decided before anything is changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub hostname: String,
+    pub myid: u32,
+    /// The log lines that say what was decided (and why: where the domain
+    /// came from, which ZooKeeper, which heap).
+    pub summary: Vec<String>,
+    pub settings: Settings,
+    pub install: Install,
+    pub heap_mib: u64,
+    /// Every JVM flag, in order (the heap pair first).
+    pub jvm_flags: Vec<String>,
+    pub log_level: LogLevel,
+    pub dns_ttl: u32,
+    pub dns_negative_ttl: u32,
+    pub data_dir: PathBuf,
+    pub data_log_dir: PathBuf,
+    pub conf_dir: PathBuf,
+    pub myid_action: Action,
+    /// The dirs to make when missing: data, log, conf.
+    pub dirs: Vec<PathBuf>,
+    /// When running as root: the user to drop to.
+    pub drop_to: Option<Ids>,
+    /// The java command line.
+    pub command: Vec<String>,
+    /// Environment variables to set for the JVM (HOME).
+    pub env: Vec<(String, String)>,
+}
+
+impl Plan {
+    /// `zoo.cfg` in the conf dir.
+    pub fn zoo_cfg(&self) -> PathBuf {
+        self.conf_dir.join("zoo.cfg")
+    }
+
+    /// The `java.security` override file in the conf dir.
+    pub fn java_security(&self) -> PathBuf {
+        self.conf_dir.join("java.security")
+    }
+
+    /// ZooKeeper's logging config in the conf dir.
+    pub fn log_config(&self) -> PathBuf {
+        self.conf_dir.join(self.install.backend.file_name())
+    }
+}
+
+/// Decides everything, or refuses with the first problem found.
+///
+/// Fails with the operator-facing failure of the first check that does not
+/// pass: identity (exit 3), settings (4), install (7), java (127/126), heap
+/// and JVM flags (4), writable dirs (6), the volume (6, 5 or 8), the user
+/// (4) and root's capabilities (6).
+pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result<Plan> {
+    let mut summary = Vec::new();
+    let hostname = hostname(input, facts)?;
+    let id = identity::decide(IdInput {
+        hostname: &hostname,
+        explicit: input.myid,
+        offset: input.id_offset,
+        servers: input.servers,
+    })?;
+    warnings.extend(id.note.clone());
+
+    let members = match (&id.pod, input.servers) {
+        (Some(pod), n) if n > 1 => {
+            let short = hostname.split('.').next().unwrap_or(&hostname);
+            let hosts_path = input.hosts_file.display().to_string();
+            let (domain, source) = ensemble::find_domain(DomainInput {
+                hosts: facts.hosts.as_deref(),
+                hosts_path: &hosts_path,
+                short,
+                flag: input.domain.as_deref(),
+                service: input.service.as_deref(),
+                namespace: input.namespace.as_deref(),
+                cluster_domain: &input.cluster_domain,
+            })?;
+            if let (Some(flag), DomainSource::HostsFile) = (&input.domain, source) {
+                if flag.trim_matches('.') != domain {
+                    warnings.push(Warning::new(
+                        format!(
+                            "--domain {flag} differs from the domain in {hosts_path}, {domain}"
+                        ),
+                        "zkpod uses the latter, as hostname -d would",
+                        format!("drop --domain (ZOO_DOMAIN), or set it to {domain}"),
+                    ));
+                }
+            }
+            let from = match source {
+                DomainSource::HostsFile => hosts_path,
+                DomainSource::Flag => "--domain".to_string(),
+                DomainSource::Composed => {
+                    "--service, POD_NAMESPACE and --cluster-domain".to_string()
+                }
+            };
+            summary.push(format!("domain {domain} (from {from})"));
+            ensemble::members(&pod.base, &domain, n, input.id_offset)
+        }
+        _ => Vec::new(),
+    };
+    summary.insert(
+        0,
+        format!(
+            "server id {} of {} (hostname {hostname})",
+            id.myid, input.servers
+        ),
+    );
+
+    let mut zoo = input.settings.clone();
+    zoo.data_dir = facts.data_dir.clone();
+    zoo.data_log_dir = facts.data_log_dir.clone();
+    let settings = settings::build(&zoo, id.myid, members)?;
+    warnings.extend(settings::warnings(&settings));
+    let install = install::discover(&facts.install)?;
+    summary.push(format!(
+        "ZooKeeper {} at {}, logging through {}",
+        install.version.as_deref().unwrap_or("(version unknown)"),
+        install.location,
+        install.backend.file_name()
+    ));
+    let java = install::check_java(&facts.java)?;
+    let limit = facts
+        .memory_limit
+        .as_deref()
+        .and_then(jvm::parse_cgroup_limit);
+    let (heap_mib, heap_warnings) = jvm::resolve_heap(&input.heap, limit)?;
+    warnings.extend(heap_warnings);
+    summary.push(format!("heap {heap_mib}m"));
+    let extra_flags = jvm::parse_extra_flags(input.jvm_flags.as_deref())?;
+
+    let conf = &facts.conf_dir;
+    let log_file = conf.join(install.backend.file_name());
+    let jvm_flags = jvm::flags(
+        heap_mib,
+        &conf.join("java.security").display().to_string(),
+        &install.backend.jvm_flag(&log_file.display().to_string()),
+        &extra_flags,
+    );
+
+    let root = facts.euid == 0;
+    check_writable(facts)?;
+    let vol = match &facts.volume {
+        Ok(v) => v,
+        Err(e) if e.kind == std::io::ErrorKind::PermissionDenied => {
+            return Err(permission_failure(
+                &facts.data_dir,
+                facts.data_dir_meta,
+                &e.message,
+                facts,
+            ))
+        }
+        Err(e) => return Err(anyhow::Error::new(e.clone())),
+    };
+    let myid_action = volume::decide(
+        vol,
+        id.myid,
+        input.accept_new_id,
+        &facts.data_dir,
+        &hostname,
+    )?;
+    if let Action::Replace { old, .. } = &myid_action {
+        warnings.push(Warning::new(
+            format!(
+                "--accept-new-id: replacing myid {old} with {} in {}",
+                id.myid,
+                facts.data_dir.display()
+            ),
+            format!("this volume now belongs to server {}; the old file is kept as myid.bak-<time>", id.myid),
+            "remove --accept-new-id (ZOO_ACCEPT_NEW_ID) once this start has succeeded, so that a volume mix-up is refused again",
+        ));
+    }
+
+    let drop_to = if root {
+        let ids = user::resolve_user(&user::parse_user(&input.user)?, &facts.passwd)?;
+        if ids.uid == 0 {
+            warnings.push(Warning::new(
+                format!("--user {} is root", input.user),
+                "ZooKeeper will run with root privileges",
+                "pass the uid of an unprivileged user, e.g. --user 1000:1000",
+            ));
+            None
+        } else {
+            Some(ids)
+        }
+    } else {
+        None
+    };
+    if let Some(ids) = drop_to {
+        let need_chown = facts
+            .data_owners
+            .iter()
+            .any(|o| *o != Some((ids.uid, ids.gid)));
+        let caps = facts
+            .proc_status
+            .as_deref()
+            .and_then(user::parse_cap_eff)
+            .unwrap_or(u64::MAX);
+        user::check_caps(&user::missing_caps(caps, need_chown, true), ids)?;
+    }
+    let final_uid = drop_to.map_or(facts.euid, |i| i.uid);
+    let home = choose_home(final_uid, facts, drop_to.is_some());
+    let command = install::command(&java, &jvm_flags, conf, &install, &conf.join("zoo.cfg"));
+    Ok(Plan {
+        hostname,
+        myid: id.myid,
+        summary,
+        settings,
+        install,
+        heap_mib,
+        jvm_flags,
+        log_level: input.log_level,
+        dns_ttl: input.dns_ttl,
+        dns_negative_ttl: input.dns_negative_ttl,
+        dirs: vec![
+            facts.data_dir.clone(),
+            facts.data_log_dir.clone(),
+            conf.clone(),
+        ],
+        data_dir: facts.data_dir.clone(),
+        data_log_dir: facts.data_log_dir.clone(),
+        conf_dir: conf.clone(),
+        myid_action,
+        drop_to,
+        command,
+        env: home
+            .map(|h| vec![("HOME".to_string(), h)])
+            .unwrap_or_default(),
+    })
+}
+
+/// `--hostname`, else the system's, which must be UTF-8.
+fn hostname(input: &Input, facts: &Facts) -> Result<String> {
+    if let Some(h) = &input.hostname {
+        return Ok(h.clone());
+    }
+    let read = match &facts.hostname {
+        Some(r) => r.clone(),
+        None => Ok(Default::default()),
+    };
+    let h = read.map_err(|e| anyhow::Error::new(e).context("failed to read the hostname"))?;
+    h.into_string().map_err(|h| {
+        diagnose(
+            Code::Identity,
+            format!("hostname {h:?} is not valid UTF-8"),
+            "zkpod cannot derive a server id from it",
+            "give the pod a DNS-style name (StatefulSet pods get <name>-<ordinal>)",
+        )
+    })
+}
+
+/// HOME for the JVM: the target user's passwd home when it exists, else
+/// the current HOME when usable, else the data volume's parent (an arbitrary
+/// OpenShift UID has no passwd entry and HOME=/).
+fn choose_home(uid: u32, facts: &Facts, dropping: bool) -> Option<String> {
+    let dir = |p: &str| facts.home_dirs.get(p).copied().unwrap_or_default();
+    let usable = |p: &str| p != "/" && dir(p).is_dir;
+    if let Some(e) = user::passwd_lookup(&facts.passwd, None, Some(uid)) {
+        if usable(&e.home) {
+            return Some(e.home);
+        }
+    }
+    if !dropping {
+        if let Some(h) = &facts.home_env {
+            if usable(h) && dir(h).writable {
+                return None;
+            }
+        }
+    }
+    // The volume: the data dir's parent (the mount point in our manifests),
+    // unless that is the root directory; then the data dir itself.
+    let data_dir = &facts.data_dir;
+    let base = data_dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty() && *p != Path::new("/"))
+        .unwrap_or(data_dir);
+    Some(base.display().to_string())
+}
+
+/// Checks, before writing anything, that each dir (or the closest existing
+/// parent it would be created in) is writable by this process. As root this
+/// still catches read-only filesystems, such as a ConfigMap mounted at the
+/// conf dir.
+fn check_writable(facts: &Facts) -> Result<()> {
+    for DirAccess {
+        dir,
+        nearest,
+        writable,
+        meta,
+    } in &facts.dirs
+    {
+        if *writable {
+            continue;
+        }
+        if *dir == facts.conf_dir {
+            return Err(diagnose(
+                Code::Permission,
+                format!("conf dir {} is not writable ({} refuses writes)", dir.display(), nearest.display()),
+                "zkpod writes zoo.cfg and the JVM and logging settings there on every start (a ConfigMap mounted there is read-only)",
+                "mount an emptyDir at --conf_dir and pass extra zoo.cfg settings with --set key=value or ZOO_CFG_EXTRA instead of a ConfigMap",
+            ));
+        }
+        return Err(permission_failure(nearest, *meta, "not writable", facts));
+    }
+    Ok(())
+}
+
+fn permission_failure(
+    path: &Path,
+    meta: Option<Meta>,
+    detail: &str,
+    facts: &Facts,
+) -> anyhow::Error {
+    let (uid, gid) = (facts.euid, facts.egid);
+    let owner = meta.map_or_else(
+        || "not accessible".to_string(),
+        |m| format!("owned by {}:{} with mode {:04o}", m.uid, m.gid, m.mode),
+    );
+    let fix = if uid == 0 {
+        "check that the volume is mounted read-write (a read-only filesystem refuses even root)"
+            .to_string()
+    } else {
+        format!("set spec.template.spec.securityContext.fsGroup (e.g. fsGroup: {gid}) so Kubernetes makes the volume group-writable for this pod, or make {} writable by uid {uid} or gid {gid}", path.display())
+    };
+    diagnose(
+        Code::Permission,
+        format!("cannot write {} as uid {uid} gid {gid} ({owner}; {detail})", path.display()),
+        "ZooKeeper could not save its id, snapshots or logs there (the 'Permission denied' of the tutorial scripts)",
+        fix,
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::config::jvm::HeapSpec;
+    use crate::config::settings::fixtures;
+    use crate::start::facts::HomeDir;
+    use crate::start::install::{JavaFound, Listings};
+    use crate::start::volume::{Myid, Volume};
+    use crate::sys::host::ReadError;
+    use crate::sys::report::code_of;
+
+    /// The input of a pod whose dirs are under `dir` (tests of `facts` use
+    /// it against a temp dir).
+    pub(crate) fn input_in(dir: &Path) -> Input {
+        let mut settings = fixtures::defaults();
+        settings.data_dir = dir.join("data");
+        settings.data_log_dir = dir.join("log");
+        Input {
+            settings,
+            servers: 3,
+            conf_dir: dir.join("conf"),
+            myid: None,
+            id_offset: 1,
+            hostname: Some("zk-1".into()),
+            domain: None,
+            service: None,
+            namespace: None,
+            cluster_domain: "cluster.local".into(),
+            hosts_file: "/etc/hosts".into(),
+            heap: HeapSpec::Fixed(512),
+            jvm_flags: None,
+            dns_ttl: 10,
+            dns_negative_ttl: 0,
+            log_level: LogLevel::Info,
+            user: "1000:1000".into(),
+            accept_new_id: false,
+            zk_home: None,
+            java: Some("/usr/bin/java".into()),
+            dry_run: false,
+        }
+    }
+
+    fn input() -> Input {
+        input_in(Path::new("/v"))
+    }
+
+    const PASSWD: &str =
+        "root:x:0:0:root:/root:/bin/bash\nzookeeper:x:107:112::/var/lib/zookeeper:/bin/false\n";
+
+    fn meta(uid: u32, mode: u32) -> Option<Meta> {
+        Some(Meta {
+            uid,
+            gid: uid,
+            mode,
+            is_dir: true,
+            is_file: false,
+        })
+    }
+
+    /// What root finds in a fresh pod of a three-server ensemble: Debian's
+    /// ZooKeeper, java, a kubelet hosts file, an empty volume.
+    fn facts() -> Facts {
+        let access = |d: &str| DirAccess {
+            dir: d.into(),
+            nearest: "/v".into(),
+            writable: true,
+            meta: meta(0, 0o755),
+        };
+        Facts {
+            data_dir: "/v/data".into(),
+            data_log_dir: "/v/log".into(),
+            conf_dir: "/v/conf".into(),
+            hostname: None,
+            hosts: Some(
+                "127.0.0.1 localhost\n10.0.0.2 zk-1.zk-hs.default.svc.cluster.local zk-1\n".into(),
+            ),
+            install: Listings {
+                explicit: None,
+                homes: vec![("/opt/zookeeper".into(), vec![], vec![])],
+                debian: Some(
+                    [
+                        "zookeeper.jar",
+                        "zookeeper-3.8.0.jar",
+                        "slf4j-log4j12.jar",
+                        "log4j-1.2.jar",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                ),
+            },
+            java: JavaFound {
+                explicit: Some("/usr/bin/java".into()),
+                path: Some("/usr/bin/java".into()),
+                executable: true,
+                ..JavaFound::default()
+            },
+            memory_limit: Some("max\n".into()),
+            euid: 0,
+            egid: 0,
+            dirs: vec![access("/v/data"), access("/v/log"), access("/v/conf")],
+            volume: Ok(Volume {
+                myid: Myid::Absent,
+                myid_bytes: Vec::new(),
+                data: Vec::new(),
+            }),
+            data_dir_meta: None,
+            passwd: PASSWD.into(),
+            data_owners: vec![None, None],
+            proc_status: Some("Name:\tzkpod\nCapEff:\t00000000a80425fb\n".into()),
+            home_env: Some("/root".into()),
+            home_dirs: [(
+                "/root".to_string(),
+                HomeDir {
+                    is_dir: true,
+                    writable: true,
+                },
+            )]
+            .into(),
+        }
+    }
+
+    fn run(input: &Input, facts: &Facts) -> (Result<Plan>, Vec<String>) {
+        let mut w = Vec::new();
+        let p = plan(input, facts, &mut w);
+        (p, w.iter().map(ToString::to_string).collect())
+    }
+
+    /// The refusal's exit code and message.
+    fn refusal(input: &Input, facts: &Facts) -> (Code, String) {
+        let e = run(input, facts).0.unwrap_err();
+        (code_of(&e, Code::Io), format!("{e:#}"))
+    }
+
+    #[test]
+    fn a_fresh_ensemble_member() {
+        let (p, w) = run(&input(), &facts());
+        let p = p.unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!((p.myid, p.hostname.as_str()), (2, "zk-1"));
+        assert_eq!(
+            p.summary,
+            [
+                "server id 2 of 3 (hostname zk-1)",
+                "domain zk-hs.default.svc.cluster.local (from /etc/hosts)",
+                "ZooKeeper 3.8.0 at /usr/share/java/zookeeper.jar (Debian), logging through log4j.properties",
+                "heap 512m",
+            ]
+        );
+        assert_eq!(p.settings.servers.len(), 3);
+        assert_eq!(
+            p.settings.servers[1].host,
+            "zk-1.zk-hs.default.svc.cluster.local"
+        );
+        assert_eq!(p.myid_action, Action::Write);
+        assert_eq!(
+            p.drop_to,
+            Some(Ids {
+                uid: 1000,
+                gid: 1000
+            })
+        );
+        // uid 1000 has no passwd entry: HOME is the volume.
+        assert_eq!(p.env, [("HOME".to_string(), "/v".to_string())]);
+        assert_eq!(p.command[0], "/usr/bin/java");
+        assert_eq!(
+            &p.command[p.command.len() - 2..],
+            [install::MAIN_CLASS, "/v/conf/zoo.cfg"]
+        );
+        assert_eq!(
+            p.dirs,
+            [PathBuf::from("/v/data"), "/v/log".into(), "/v/conf".into()]
+        );
+    }
+
+    #[test]
+    fn refusals_of_the_identity() {
+        let mut i = input();
+        i.hostname = Some("zookeeper".into());
+        let (code, m) = refusal(&i, &facts());
+        assert_eq!(code, Code::Identity);
+        assert!(
+            m.starts_with("hostname \"zookeeper\" has no StatefulSet ordinal"),
+            "{m}"
+        );
+        let mut i = input();
+        i.hostname = None;
+        let mut f = facts();
+        f.hostname = Some(Ok(std::os::unix::ffi::OsStringExt::from_vec(
+            b"zk-\xff".to_vec(),
+        )));
+        let (code, m) = refusal(&i, &f);
+        assert_eq!(code, Code::Identity);
+        assert!(
+            m.starts_with("hostname \"zk-\\xFF\" is not valid UTF-8"),
+            "{m}"
+        );
+        f.hostname = Some(Err(ReadError {
+            kind: std::io::ErrorKind::Other,
+            message: "uname failed".into(),
+        }));
+        assert_eq!(
+            refusal(&i, &f),
+            (Code::Io, "failed to read the hostname: uname failed".into())
+        );
+        let mut i = input();
+        i.hostname = Some("zk-3".into());
+        let (code, m) = refusal(&i, &facts());
+        assert_eq!(code, Code::Identity);
+        assert!(
+            m.contains("gives server id 4, which is outside the ensemble"),
+            "{m}"
+        );
+        let mut f = facts();
+        f.hosts = Some("127.0.0.1 localhost\n".into());
+        let (code, m) = refusal(&input(), &f);
+        assert_eq!(code, Code::Identity);
+        assert!(
+            m.starts_with("cannot find the DNS domain of pod zk-1: /etc/hosts has no line"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn refusals_of_settings_install_java_and_jvm() {
+        let mut i = input();
+        i.settings.set = vec!["tickTime=3000".into()];
+        let (code, m) = refusal(&i, &facts());
+        assert_eq!(code, Code::Config);
+        assert!(
+            m.contains("sets a key that zkpod derives from --tick_time"),
+            "{m}"
+        );
+
+        let mut f = facts();
+        f.install.debian = Some(vec!["zookeeper.jar".into()]);
+        let (code, m) = refusal(&input(), &f);
+        assert_eq!(code, Code::Install);
+        assert!(m.contains("has no slf4j logging binding installed"), "{m}");
+        f.install.debian = Some(Vec::new());
+        assert_eq!(refusal(&input(), &f).0, Code::Install);
+
+        let mut f = facts();
+        f.java.path = None;
+        let (code, m) = refusal(&input(), &f);
+        assert_eq!(code, Code::NotFound);
+        assert!(
+            m.starts_with("java not found: looked for --java /usr/bin/java"),
+            "{m}"
+        );
+        f.java.path = Some("/usr/bin/java".into());
+        f.java.executable = false;
+        assert_eq!(refusal(&input(), &f).0, Code::NotExecutable);
+
+        let mut i = input();
+        i.heap = HeapSpec::Auto(50);
+        let (code, m) = refusal(&i, &facts());
+        assert_eq!(code, Code::Config);
+        assert!(
+            m.starts_with("--heap auto found no container memory limit"),
+            "{m}"
+        );
+        let mut f = facts();
+        f.memory_limit = Some("1073741824\n".into());
+        let p = run(&i, &f).0.unwrap();
+        assert_eq!(p.heap_mib, 512);
+        assert!(p.jvm_flags.contains(&"-Xmx512m".to_string()));
+
+        let mut i = input();
+        i.jvm_flags = Some("-Xmx4g".into());
+        let (code, m) = refusal(&i, &facts());
+        assert_eq!(code, Code::Config);
+        assert!(m.contains("contains -Xmx4g"), "{m}");
+    }
+
+    #[test]
+    fn refusals_of_unwritable_dirs() {
+        let mut f = facts();
+        f.dirs[2].writable = false;
+        f.dirs[2].nearest = "/v/conf".into();
+        let (code, m) = refusal(&input(), &f);
+        assert_eq!(code, Code::Permission);
+        assert!(
+            m.starts_with("conf dir /v/conf is not writable (/v/conf refuses writes)"),
+            "{m}"
+        );
+        assert!(m.contains("mount an emptyDir at --conf_dir"), "{m}");
+
+        let mut f = facts();
+        f.euid = 1000770000;
+        f.dirs[0].writable = false;
+        let (code, m) = refusal(&input(), &f);
+        assert_eq!(code, Code::Permission);
+        assert!(
+            m.starts_with("cannot write /v as uid 1000770000 gid 0 (owned by 0:0 with mode 0755; not writable)"),
+            "{m}"
+        );
+        assert!(m.contains("fsGroup: 0"), "{m}");
+        f.euid = 0;
+        let (_, m) = refusal(&input(), &f);
+        assert!(
+            m.contains("Fix: check that the volume is mounted read-write"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn refusals_of_the_volume() {
+        let mut f = facts();
+        f.volume = Err(ReadError {
+            kind: std::io::ErrorKind::PermissionDenied,
+            message: "failed to read /v/data/myid: Permission denied (os error 13)".into(),
+        });
+        f.data_dir_meta = meta(0, 0o700);
+        f.euid = 1000;
+        f.egid = 1000;
+        let (code, m) = refusal(&input(), &f);
+        assert_eq!(code, Code::Permission);
+        assert!(m.starts_with("cannot write /v/data as uid 1000 gid 1000 (owned by 0:0 with mode 0700; failed to read /v/data/myid: Permission denied (os error 13))"), "{m}");
+        f.volume = Err(ReadError {
+            kind: std::io::ErrorKind::IsADirectory,
+            message: "failed to read /v/data/myid: Is a directory (os error 21)".into(),
+        });
+        assert_eq!(
+            refusal(&input(), &f),
+            (
+                Code::Io,
+                "failed to read /v/data/myid: Is a directory (os error 21)".into()
+            )
+        );
+        for (myid, data, needle) in [
+            (Myid::Id(3), vec![], "/v/data/myid says this volume belongs to server 3, but this pod (zk-1) is server 2"),
+            (Myid::Invalid("two".into()), vec![], "/v/data/myid holds \"two\", which is not a server id"),
+            (Myid::Absent, vec![PathBuf::from("/v/data/version-2/snapshot.0")], "/v/data holds ZooKeeper data (/v/data/version-2/snapshot.0) but no myid"),
+        ] {
+            let mut f = facts();
+            f.volume = Ok(Volume {
+                myid,
+                myid_bytes: b"x".to_vec(),
+                data,
+            });
+            let (code, m) = refusal(&input(), &f);
+            assert_eq!(code, Code::DataGuard, "{m}");
+            assert!(m.starts_with(needle), "{m}");
+            // --accept-new-id takes it over, with a warning.
+            let mut i = input();
+            i.accept_new_id = true;
+            let (p, w) = run(&i, &f);
+            assert!(p.is_ok());
+            assert!(w.is_empty() || w[0].starts_with("--accept-new-id: replacing myid"), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn refusals_of_the_user_and_capabilities() {
+        let mut i = input();
+        i.user = "1000:staff".into();
+        let (code, m) = refusal(&i, &facts());
+        assert_eq!(code, Code::Config);
+        assert!(
+            m.starts_with("--user '1000:staff' has a group that is not a number"),
+            "{m}"
+        );
+        i.user = "no-such-user".into();
+        let (code, m) = refusal(&i, &facts());
+        assert_eq!(code, Code::Config);
+        assert!(
+            m.starts_with("--user no-such-user has no entry in /etc/passwd"),
+            "{m}"
+        );
+
+        let mut f = facts();
+        f.proc_status = Some("CapEff:\t0000000000000000\n".into());
+        let (code, m) = refusal(&input(), &f);
+        assert_eq!(code, Code::Permission);
+        assert!(
+            m.starts_with("running as root without CAP_CHOWN, CAP_SETGID, CAP_SETUID"),
+            "{m}"
+        );
+        // The dirs already belong to the user: no chown, so no CAP_CHOWN needed.
+        f.data_owners = vec![Some((1000, 1000)), Some((1000, 1000))];
+        let (_, m) = refusal(&input(), &f);
+        assert!(
+            m.starts_with("running as root without CAP_SETGID, CAP_SETUID"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn warnings_come_before_a_refusal() {
+        let mut i = input();
+        i.myid = Some(3);
+        i.domain = Some("other.example".into());
+        let mut f = facts();
+        f.java.path = None;
+        let (p, w) = run(&i, &f);
+        assert!(p.is_err());
+        assert_eq!(
+            w,
+            [
+                "--myid 3 overrides the id 2 that hostname zk-1 gives: server.3 in zoo.cfg names another pod's address, so the ensemble reaches that pod as this server. Fix: drop --myid (ZOO_MY_ID) so that the id comes from the hostname",
+                "--domain other.example differs from the domain in /etc/hosts, zk-hs.default.svc.cluster.local: zkpod uses the latter, as hostname -d would. Fix: drop --domain (ZOO_DOMAIN), or set it to zk-hs.default.svc.cluster.local",
+            ]
+        );
+    }
+
+    #[test]
+    fn root_as_user_and_homes() {
+        let mut i = input();
+        i.user = "0".into();
+        let (p, w) = run(&i, &facts());
+        let p = p.unwrap();
+        assert_eq!(p.drop_to, None);
+        assert_eq!(
+            w,
+            ["--user 0 is root: ZooKeeper will run with root privileges. Fix: pass the uid of an unprivileged user, e.g. --user 1000:1000"]
+        );
+        // root's passwd home exists: HOME=/root.
+        assert_eq!(p.env, [("HOME".to_string(), "/root".to_string())]);
+        // A named user with a home: its home.
+        let mut i = input();
+        i.user = "zookeeper".into();
+        let mut f = facts();
+        f.home_dirs.insert(
+            "/var/lib/zookeeper".into(),
+            HomeDir {
+                is_dir: true,
+                writable: false,
+            },
+        );
+        let p = run(&i, &f).0.unwrap();
+        assert_eq!(p.drop_to, Some(Ids { uid: 107, gid: 112 }));
+        assert_eq!(
+            p.env,
+            [("HOME".to_string(), "/var/lib/zookeeper".to_string())]
+        );
+        // Not root, a usable $HOME: left as it is.
+        let mut f = facts();
+        f.euid = 1000770000;
+        f.passwd = String::new();
+        f.home_env = Some("/home/zk".into());
+        f.home_dirs = [(
+            "/home/zk".to_string(),
+            HomeDir {
+                is_dir: true,
+                writable: true,
+            },
+        )]
+        .into();
+        let p = run(&input(), &f).0.unwrap();
+        assert_eq!((p.drop_to, p.env.len()), (None, 0));
+        // ... and HOME=/ is not usable: the volume.
+        f.home_env = Some("/".into());
+        let p = run(&input(), &f).0.unwrap();
+        assert_eq!(p.env, [("HOME".to_string(), "/v".to_string())]);
+    }
+
+    #[test]
+    fn a_standalone_server_needs_no_domain() {
+        let mut i = input();
+        i.servers = 1;
+        i.hostname = Some("laptop".into());
+        let mut f = facts();
+        f.hosts = None;
+        let (p, w) = run(&i, &f);
+        let p = p.unwrap();
+        assert_eq!(p.myid, 1);
+        assert!(p.settings.servers.is_empty());
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("hostname \"laptop\" has no ordinal"));
+    }
+}
