@@ -5,27 +5,17 @@
 //! `TcpListener` on 127.0.0.1, ephemeral ports, one thread per connection).
 //! Every failing case asserts the exit code, the stderr line and that the
 //! probe returned within its deadline plus a margin. The real-server tests
-//! are in tests/e2e/.
+//! are in tests/namespaces/.
 
-use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use crate::util::zkpod;
+use crate::util::{closed_port, dropin, fake, run, run_prog, table, zkpod, Act, Run};
 
 /// The deadline the failing cases give the probe, and the margin allowed
 /// on top of it (process start, a loaded 2-core machine).
 const TIMEOUT_MS: u64 = 500;
 const MARGIN_MS: u64 = 400;
-
-/// How long a stalling fake holds its connection: well past the deadline.
-const STALL: Duration = Duration::from_secs(4);
 
 const NOT_SERVING: &str = "This ZooKeeper instance is not currently serving requests\n";
 
@@ -36,121 +26,6 @@ const MNTR_LEADER: &str = "zk_version\t3.8.0-${mvngit.commit.id}, built on 2024-
 
 fn whitelist_reply(word: &str) -> Vec<u8> {
     format!("{word} is not executed because it is not in the whitelist.\n").into_bytes()
-}
-
-/// What a fake does with one connection after reading the word.
-#[derive(Clone)]
-enum Act {
-    /// Write these bytes and close.
-    Reply(Vec<u8>),
-    /// Write these bytes (maybe none), then hold the connection open.
-    Stall(Vec<u8>),
-}
-
-/// A fake server: the words it received and the connections it accepted.
-struct Fake {
-    port: u16,
-    conns: Arc<AtomicUsize>,
-    words: Arc<Mutex<Vec<String>>>,
-}
-
-/// Starts a fake on 127.0.0.1. The first `close_first` connections are
-/// closed at once, before reading anything; later ones read the word and get
-/// `answer(word)`.
-fn fake(close_first: usize, answer: impl Fn(&str) -> Act + Send + Sync + 'static) -> Fake {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a fake on 127.0.0.1");
-    let port = listener.local_addr().unwrap().port();
-    let conns = Arc::new(AtomicUsize::new(0));
-    let words = Arc::new(Mutex::new(Vec::new()));
-    let answer = Arc::new(answer);
-    let (c, w) = (conns.clone(), words.clone());
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let n = c.fetch_add(1, Ordering::SeqCst);
-            if n < close_first {
-                drop(stream);
-                continue;
-            }
-            let (answer, w) = (answer.clone(), w.clone());
-            thread::spawn(move || serve(stream, &*answer, &w));
-        }
-    });
-    Fake { port, conns, words }
-}
-
-fn serve(mut s: TcpStream, answer: &(dyn Fn(&str) -> Act + Sync), words: &Mutex<Vec<String>>) {
-    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-    let mut word = [0u8; 4];
-    if s.read_exact(&mut word).is_err() {
-        return;
-    }
-    let word = String::from_utf8_lossy(&word).into_owned();
-    words.lock().unwrap().push(word.clone());
-    match answer(&word) {
-        Act::Reply(b) => {
-            let _ = s.write_all(&b);
-        }
-        Act::Stall(b) => {
-            let _ = s.write_all(&b);
-            thread::sleep(STALL);
-        }
-    }
-}
-
-/// A fake that answers each word from a table, and garbage-free silence to
-/// words it does not know (so an unexpected word shows up as a timeout).
-fn table(replies: &[(&str, &[u8])]) -> Fake {
-    let map: HashMap<String, Vec<u8>> = replies
-        .iter()
-        .map(|(w, r)| (w.to_string(), r.to_vec()))
-        .collect();
-    fake(0, move |w| match map.get(w) {
-        Some(r) => Act::Reply(r.clone()),
-        None => Act::Stall(Vec::new()),
-    })
-}
-
-/// A port with nothing listening: bind an ephemeral port, then close it.
-fn closed_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-/// Runs `program args` with an empty conf dir (so no zoo.cfg on the machine
-/// leaks in) and none of the probe's environment variables set.
-fn run_prog(program: &Path, args: &[&str], conf_dir: &Path) -> Run {
-    let mut cmd = Command::new(program);
-    cmd.args(args).env("ZOO_CONF_DIR", conf_dir);
-    for v in [
-        "ZOO_PROBE_HOST",
-        "ZOO_PROBE_PORT",
-        "ZOO_PROBE_TIMEOUT",
-        "ZOO_READY_MODE",
-    ] {
-        cmd.env_remove(v);
-    }
-    let start = Instant::now();
-    let out = cmd.output().expect("run zkpod");
-    let elapsed = start.elapsed();
-    Run {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed,
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    let conf = tempfile::tempdir().unwrap();
-    run_prog(&zkpod(), args, conf.path())
 }
 
 /// `zkpod probe <kind> --port P --timeout 500ms [extra]`.
@@ -409,14 +284,6 @@ fn bad_timeout_is_a_usage_error() {
         "{}",
         r.stderr
     );
-}
-
-/// A temp dir holding the binary under the drop-in `name` (a symlink, as in
-/// the image).
-fn dropin(dir: &Path, name: &str) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::os::unix::fs::symlink(zkpod(), &p).unwrap();
-    p
 }
 
 #[test]

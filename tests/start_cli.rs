@@ -1,185 +1,13 @@
 //! `zkpod start` as a binary: every bad input gets its message and exit
 //! code and leaves the volume byte-for-byte unchanged; the good path execs
 //! java (a stand-in here) after writing its files. The real-ZooKeeper
-//! ensemble tests are in tests/e2e/.
+//! ensemble tests are in tests/namespaces/.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use crate::util::zkpod;
-
-/// A scratch pod: data, log and conf dirs, a kubelet-style hosts file and a
-/// stand-in java that records how it was exec'd.
-struct Pod {
-    dir: tempfile::TempDir,
-}
-
-impl Pod {
-    fn new() -> Pod {
-        let dir = tempfile::Builder::new()
-            .prefix("zkpod-start-")
-            .tempdir()
-            .unwrap();
-        // World-traversable: after dropping root the stand-in runs as 4242.
-        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
-        fs::write(
-            dir.path().join("hosts"),
-            "127.0.0.1 localhost\n127.0.0.10 zk-0.zk-hs.default.svc.cluster.local zk-0\n\
-             127.0.0.11 zk-1.zk-hs.default.svc.cluster.local zk-1\n\
-             127.0.0.12 zk-2.zk-hs.default.svc.cluster.local zk-2\n",
-        )
-        .unwrap();
-        let java = dir.path().join("java");
-        let record = dir.path().join("java.out");
-        fs::write(
-            &java,
-            format!(
-                "#!/bin/sh\necho \"$$ $(id -u) $(id -g) UMASK=$(umask) HOME=$HOME $*\" > {}\n",
-                record.display()
-            ),
-        )
-        .unwrap();
-        fs::set_permissions(&java, fs::Permissions::from_mode(0o755)).unwrap();
-        Pod { dir }
-    }
-
-    fn p(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn data(&self) -> PathBuf {
-        self.p("vol/data")
-    }
-
-    /// zkpod start with this pod's dirs plus `extra`, as `argv0` if given.
-    fn cmd(&self, extra: &[&str]) -> Command {
-        let mut c = Command::new(zkpod());
-        c.arg("start");
-        self.pod_args(&mut c);
-        c.args(extra);
-        c
-    }
-
-    fn pod_args(&self, c: &mut Command) {
-        c.arg(format!("--data_dir={}", self.data().display()))
-            .arg(format!("--data_log_dir={}", self.p("vol/log").display()))
-            .arg(format!("--conf_dir={}", self.p("conf").display()))
-            .arg(format!("--hosts-file={}", self.p("hosts").display()))
-            .arg(format!("--java={}", self.p("java").display()))
-            .arg("--heap=128M")
-            .arg("--user=4242:4242");
-        for (k, _) in std::env::vars() {
-            if k.starts_with("ZOO_") || k == "JVMFLAGS" || k == "POD_NAMESPACE" {
-                c.env_remove(k);
-            }
-        }
-    }
-
-    /// zkpod start as an OpenShift-style arbitrary uid with gid 0 and no
-    /// passwd entry (needs root to switch).
-    fn as_openshift_uid(&self) -> Command {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=1000770000", "--regid=0", "--clear-groups", "--"])
-            .arg(zkpod())
-            .arg("start");
-        self.pod_args(&mut c);
-        c.arg("--hostname=zk-0");
-        c
-    }
-
-    /// Every file and dir under the volume with its bytes, mode and owner.
-    fn volume(&self) -> BTreeMap<PathBuf, (Vec<u8>, u32, u32)> {
-        let mut out = BTreeMap::new();
-        let mut stack = vec![self.p("vol")];
-        while let Some(p) = stack.pop() {
-            let m = fs::symlink_metadata(&p).unwrap();
-            let bytes = if m.is_file() {
-                fs::read(&p).unwrap()
-            } else {
-                Vec::new()
-            };
-            out.insert(p.clone(), (bytes, m.mode(), m.uid()));
-            if m.is_dir() {
-                stack.extend(fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
-            }
-        }
-        out
-    }
-
-    /// A volume that server `id` used: myid plus a snapshot and a log.
-    fn old_volume(&self, myid: Option<&str>) {
-        fs::create_dir_all(self.data().join("version-2")).unwrap();
-        fs::create_dir_all(self.p("vol/log/version-2")).unwrap();
-        fs::write(
-            self.data().join("version-2/snapshot.100000000"),
-            b"snapshot bytes",
-        )
-        .unwrap();
-        fs::write(self.p("vol/log/version-2/log.100000001"), b"txn log bytes").unwrap();
-        if let Some(id) = myid {
-            fs::write(self.data().join("myid"), id).unwrap();
-        }
-    }
-
-    /// Runs `zkpod start` with `args` against a volume that a server 1 has
-    /// used and a conf dir from an earlier start, and asserts the refusal:
-    /// exit `code`, a `zkpod:` line with every needle, java not run, and the
-    /// volume and the conf dir byte-for-byte unchanged.
-    fn refuses(&self, args: &[&str], code: i32, needles: &[&str]) {
-        if !self.p("vol").exists() {
-            self.old_volume(Some("1\n"));
-        }
-        fs::create_dir_all(self.p("conf")).unwrap();
-        fs::write(self.p("conf/zoo.cfg"), b"# from an earlier start\n").unwrap();
-        let before = (self.volume(), fs::read(self.p("conf/zoo.cfg")).unwrap());
-        let o = self.cmd(args).output().unwrap();
-        assert_fails(&o, code, needles);
-        let after = (self.volume(), fs::read(self.p("conf/zoo.cfg")).unwrap());
-        assert!(
-            before == after,
-            "the volume or conf dir changed for {args:?}"
-        );
-        assert_eq!(
-            fs::read_dir(self.p("conf")).unwrap().count(),
-            1,
-            "new files in conf/"
-        );
-        assert_eq!(self.recorded(), "", "java ran for {args:?}");
-    }
-
-    fn recorded(&self) -> String {
-        fs::read_to_string(self.p("java.out")).unwrap_or_default()
-    }
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Asserts exit code and that stderr has a `zkpod: ` line containing each
-/// of `needles` and a `Fix:`.
-fn assert_fails(o: &Output, code: i32, needles: &[&str]) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
-    let line = err
-        .lines()
-        .find(|l| {
-            l.starts_with("zkpod: ")
-                && !l.starts_with("zkpod: INFO")
-                && !l.starts_with("zkpod: WARN")
-        })
-        .unwrap_or_else(|| panic!("no zkpod: error line in {err}"));
-    for n in needles {
-        assert!(line.contains(n), "missing {n:?} in {line}");
-    }
-}
-
-fn is_root() -> bool {
-    nix::unistd::geteuid().is_root()
-}
+use crate::util::{assert_fails, is_root, needs_root, stderr, zkpod, Pod};
 
 #[test]
 fn regression_seed_000_myid_mismatch_refused_and_volume_untouched() {
@@ -430,6 +258,42 @@ fn unknown_key_warns_with_the_nearest_known_key() {
 }
 
 #[test]
+fn warnings_state_problem_consequence_and_fix() {
+    let pod = Pod::new();
+    let o = pod
+        .cmd(&[
+            "--hostname=zk-0",
+            "--servers=3",
+            "--myid=2",
+            "--domain=other.example",
+            "--snap_retain_count=1",
+            "--purge_interval=0",
+            "--user=0",
+            "--dry-run",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let hosts = pod.p("hosts").display().to_string();
+    let warnings: Vec<String> = stderr(&o)
+        .lines()
+        .filter_map(|l| l.strip_prefix("zkpod: WARN: "))
+        .map(str::to_string)
+        .collect();
+    let mut expected = vec![
+        "--myid 2 overrides the id 1 that hostname zk-0 gives: server.2 in zoo.cfg names another pod's address, so the ensemble reaches that pod as this server. Fix: drop --myid (ZOO_MY_ID) so that the id comes from the hostname".to_string(),
+        format!("--domain other.example differs from the domain in {hosts}, zk-hs.default.svc.cluster.local: zkpod uses the latter, as hostname -d would. Fix: drop --domain (ZOO_DOMAIN), or set it to zk-hs.default.svc.cluster.local"),
+        "--snap_retain_count=1 is below 3: ZooKeeper raises it to 3 and keeps three snapshots anyway. Fix: pass --snap_retain_count=3 or more".to_string(),
+        "--purge_interval=0 disables purging: old snapshots and transaction logs will fill the volume. Fix: set it to e.g. --purge_interval=12 (hours)".to_string(),
+    ];
+    // --user only matters when zkpod starts as root.
+    if is_root() {
+        expected.push("--user 0 is root: ZooKeeper will run with root privileges. Fix: pass the uid of an unprivileged user, e.g. --user 1000:1000".to_string());
+    }
+    assert_eq!(warnings, expected);
+}
+
+#[test]
 fn dry_run_prints_everything_and_changes_nothing() {
     let pod = Pod::new();
     let o = pod
@@ -590,8 +454,7 @@ fn drop_in_name_takes_the_script_flags_and_exits_1_on_failure() {
 
 #[test]
 fn non_root_unwritable_volume_gets_the_fsgroup_fix() {
-    if !is_root() {
-        eprintln!("skipped: needs root to switch to an arbitrary uid");
+    if !needs_root("non_root_unwritable_volume_gets_the_fsgroup_fix") {
         return;
     }
     let pod = Pod::new();
@@ -627,8 +490,7 @@ fn non_root_unwritable_volume_gets_the_fsgroup_fix() {
 
 #[test]
 fn read_only_conf_dir_names_the_emptydir_fix() {
-    if !is_root() {
-        eprintln!("skipped: needs root to switch to an arbitrary uid");
+    if !needs_root("read_only_conf_dir_names_the_emptydir_fix") {
         return;
     }
     let pod = Pod::new();
@@ -650,8 +512,7 @@ fn read_only_conf_dir_names_the_emptydir_fix() {
 
 #[test]
 fn root_without_the_capabilities_to_drop_changes_nothing() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
+    if !needs_root("root_without_the_capabilities_to_drop_changes_nothing") {
         return;
     }
     let pod = Pod::new();
@@ -677,8 +538,7 @@ fn root_without_the_capabilities_to_drop_changes_nothing() {
 
 #[test]
 fn symlinked_data_dir_is_chowned_through_the_link() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
+    if !needs_root("symlinked_data_dir_is_chowned_through_the_link") {
         return;
     }
     let pod = Pod::new();

@@ -1,9 +1,339 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests: the binary under test, a
+//! scratch pod for `zkpod start` (dirs, hosts file, a stand-in java), fake
+//! four-letter-word servers for the probes, and running zkpod with its
+//! output and exit code.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
 
 /// The zkpod binary under test.
 pub fn zkpod() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_zkpod"))
+}
+
+// ---- zkpod start: a scratch pod ---------------------------------------
+
+/// A scratch pod: data, log and conf dirs, a kubelet-style hosts file and a
+/// stand-in java that records how it was exec'd.
+pub struct Pod {
+    pub dir: tempfile::TempDir,
+}
+
+impl Pod {
+    pub fn new() -> Pod {
+        let dir = tempfile::Builder::new()
+            .prefix("zkpod-start-")
+            .tempdir()
+            .unwrap();
+        // World-traversable: after dropping root the stand-in runs as 4242.
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        fs::write(
+            dir.path().join("hosts"),
+            "127.0.0.1 localhost\n127.0.0.10 zk-0.zk-hs.default.svc.cluster.local zk-0\n\
+             127.0.0.11 zk-1.zk-hs.default.svc.cluster.local zk-1\n\
+             127.0.0.12 zk-2.zk-hs.default.svc.cluster.local zk-2\n",
+        )
+        .unwrap();
+        let java = dir.path().join("java");
+        let record = dir.path().join("java.out");
+        fs::write(
+            &java,
+            format!(
+                "#!/bin/sh\necho \"$$ $(id -u) $(id -g) UMASK=$(umask) HOME=$HOME $*\" > {}\n",
+                record.display()
+            ),
+        )
+        .unwrap();
+        fs::set_permissions(&java, fs::Permissions::from_mode(0o755)).unwrap();
+        Pod { dir }
+    }
+
+    pub fn p(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.p("vol/data")
+    }
+
+    /// zkpod start with this pod's dirs plus `extra`, as `argv0` if given.
+    pub fn cmd(&self, extra: &[&str]) -> Command {
+        let mut c = Command::new(zkpod());
+        c.arg("start");
+        self.pod_args(&mut c);
+        c.args(extra);
+        c
+    }
+
+    pub fn pod_args(&self, c: &mut Command) {
+        c.arg(format!("--data_dir={}", self.data().display()))
+            .arg(format!("--data_log_dir={}", self.p("vol/log").display()))
+            .arg(format!("--conf_dir={}", self.p("conf").display()))
+            .arg(format!("--hosts-file={}", self.p("hosts").display()))
+            .arg(format!("--java={}", self.p("java").display()))
+            .arg("--heap=128M")
+            .arg("--user=4242:4242");
+        for (k, _) in std::env::vars() {
+            if k.starts_with("ZOO_") || k == "JVMFLAGS" || k == "POD_NAMESPACE" {
+                c.env_remove(k);
+            }
+        }
+    }
+
+    /// zkpod start as an OpenShift-style arbitrary uid with gid 0 and no
+    /// passwd entry (needs root to switch).
+    pub fn as_openshift_uid(&self) -> Command {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=1000770000", "--regid=0", "--clear-groups", "--"])
+            .arg(zkpod())
+            .arg("start");
+        self.pod_args(&mut c);
+        c.arg("--hostname=zk-0");
+        c
+    }
+
+    /// Every file and dir under the volume with its bytes, mode and owner.
+    pub fn volume(&self) -> BTreeMap<PathBuf, (Vec<u8>, u32, u32)> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![self.p("vol")];
+        while let Some(p) = stack.pop() {
+            let m = fs::symlink_metadata(&p).unwrap();
+            let bytes = if m.is_file() {
+                fs::read(&p).unwrap()
+            } else {
+                Vec::new()
+            };
+            out.insert(p.clone(), (bytes, m.mode(), m.uid()));
+            if m.is_dir() {
+                stack.extend(fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            }
+        }
+        out
+    }
+
+    /// A volume that server `id` used: myid plus a snapshot and a log.
+    pub fn old_volume(&self, myid: Option<&str>) {
+        fs::create_dir_all(self.data().join("version-2")).unwrap();
+        fs::create_dir_all(self.p("vol/log/version-2")).unwrap();
+        fs::write(
+            self.data().join("version-2/snapshot.100000000"),
+            b"snapshot bytes",
+        )
+        .unwrap();
+        fs::write(self.p("vol/log/version-2/log.100000001"), b"txn log bytes").unwrap();
+        if let Some(id) = myid {
+            fs::write(self.data().join("myid"), id).unwrap();
+        }
+    }
+
+    /// Runs `zkpod start` with `args` against a volume that a server 1 has
+    /// used and a conf dir from an earlier start, and asserts the refusal:
+    /// exit `code`, a `zkpod:` line with every needle, java not run, and the
+    /// volume and the conf dir byte-for-byte unchanged.
+    pub fn refuses(&self, args: &[&str], code: i32, needles: &[&str]) {
+        if !self.p("vol").exists() {
+            self.old_volume(Some("1\n"));
+        }
+        fs::create_dir_all(self.p("conf")).unwrap();
+        fs::write(self.p("conf/zoo.cfg"), b"# from an earlier start\n").unwrap();
+        let before = (self.volume(), fs::read(self.p("conf/zoo.cfg")).unwrap());
+        let o = self.cmd(args).output().unwrap();
+        assert_fails(&o, code, needles);
+        let after = (self.volume(), fs::read(self.p("conf/zoo.cfg")).unwrap());
+        assert!(
+            before == after,
+            "the volume or conf dir changed for {args:?}"
+        );
+        assert_eq!(
+            fs::read_dir(self.p("conf")).unwrap().count(),
+            1,
+            "new files in conf/"
+        );
+        assert_eq!(self.recorded(), "", "java ran for {args:?}");
+    }
+
+    pub fn recorded(&self) -> String {
+        fs::read_to_string(self.p("java.out")).unwrap_or_default()
+    }
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts exit code and that stderr has a `zkpod: ` line containing each
+/// of `needles` and a `Fix:`.
+pub fn assert_fails(o: &Output, code: i32, needles: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    let line = err
+        .lines()
+        .find(|l| {
+            l.starts_with("zkpod: ")
+                && !l.starts_with("zkpod: INFO")
+                && !l.starts_with("zkpod: WARN")
+        })
+        .unwrap_or_else(|| panic!("no zkpod: error line in {err}"));
+    for n in needles {
+        assert!(line.contains(n), "missing {n:?} in {line}");
+    }
+}
+
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// Whether a test that needs root can run. Not as root it cannot: it says
+/// so and is skipped, unless ZKPOD_TESTS_NO_SKIP=1 (as scripts/test.sh sets)
+/// forbids skipping, and then it fails rather than pass unrun.
+pub fn needs_root(test: &str) -> bool {
+    if is_root() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("ZKPOD_TESTS_NO_SKIP").map_or(true, |v| v != "1"),
+        "{test} needs root and cannot run here; ZKPOD_TESTS_NO_SKIP=1 forbids skipping it"
+    );
+    eprintln!("SKIPPED {test}: needs root");
+    false
+}
+
+// ---- the probes: fake four-letter-word servers --------------------------
+
+/// How long a stalling fake holds its connection: well past any deadline.
+pub const STALL: Duration = Duration::from_secs(4);
+
+/// What a fake does with one connection after reading the word.
+#[derive(Clone)]
+pub enum Act {
+    /// Write these bytes and close.
+    Reply(Vec<u8>),
+    /// Write these bytes (maybe none), then hold the connection open.
+    Stall(Vec<u8>),
+}
+
+/// A fake server: the words it received and the connections it accepted.
+pub struct Fake {
+    pub port: u16,
+    pub conns: Arc<AtomicUsize>,
+    pub words: Arc<Mutex<Vec<String>>>,
+}
+
+/// Starts a fake on 127.0.0.1. The first `close_first` connections are
+/// closed at once, before reading anything; later ones read the word and get
+/// `answer(word)`.
+pub fn fake(close_first: usize, answer: impl Fn(&str) -> Act + Send + Sync + 'static) -> Fake {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a fake on 127.0.0.1");
+    let port = listener.local_addr().unwrap().port();
+    let conns = Arc::new(AtomicUsize::new(0));
+    let words = Arc::new(Mutex::new(Vec::new()));
+    let answer = Arc::new(answer);
+    let (c, w) = (conns.clone(), words.clone());
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            if n < close_first {
+                drop(stream);
+                continue;
+            }
+            let (answer, w) = (answer.clone(), w.clone());
+            thread::spawn(move || serve(stream, &*answer, &w));
+        }
+    });
+    Fake { port, conns, words }
+}
+
+fn serve(mut s: TcpStream, answer: &(dyn Fn(&str) -> Act + Sync), words: &Mutex<Vec<String>>) {
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let mut word = [0u8; 4];
+    if s.read_exact(&mut word).is_err() {
+        return;
+    }
+    let word = String::from_utf8_lossy(&word).into_owned();
+    words.lock().unwrap().push(word.clone());
+    match answer(&word) {
+        Act::Reply(b) => {
+            let _ = s.write_all(&b);
+        }
+        Act::Stall(b) => {
+            let _ = s.write_all(&b);
+            thread::sleep(STALL);
+        }
+    }
+}
+
+/// A fake that answers each word from a table, and garbage-free silence to
+/// words it does not know (so an unexpected word shows up as a timeout).
+pub fn table(replies: &[(&str, &[u8])]) -> Fake {
+    let map: HashMap<String, Vec<u8>> = replies
+        .iter()
+        .map(|(w, r)| (w.to_string(), r.to_vec()))
+        .collect();
+    fake(0, move |w| match map.get(w) {
+        Some(r) => Act::Reply(r.clone()),
+        None => Act::Stall(Vec::new()),
+    })
+}
+
+/// A port with nothing listening: bind an ephemeral port, then close it.
+pub fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+// ---- running zkpod --------------------------------------------------------
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+/// Runs `program args` with an empty conf dir (so no zoo.cfg on the machine
+/// leaks in) and none of the probe's environment variables set.
+pub fn run_prog(program: &Path, args: &[&str], conf_dir: &Path) -> Run {
+    let mut cmd = Command::new(program);
+    cmd.args(args).env("ZOO_CONF_DIR", conf_dir);
+    for v in [
+        "ZOO_PROBE_HOST",
+        "ZOO_PROBE_PORT",
+        "ZOO_PROBE_TIMEOUT",
+        "ZOO_READY_MODE",
+    ] {
+        cmd.env_remove(v);
+    }
+    let start = Instant::now();
+    let out = cmd.output().expect("run zkpod");
+    let elapsed = start.elapsed();
+    Run {
+        code: out.status.code().expect("exit code"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed,
+    }
+}
+
+pub fn run(args: &[&str]) -> Run {
+    let conf = tempfile::tempdir().unwrap();
+    run_prog(&zkpod(), args, conf.path())
+}
+
+/// A temp dir holding the binary under the drop-in `name` (a symlink, as in
+/// the image).
+pub fn dropin(dir: &Path, name: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::os::unix::fs::symlink(zkpod(), &p).unwrap();
+    p
 }
