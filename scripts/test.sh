@@ -90,6 +90,7 @@ phase "cargo fmt --check" cargo fmt --check
 phase "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets -- -D warnings
 phase "cargo test (unit, golden, integration)" cargo test
 phase "release build" cargo build --release
+phase "fuzz: every parser, 30 s each" scripts/fuzz.sh
 phase "python helpers (tests/lib)" "${PYTEST[@]}" tests/lib
 phase "namespace pods: real ZooKeeper (tests/namespaces)" scripts/test-namespaces.sh
 phase "manifests (tests/manifests)" scripts/test-manifests.sh

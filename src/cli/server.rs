@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::cli::DEFAULT_CONF_DIR;
+use crate::client::endpoint::parse_duration;
 
 /// Where to reach the server: shared by probes and diagnostics.
 #[derive(Args, Debug, Clone)]
@@ -46,44 +47,5 @@ pub fn script_server(port: Option<u16>) -> ServerArgs {
         conf_dir: std::env::var_os("ZOO_CONF_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(DEFAULT_CONF_DIR)),
-    }
-}
-
-/// Parses a duration: `800ms`, `2s`, `1.5s`, or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else {
-        (t, 1.0)
-    };
-    match num.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v * scale <= 3600.0 => {
-            Ok(Duration::from_secs_f64(v * scale))
-        }
-        _ => Err(format!(
-            "'{s}' is not a duration between 1ms and 1h; write it as 800ms, 2s or 1.5"
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("800ms"), Ok(Duration::from_millis(800)));
-        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
-        for bad in ["0", "fast", "-1s"] {
-            let e = parse_duration(bad).unwrap_err();
-            assert!(
-                e.contains(&format!("'{bad}' is not a duration between 1ms and 1h")),
-                "{e}"
-            );
-        }
     }
 }

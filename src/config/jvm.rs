@@ -74,7 +74,7 @@ pub fn parse_cgroup_limit(text: &str) -> Option<u64> {
 pub fn resolve_heap(spec: &HeapSpec, limit: Option<u64>) -> anyhow::Result<(u64, Vec<Warning>)> {
     const MIB: u64 = 1024 * 1024;
     match (spec, limit) {
-        (HeapSpec::Fixed(mib), Some(limit)) if mib * MIB >= limit * 9 / 10 => Ok((
+        (HeapSpec::Fixed(mib), Some(limit)) if mib.saturating_mul(MIB) >= limit.saturating_mul(9) / 10 => Ok((
             *mib,
             vec![Warning::new(
                 format!(
@@ -251,6 +251,22 @@ mod tests {
             .unwrap()
             .1
             .is_empty());
+    }
+
+    #[test]
+    fn regression_fuzz_cgroup_memory_a_huge_heap_under_a_limit() {
+        // Found by fuzz/cgroup_memory: --heap 99999999999G with a memory
+        // limit overflowed the size check (a panic with overflow checks; a
+        // wrapped, wrong comparison without).
+        let huge = parse_heap("99999999999G").unwrap();
+        let (mib, w) = resolve_heap(&huge, Some(1024 * MIB)).unwrap();
+        assert_eq!(mib, 99999999999 * 1024);
+        assert!(
+            w[0].to_string().contains("the pod will be OOMKilled"),
+            "{w:?}"
+        );
+        let max = resolve_heap(&HeapSpec::Fixed(u64::MAX), Some((1 << 60) - 1)).unwrap();
+        assert_eq!(max.1.len(), 1);
     }
 
     #[test]

@@ -117,13 +117,13 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
             ),
             (None, None) => format!("server id {myid}"),
         };
-        let fix = if explicit.is_some() {
-            format!("pass a --myid within {first}..{last}, or drop --myid to derive it from the hostname")
-        } else {
-            format!(
+        let fix = match (explicit, &pod) {
+            (None, Some(p)) => format!(
                 "set --servers (ZOO_SERVERS) to the StatefulSet's replicas: at least {}",
-                myid + 1 - offset
-            )
+                // In u64: the ordinal may be u32::MAX (found by fuzz/flag_values).
+                u64::from(p.ordinal) + 1
+            ),
+            _ => format!("pass a --myid within {first}..{last}, or drop --myid to derive it from the hostname"),
         };
         return Err(diagnose(
             Code::Identity,
@@ -146,6 +146,25 @@ mod tests {
             offset: 1,
             servers,
         }
+    }
+
+    #[test]
+    fn regression_fuzz_flag_values_the_largest_ordinal() {
+        // Found by fuzz/flag_values: the fix's "at least N" overflowed u32
+        // (a panic with overflow checks; "at least 4294967295" without).
+        let e = decide(input("zk-4294967295", 3)).unwrap_err().to_string();
+        assert!(
+            e.contains("gives server id 4294967295, which is outside the ensemble"),
+            "{e}"
+        );
+        assert!(e.contains("at least 4294967296"), "{e}");
+    }
+
+    #[test]
+    #[ignore = "issue 8: a refusal echoes a line break in --hostname raw (found by fuzz/flag_values)"]
+    fn regression_fuzz_flag_values_refusals_stay_on_one_line() {
+        let e = decide(input("zk\nx", 3)).unwrap_err().to_string();
+        assert!(!e.contains('\n'), "{e}");
     }
 
     #[test]
