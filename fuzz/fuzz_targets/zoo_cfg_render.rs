@@ -112,7 +112,7 @@ fuzz_target!(|f: Flags| {
         for m in &s.servers {
             meant.insert(
                 format!("server.{}", m.id),
-                format!("{}:{}:{}", m.host, s.server_port, s.election_port),
+                format!("{}:{}:{}", m.host, s.input.server_port, s.input.election_port),
             );
         }
     }

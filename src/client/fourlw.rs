@@ -4,8 +4,9 @@
 //! One exchange is: connect, write the four bytes, half-close the write side
 //! (so the server sees the end of the request, as `nc -q` did), then read to
 //! EOF. One deadline covers everything, the retry included. An empty reply
-//! (the server closed without a byte: the flaky-`nc` failure of the tutorial
-//! scripts, /work/shared/docs/field-notes.md) is retried once if time remains.
+//! (the server closed without a byte, as when the tutorial's `echo ruok | nc`
+//! probe failed at random on a healthy server) is retried once if time
+//! remains.
 //!
 //! Runs on the tokio current_thread runtime of a [`Session`]; an IP literal
 //! host resolves without a thread, a host name through tokio's blocking pool

@@ -49,28 +49,21 @@ pub struct SettingsInput {
     pub cfg_extra: Option<String>,
 }
 
-/// Everything zoo.cfg is rendered from.
+/// Everything zoo.cfg is rendered from: the checked flag values, the
+/// members, and what is derived from the flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub myid: u32,
     pub servers: Vec<Member>,
-    pub client_port: u16,
-    pub client_address: Option<String>,
-    pub server_port: u16,
-    pub election_port: u16,
-    pub data_dir: PathBuf,
-    pub data_log_dir: PathBuf,
-    pub tick_time: u32,
-    pub init_limit: u32,
-    pub sync_limit: u32,
-    pub max_client_cnxns: u32,
+    /// The flag values, checked by [`build`].
+    pub input: SettingsInput,
+    /// The flags, else 2 and 20 ticks.
     pub min_session_timeout: u32,
     pub max_session_timeout: u32,
-    pub snap_retain_count: u32,
-    pub purge_interval: u32,
+    /// `--4lw-whitelist` with the words the probes need added.
     pub four_letter_words: Vec<String>,
-    pub admin_port: Option<u16>,
-    pub quorum_listen_on_all_ips: bool,
+    /// The `--set` and `ZOO_CFG_EXTRA` entries, checked; the last one for a
+    /// key wins.
     pub extra: Vec<(String, String)>,
 }
 
@@ -78,14 +71,15 @@ impl Settings {
     /// The keys zkpod derives from its flags, with their values, in the
     /// order zoo.cfg lists them. Optional keys appear only when set.
     pub fn entries(&self) -> Vec<(&'static Key, String)> {
+        let i = &self.input;
         let mut e = vec![
-            (&keys::CLIENT_PORT, self.client_port.to_string()),
-            (&keys::DATA_DIR, self.data_dir.display().to_string()),
-            (&keys::DATA_LOG_DIR, self.data_log_dir.display().to_string()),
-            (&keys::TICK_TIME, self.tick_time.to_string()),
-            (&keys::INIT_LIMIT, self.init_limit.to_string()),
-            (&keys::SYNC_LIMIT, self.sync_limit.to_string()),
-            (&keys::MAX_CLIENT_CNXNS, self.max_client_cnxns.to_string()),
+            (&keys::CLIENT_PORT, i.client_port.to_string()),
+            (&keys::DATA_DIR, i.data_dir.display().to_string()),
+            (&keys::DATA_LOG_DIR, i.data_log_dir.display().to_string()),
+            (&keys::TICK_TIME, i.tick_time.to_string()),
+            (&keys::INIT_LIMIT, i.init_limit.to_string()),
+            (&keys::SYNC_LIMIT, i.sync_limit.to_string()),
+            (&keys::MAX_CLIENT_CNXNS, i.max_client_cnxns.to_string()),
             (
                 &keys::MIN_SESSION_TIMEOUT,
                 self.min_session_timeout.to_string(),
@@ -94,21 +88,18 @@ impl Settings {
                 &keys::MAX_SESSION_TIMEOUT,
                 self.max_session_timeout.to_string(),
             ),
-            (&keys::SNAP_RETAIN_COUNT, self.snap_retain_count.to_string()),
-            (&keys::PURGE_INTERVAL, self.purge_interval.to_string()),
+            (&keys::SNAP_RETAIN_COUNT, i.snap_retain_count.to_string()),
+            (&keys::PURGE_INTERVAL, i.purge_interval.to_string()),
             (&keys::FOUR_LETTER_WORDS, self.four_letter_words.join(",")),
-            (
-                &keys::ADMIN_ENABLE_SERVER,
-                self.admin_port.is_some().to_string(),
-            ),
+            (&keys::ADMIN_ENABLE_SERVER, i.admin_server.to_string()),
         ];
-        if let Some(port) = self.admin_port {
-            e.push((&keys::ADMIN_SERVER_PORT, port.to_string()));
+        if i.admin_server {
+            e.push((&keys::ADMIN_SERVER_PORT, i.admin_port.to_string()));
         }
-        if let Some(addr) = &self.client_address {
+        if let Some(addr) = &i.client_address {
             e.push((&keys::CLIENT_PORT_ADDRESS, addr.clone()));
         }
-        if self.quorum_listen_on_all_ips {
+        if i.quorum_listen_on_all_ips {
             e.push((&keys::QUORUM_LISTEN_ON_ALL_IPS, true.to_string()));
         }
         e
@@ -296,23 +287,10 @@ pub fn build(a: &SettingsInput, myid: u32, servers: Vec<Member>) -> anyhow::Resu
     Ok(Settings {
         myid,
         servers,
-        client_port: a.client_port,
-        client_address: a.client_address.clone(),
-        server_port: a.server_port,
-        election_port: a.election_port,
-        data_dir: a.data_dir.clone(),
-        data_log_dir: a.data_log_dir.clone(),
-        tick_time: a.tick_time,
-        init_limit: a.init_limit,
-        sync_limit: a.sync_limit,
-        max_client_cnxns: a.max_client_cnxns,
+        input: a.clone(),
         min_session_timeout: min,
         max_session_timeout: max,
-        snap_retain_count: a.snap_retain_count,
-        purge_interval: a.purge_interval,
         four_letter_words: parse_whitelist(&a.four_letter_words)?,
-        admin_port: a.admin_server.then_some(a.admin_port),
-        quorum_listen_on_all_ips: a.quorum_listen_on_all_ips,
         extra: parse_extra(&a.set, a.cfg_extra.as_deref())?,
     })
 }
@@ -320,14 +298,17 @@ pub fn build(a: &SettingsInput, myid: u32, servers: Vec<Member>) -> anyhow::Resu
 /// Warnings about settings that are valid but probably not what was meant.
 pub fn warnings(s: &Settings) -> Vec<Warning> {
     let mut w = Vec::new();
-    if s.snap_retain_count < 3 {
+    if s.input.snap_retain_count < 3 {
         w.push(Warning::new(
-            format!("--snap_retain_count={} is below 3", s.snap_retain_count),
+            format!(
+                "--snap_retain_count={} is below 3",
+                s.input.snap_retain_count
+            ),
             "ZooKeeper raises it to 3 and keeps three snapshots anyway",
             "pass --snap_retain_count=3 or more",
         ));
     }
-    if s.purge_interval == 0 {
+    if s.input.purge_interval == 0 {
         w.push(Warning::new(
             "--purge_interval=0 disables purging",
             "old snapshots and transaction logs will fill the volume",

@@ -30,8 +30,8 @@ pub fn render(s: &Settings) -> String {
                 keys::SERVER.name,
                 m.id,
                 m.host,
-                s.server_port,
-                s.election_port
+                s.input.server_port,
+                s.input.election_port
             );
         }
     }

@@ -170,92 +170,13 @@ pub(crate) mod tests {
 
     /// The start of `mntr` from Debian's ZooKeeper 3.8.0 as a leader
     /// (captured on 127.0.0.30), plus summary lines from further down.
-    pub(crate) const MNTR_LEADER: &str =
-        "zk_version\t3.8.0-${mvngit.commit.id}, built on 2024-12-29 17:54 UTC
-zk_server_state\tleader
-zk_peer_state\tleading - broadcast
-zk_ephemerals_count\t0
-zk_num_alive_connections\t1
-zk_avg_latency\t0.0
-zk_znode_count\t5
-zk_packets_sent\t1
-zk_packets_received\t2
-zk_synced_followers\t1
-zk_watch_count\t0
-zk_approximate_data_size\t179
-zk_learners\t1
-zk_quorum_size\t3
-zk_fsync_threshold_exceed_count\t0
-zk_avg_fsynctime\t0.0
-zk_cnt_fsynctime\t0
-zk_sum_fsynctime\t0
-zk_p99_readlatency\t0
-";
-
-    const PROM_LEADER: &str = r#"# HELP zookeeper_info ZooKeeper mntr zk_version, as a label.
-# TYPE zookeeper_info gauge
-zookeeper_info{version="3.8.0-${mvngit.commit.id}, built on 2024-12-29 17:54 UTC"} 1
-# HELP zookeeper_server_state ZooKeeper mntr zk_server_state, as a label.
-# TYPE zookeeper_server_state gauge
-zookeeper_server_state{state="leader"} 1
-# HELP zookeeper_peer_state ZooKeeper mntr zk_peer_state, as a label.
-# TYPE zookeeper_peer_state gauge
-zookeeper_peer_state{state="leading - broadcast"} 1
-# HELP zookeeper_ephemerals_count ZooKeeper mntr zk_ephemerals_count.
-# TYPE zookeeper_ephemerals_count gauge
-zookeeper_ephemerals_count 0
-# HELP zookeeper_num_alive_connections ZooKeeper mntr zk_num_alive_connections.
-# TYPE zookeeper_num_alive_connections gauge
-zookeeper_num_alive_connections 1
-# HELP zookeeper_avg_latency ZooKeeper mntr zk_avg_latency.
-# TYPE zookeeper_avg_latency gauge
-zookeeper_avg_latency 0.0
-# HELP zookeeper_znode_count ZooKeeper mntr zk_znode_count.
-# TYPE zookeeper_znode_count gauge
-zookeeper_znode_count 5
-# HELP zookeeper_packets_sent ZooKeeper mntr zk_packets_sent.
-# TYPE zookeeper_packets_sent counter
-zookeeper_packets_sent 1
-# HELP zookeeper_packets_received ZooKeeper mntr zk_packets_received.
-# TYPE zookeeper_packets_received counter
-zookeeper_packets_received 2
-# HELP zookeeper_synced_followers ZooKeeper mntr zk_synced_followers.
-# TYPE zookeeper_synced_followers gauge
-zookeeper_synced_followers 1
-# HELP zookeeper_watch_count ZooKeeper mntr zk_watch_count.
-# TYPE zookeeper_watch_count gauge
-zookeeper_watch_count 0
-# HELP zookeeper_approximate_data_size ZooKeeper mntr zk_approximate_data_size.
-# TYPE zookeeper_approximate_data_size gauge
-zookeeper_approximate_data_size 179
-# HELP zookeeper_learners ZooKeeper mntr zk_learners.
-# TYPE zookeeper_learners gauge
-zookeeper_learners 1
-# HELP zookeeper_quorum_size ZooKeeper mntr zk_quorum_size.
-# TYPE zookeeper_quorum_size gauge
-zookeeper_quorum_size 3
-# HELP zookeeper_fsync_threshold_exceed_count ZooKeeper mntr zk_fsync_threshold_exceed_count.
-# TYPE zookeeper_fsync_threshold_exceed_count counter
-zookeeper_fsync_threshold_exceed_count 0
-# HELP zookeeper_avg_fsynctime ZooKeeper mntr zk_avg_fsynctime.
-# TYPE zookeeper_avg_fsynctime gauge
-zookeeper_avg_fsynctime 0.0
-# HELP zookeeper_cnt_fsynctime ZooKeeper mntr zk_cnt_fsynctime.
-# TYPE zookeeper_cnt_fsynctime counter
-zookeeper_cnt_fsynctime 0
-# HELP zookeeper_sum_fsynctime ZooKeeper mntr zk_sum_fsynctime.
-# TYPE zookeeper_sum_fsynctime counter
-zookeeper_sum_fsynctime 0
-# HELP zookeeper_p99_readlatency ZooKeeper mntr zk_p99_readlatency.
-# TYPE zookeeper_p99_readlatency gauge
-zookeeper_p99_readlatency 0
-"#;
+    pub(crate) const MNTR_LEADER: &str = include_str!("../../tests/golden/mntr.leader");
 
     #[test]
     fn mntr_to_prometheus_golden() {
         let pairs = parse_mntr(MNTR_LEADER);
         assert_eq!(pairs.len(), 19);
-        assert_eq!(prometheus(&pairs), PROM_LEADER);
+        crate::golden::check("metrics.leader.prom", &prometheus(&pairs));
     }
 
     #[test]
