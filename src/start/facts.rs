@@ -171,7 +171,10 @@ fn names(host: &dyn Host, dir: &Path) -> Vec<String> {
     host.list(dir)
         .map(|v| {
             v.into_iter()
-                .map(|n| n.to_string_lossy().into_owned())
+                .map(|n| {
+                    n.into_string()
+                        .unwrap_or_else(|n| n.to_string_lossy().into_owned())
+                })
                 .collect()
         })
         .unwrap_or_default()

@@ -65,18 +65,30 @@ pub struct PasswdEntry {
 /// (`systemd` on Debian), which crashes the process.
 pub fn passwd_lookup(text: &str, name: Option<&str>, uid: Option<u32>) -> Option<PasswdEntry> {
     text.lines().find_map(|line| {
-        let f: Vec<&str> = line.split(':').collect();
-        if f.len() < 7 || line.starts_with('#') {
+        if line.starts_with('#') {
             return None;
         }
-        let e = PasswdEntry {
-            name: f[0].to_string(),
-            uid: f[2].parse().ok()?,
-            gid: f[3].parse().ok()?,
-            home: f[5].to_string(),
-        };
-        let hit = name.is_some_and(|n| n == e.name) || uid.is_some_and(|u| u == e.uid);
-        hit.then_some(e)
+        // name:password:uid:gid:gecos:home:shell; a line with fewer fields,
+        // or a uid or gid that is not a number, is not an entry. Nothing is
+        // allocated until the entry is found (start looks up a few uids).
+        let mut f = line.split(':');
+        let (entry_name, _, entry_uid, entry_gid, _, home, _) = (
+            f.next()?,
+            f.next()?,
+            f.next()?,
+            f.next()?,
+            f.next()?,
+            f.next()?,
+            f.next()?,
+        );
+        let (entry_uid, entry_gid): (u32, u32) = (entry_uid.parse().ok()?, entry_gid.parse().ok()?);
+        let hit = name.is_some_and(|n| n == entry_name) || uid.is_some_and(|u| u == entry_uid);
+        hit.then(|| PasswdEntry {
+            name: entry_name.to_string(),
+            uid: entry_uid,
+            gid: entry_gid,
+            home: home.to_string(),
+        })
     })
 }
 
