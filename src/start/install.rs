@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::config::logging::{self, Backend};
+use crate::config::version::Version;
 use crate::sys::report::{diagnose, Code};
 
 /// ZooKeeper's server entry point.
@@ -27,6 +28,14 @@ pub struct Install {
     /// Jar paths, in classpath order (the conf dir is prepended at launch).
     pub jars: Vec<String>,
     pub backend: Backend,
+}
+
+impl Install {
+    /// The release, for what depends on it (the zoo.cfg keys it reads:
+    /// `config::keys::Key::known_in`); `None` when no jar name says.
+    pub fn release(&self) -> Option<Version> {
+        self.version.as_deref().and_then(Version::parse)
+    }
 }
 
 /// The version in a ZooKeeper server jar's file name (`zookeeper-3.8.4.jar`),
@@ -298,6 +307,7 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(i.version.as_deref(), Some("3.8.4"));
+        assert_eq!(i.release(), Some(crate::config::version::v(3, 8, 4)));
         assert_eq!(i.backend, Backend::Logback);
         assert!(i
             .jars
