@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # Builds the release zkpod binary and the container image from docker/Dockerfile
 # with podman (issue 4). Where no registry is reachable the base image is made
 # locally first (scripts/build-base-image.sh).
@@ -6,8 +6,14 @@
 # Environment:
 #   ZKPOD_IMAGE  tag to build (default localhost/zkpod:dev)
 #   BASE_IMAGE   base image (default localhost/debian:bookworm-slim)
+#   ZK_SOURCE    maven (default) or debian; ZK_VERSION and ZK_PROMETHEUS
+#                (maven only) are passed on when set (see docker/Dockerfile)
 #   SKIP_CARGO=1 use the binary already in target/ (e.g. built by CI just before)
-set -eu
+#
+# The Maven build stage gets this machine's Maven repository (~/.m2) and the
+# zk-dist cache (/var/cache/zkpod/zk-dist) mounted, so a rebuild, or a build
+# of a release the tests already resolved, downloads nothing.
+set -euo pipefail
 
 cd "$(dirname "$0")/.."
 IMAGE=${ZKPOD_IMAGE:-localhost/zkpod:dev}
@@ -30,16 +36,34 @@ case "$BASE" in
     localhost/*) BASE_IMAGE="$BASE" scripts/build-base-image.sh ;;
 esac
 
+SOURCE=${ZK_SOURCE:-maven}
+args=(--build-arg "BASE_IMAGE=$BASE" --build-arg "ZK_SOURCE=$SOURCE"
+      --build-arg "VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)")
+[ -z "${ZK_VERSION:-}" ] || args+=(--build-arg "ZK_VERSION=$ZK_VERSION")
+[ -z "${ZK_PROMETHEUS:-}" ] || args+=(--build-arg "ZK_PROMETHEUS=$ZK_PROMETHEUS")
+if [ "$SOURCE" = maven ]; then
+    m2=${ZK_DIST_M2:-$HOME/.m2/repository}
+    dist=${ZK_DIST_CACHE:-/var/cache/zkpod/zk-dist}
+    mkdir -p "$m2" "$dist"
+    args+=(-v "$m2:/root/.m2/repository" -v "$dist:/var/cache/zkpod/zk-dist")
+fi
+
 old_id=$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 # --format docker: the OCI image format has no HEALTHCHECK; --network host:
-# apt-get inside the build reaches the mirror without a bridge network.
-podman build --quiet --network host --format docker \
-    --build-arg "BASE_IMAGE=$BASE" \
-    --build-arg "VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)" \
-    -f docker/Dockerfile -t "$IMAGE" . >/dev/null
+# apt-get and Maven inside the build reach their repositories without a
+# bridge network.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! podman build --network host --format docker "${args[@]}" \
+        -f docker/Dockerfile -t "$IMAGE" . >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "build-image.sh: podman build of $IMAGE failed (last lines above)" >&2
+    exit 1
+fi
+grep -E '^(zk-dist.sh|rootfs.sh):' "$log" || true
 new_id=$(podman image inspect --format '{{.Id}}' "$IMAGE")
 # Drop the image this build replaced, if nothing else refers to it (no tag left).
 if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ] && [ -z "$(podman image inspect --format '{{.RepoTags}}' "$old_id" 2>/dev/null | tr -d '[]')" ]; then
     podman rmi "$old_id" >/dev/null 2>&1 || true
 fi
-echo "build-image.sh: built $IMAGE from $BASE ($(podman image inspect --format '{{.Size}}' "$IMAGE") bytes)"
+echo "build-image.sh: built $IMAGE (ZK_SOURCE=$SOURCE) from $BASE: $(podman image inspect --format '{{.Size}}' "$IMAGE") bytes"

@@ -1,7 +1,9 @@
 """The image itself: its configuration (exec-form ENTRYPOINT, HEALTHCHECK,
 non-root user, labels), its file system (drop-in symlinks, group-0 writable
-dirs, a static zkpod), and, in one standalone container with every shell
-masked, the HEALTHCHECK and the drop-in names at work.
+dirs, a static zkpod; for ZK_SOURCE=maven the upstream layout, the jlink
+runtime of docker/jre-modules.txt, and no shell or package manager at all),
+and, in one standalone container with every shell masked, the HEALTHCHECK and
+the drop-in names at work.
 
 Needs root, podman and the built image (scripts/build-image.sh); skipped
 without them (see conftest.py).
@@ -22,6 +24,13 @@ from tests.containers.settings import NET, PREFIX, UID
 from tests.lib import messages
 
 DROP_INS = ("start-zookeeper", "start.sh", "zookeeper-ready", "ready_live.sh", "metrics.sh")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def jre_modules():
+    """The root modules docker/jre-modules.txt asks jlink for."""
+    text = (REPO / "docker/jre-modules.txt").read_text()
+    return {ln.split("#")[0].strip() for ln in text.splitlines()} - {""}
 
 
 def has_interpreter(elf):
@@ -47,6 +56,12 @@ def config(image):
 
 
 @pytest.fixture(scope="module")
+def source(config):
+    """ZK_SOURCE the image was built with (maven or debian)."""
+    return config["Labels"]["io.zkpod.zookeeper-source"]
+
+
+@pytest.fixture(scope="module")
 def rootfs(image):
     """The image's file system, mounted read-only on the host."""
     path = Path(sh(["podman", "image", "mount", image]).stdout.strip())
@@ -64,7 +79,7 @@ def test_entrypoint_healthcheck_user_labels(config):
     assert labels["org.opencontainers.image.base.name"]
 
 
-def test_file_system(rootfs):
+def test_file_system(rootfs, source):
     zkpod = rootfs / "usr/local/bin/zkpod"
     assert zkpod.stat().st_mode & 0o111
     assert not has_interpreter(zkpod.read_bytes()), "zkpod is dynamically linked"
@@ -76,11 +91,36 @@ def test_file_system(rootfs):
         st = (rootfs / d).stat()
         assert stat.S_ISDIR(st.st_mode) and st.st_gid == 0 and st.st_uid == 1000, d
         assert st.st_mode & 0o070 == 0o070, f"{d} is {oct(st.st_mode)}"
-    assert (rootfs / "usr/share/java/zookeeper.jar").exists()
     assert not (rootfs / "usr/bin/nc").exists()
+    if source == "debian":
+        assert (rootfs / "usr/share/java/zookeeper.jar").exists()
+        return
+    assert source == "maven", source
+    # The upstream tarball's layout, as scripts/zk-dist.sh resolved it.
+    dist = dict(ln.split("=", 1) for ln in (rootfs / "opt/zookeeper/zk-dist.txt").read_text().splitlines()
+                if "=" in ln and not ln.startswith("jar="))
+    version = dist["version"]
+    lib = rootfs / "opt/zookeeper/lib"
+    assert (lib / f"zookeeper-{version}.jar").is_file()
+    assert (lib / f"zookeeper-jute-{version}.jar").is_file()
+    assert dist["prometheus"] == "included", dist
+    assert (lib / f"zookeeper-prometheus-metrics-{version}.jar").is_file()
+    # The jlink runtime holds the modules of docker/jre-modules.txt (and what
+    # they require), and java.desktop's native libraries were left out.
+    release = (rootfs / "opt/java/release").read_text()
+    modules = set(next(ln for ln in release.splitlines() if ln.startswith("MODULES=")).split("=", 1)[1].strip('"').split())
+    assert jre_modules() <= modules, jre_modules() - modules
+    assert "jdk.compiler" not in modules and "java.scripting" not in modules, modules
+    assert not list((rootfs / "opt/java/lib").glob("libawt*")), "java.desktop's native libraries are in the runtime"
+    # Nothing but the runtime, ZooKeeper and zkpod: no shell, no package manager.
+    for gone in ("usr/bin/sh", "usr/bin/dash", "usr/bin/bash", "usr/bin/apt-get", "usr/bin/dpkg",
+                 "var/lib/dpkg", "var/lib/apt", "var/cache/apt", "usr/share/doc"):
+        assert not (rootfs / gone).exists(), f"/{gone} is in the image"
+    assert os.readlink(rootfs / "bin") == "usr/bin" and os.readlink(rootfs / "lib64") == "usr/lib64"
+    assert (rootfs / "etc/nsswitch.conf").read_text().splitlines()[2] == "hosts: files dns"
 
 
-def test_healthcheck_and_drop_in_names_without_a_shell(image):
+def test_healthcheck_and_drop_in_names_without_a_shell(image, source):
     # tmpfs data dir without podman's copy-up (which loses the image's modes):
     # zkpod creates data/ and data/log itself.
     name = f"{PREFIX}-standalone"
@@ -94,12 +134,17 @@ def test_healthcheck_and_drop_in_names_without_a_shell(image):
         "--tmpfs", "/opt/zookeeper/conf", "--tmpfs", "/tmp", "--tmpfs", "/var/lib/zookeeper:notmpcopyup,mode=1777",
         *MASK_SHELLS, "-e", f"ZOO_CLIENT_ADDRESS={addr}", image, "--servers=1", "--heap=128M"])
     try:
-        # A shell really is unusable in this container.
-        # (126: the runtime found /bin/sh but could not execute it; an
-        # unrelated podman failure would exit 125 or say something else.)
+        # A shell really is unusable in this container: masked in the Debian
+        # image (126: the runtime found /bin/sh but could not execute it), and
+        # absent from the Maven image (127). An unrelated podman failure would
+        # exit 125 or say something else.
         r = subprocess.run(["podman", "exec", name, "/bin/sh", "-c", "true"], capture_output=True, text=True)
-        assert r.returncode == 126, r
-        assert 'exec: "/bin/sh": permission denied' in r.stderr, r.stderr
+        if source == "debian":
+            assert r.returncode == 126, r
+            assert 'exec: "/bin/sh": permission denied' in r.stderr, r.stderr
+        else:
+            assert r.returncode == 127, r
+            assert 'stat /bin/sh: no such file or directory' in r.stderr, r.stderr
         # The image's HEALTHCHECK (what `docker ps` shows), run on demand.
         wait_for("the HEALTHCHECK to pass", lambda: subprocess.run(
             ["podman", "healthcheck", "run", name], capture_output=True).returncode == 0, 60, interval=1)
