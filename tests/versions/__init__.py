@@ -1,0 +1,1 @@
+"""The ZooKeeper version matrix (issue 10)."""
