@@ -7,8 +7,9 @@
 #   Python helpers' tests (tests/lib); real ZooKeeper in namespace pods
 #   (tests/namespaces); the manifest checks (tests/manifests); the version
 #   matrix, upstream releases 3.5-3.9 from Maven Central and Debian's
-#   (tests/versions); the shipped image in real containers (tests/containers,
-#   podman).
+#   (tests/versions); real Java clients, Curator and a Kafka broker, through
+#   a ZooKeeper leader kill (tests/clients); the shipped image in real
+#   containers (tests/containers, podman).
 # Each phase prints its duration, and a table of all phase times ends the
 # run (also when a phase fails: the run stops there and exits non-zero).
 #
@@ -97,6 +98,7 @@ phase "python helpers (tests/lib)" "${PYTEST[@]}" tests/lib
 phase "namespace pods: real ZooKeeper (tests/namespaces)" scripts/test-namespaces.sh
 phase "manifests (tests/manifests)" scripts/test-manifests.sh
 phase "version matrix: ZooKeeper 3.5-3.9 + Debian (tests/versions)" scripts/test-versions.sh
+phase "Java clients: Curator and Kafka through a leader kill (tests/clients)" scripts/test-clients.sh
 if [ "${ZKPOD_SKIP_CONTAINERS:-0}" = "1" ]; then
   skipped_phase "containers: image + 3 pods (tests/containers)" "ZKPOD_SKIP_CONTAINERS=1"
 else

@@ -50,6 +50,15 @@ NO_CONFIG_SIGNS = (
 )
 
 
+def image_default_version() -> str:
+    """The release the image is built with by default (docker/Dockerfile's
+    ZK_VERSION), which the client checks run against."""
+    for line in (REPO / "docker/Dockerfile").read_text().splitlines():
+        if line.startswith("ARG ZK_VERSION="):
+            return line.split("=", 1)[1].strip()
+    raise LookupError("docker/Dockerfile has no `ARG ZK_VERSION=` line")
+
+
 def table() -> dict[str, set[str]]:
     """versions.txt: {release: its +flags}."""
     out = {}

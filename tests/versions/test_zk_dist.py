@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.versions.matrix import REPO, parse_zk_dist, versions
+from tests.versions.matrix import REPO, image_default_version, parse_zk_dist, table, versions
 
 spec = importlib.util.spec_from_file_location("zk_dist_pom", REPO / "scripts/zk-dist/pom.py")
 pom = importlib.util.module_from_spec(spec)
@@ -159,3 +159,12 @@ def test_resolved_layout_is_the_tarballs(name):
         assert (f"zookeeper-prometheus-metrics-{name}.jar" in jars) == (info["prometheus"] == "included")
     else:
         assert info["prometheus"] == "absent", info
+
+
+def test_the_images_default_release_is_in_the_matrix_with_its_prometheus_endpoint():
+    default = image_default_version()
+    assert re.fullmatch(r"3\.9\.\d+", default), default
+    assert "prometheus" in table().get(default, set()), f"versions.txt must list {default} with +prometheus"
+    for line in (REPO / "docker/Dockerfile").read_text().splitlines():
+        if line.startswith("ARG ZK_VERSION="):
+            assert line == f"ARG ZK_VERSION={default}", "docker/Dockerfile gives ZK_VERSION two defaults"

@@ -1,0 +1,26 @@
+"""The failure both client checks go through: SIGKILL of the ZooKeeper
+leader's JVM, then the two others electing a new leader between them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from tests.lib import harness as h
+
+
+def kill_leader(ens: h.Ensemble) -> tuple[h.Pod, dict[str, str], float]:
+    """Kills the leader; returns it, the modes of the two others once they
+    serve again, and the seconds that took."""
+    modes = ens.modes()
+    leaders = [p for p in ens.pods if modes[p.name] == "leader"]
+    assert len(leaders) == 1, modes
+    leader = leaders[0]
+    t0 = time.monotonic()
+    os.kill(leader.java_pid(), signal.SIGKILL)
+    leader.proc.wait(30)
+    others = [i for i, p in enumerate(ens.pods) if p is not leader]
+    new = ens.wait_quorum(which=others)
+    assert sorted(new.values()) == ["follower", "leader"], new
+    return leader, new, time.monotonic() - t0
