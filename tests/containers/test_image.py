@@ -92,6 +92,8 @@ def test_file_system(rootfs, source):
         assert stat.S_ISDIR(st.st_mode) and st.st_gid == 0 and st.st_uid == 1000, d
         assert st.st_mode & 0o070 == 0o070, f"{d} is {oct(st.st_mode)}"
     assert not (rootfs / "usr/bin/nc").exists()
+    # The Helm chart's `helm test` program (there is no shell to run a script).
+    assert (rootfs / "usr/local/share/zkpod/ensemble-check.jar").is_file()
     if source == "debian":
         assert (rootfs / "usr/share/java/zookeeper.jar").exists()
         return
