@@ -97,8 +97,8 @@ phase "fuzz: every parser, 30 s each" scripts/fuzz.sh
 phase "python helpers (tests/lib)" "${PYTEST[@]}" tests/lib
 phase "namespace pods: real ZooKeeper (tests/namespaces)" scripts/test-namespaces.sh
 phase "manifests (tests/manifests)" scripts/test-manifests.sh
-phase "version matrix: ZooKeeper 3.5-3.9 + Debian (tests/versions)" scripts/test-versions.sh
-phase "Java clients: Curator and Kafka through a leader kill (tests/clients)" scripts/test-clients.sh
+phase "version matrix (tests/versions)" scripts/test-versions.sh
+phase "Java clients (tests/clients)" scripts/test-clients.sh
 if [ "${ZKPOD_SKIP_CONTAINERS:-0}" = "1" ]; then
   skipped_phase "containers: image + 3 pods (tests/containers)" "ZKPOD_SKIP_CONTAINERS=1"
 else
