@@ -82,23 +82,66 @@ fn is_jar(name: &str, stem: &str) -> bool {
         .is_some_and(|rest| rest == ".jar" || (rest.starts_with('-') && rest.ends_with(".jar")))
 }
 
-/// Decides the backend from the jar file names on the classpath.
+/// The version in a jar name `<stem>-<version>.jar`, if it has one.
+fn jar_version<'a, S: AsRef<str>>(jars: &'a [S], stem: &str) -> Option<&'a str> {
+    jars.iter().find_map(|j| {
+        j.as_ref()
+            .strip_prefix(stem)?
+            .strip_prefix('-')?
+            .strip_suffix(".jar")
+            .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+    })
+}
+
+/// log4j 1.x itself: Debian's `log4j-1.2.jar`, upstream's `log4j-1.2.17.jar`
+/// (not log4j 2's `log4j-api-*`/`log4j-core-*`, nor the `log4j-over-slf4j`
+/// bridge).
+fn is_log4j1(name: &str) -> bool {
+    name.strip_prefix("log4j-1.")
+        .is_some_and(|rest| rest.ends_with(".jar"))
+}
+
+/// Decides the backend from the jar file names on the classpath: logback
+/// (logback-classic + logback-core), else log4j 1.x through slf4j-log4j12,
+/// or reload4j (the maintained log4j 1.2 fork the last 3.5-3.7 releases
+/// ship) through slf4j-reload4j; both read log4j.properties.
 ///
-/// Fails (exit code 7) when no binding is there: slf4j would fall back to
-/// its no-op logger and ZooKeeper would log nothing at all.
+/// Fails (exit code 7) when no binding is there, or when slf4j-api and
+/// logback are of versions that do not work together (slf4j 2 needs logback
+/// 1.3+, slf4j 1.7 needs logback 1.2): either way slf4j falls back to its
+/// no-op logger and ZooKeeper logs nothing at all.
 pub fn detect<S: AsRef<str>>(jars: &[S]) -> anyhow::Result<Backend> {
     let has = |stem: &str| jars.iter().any(|j| is_jar(j.as_ref(), stem));
     let logback = has("logback-classic") && has("logback-core");
-    let log4j = (has("slf4j-log4j12") || has("slf4j-reload4j"))
-        && (has("log4j-1.2") || has("log4j") || has("reload4j"));
+    let log4j = (has("slf4j-log4j12") && jars.iter().any(|j| is_log4j1(j.as_ref())))
+        || (has("slf4j-reload4j") && has("reload4j"));
+    if logback {
+        if let (Some(api), Some(classic)) = (
+            jar_version(jars, "slf4j-api"),
+            jar_version(jars, "logback-classic"),
+        ) {
+            let api2 = api.starts_with("2.");
+            let old_logback = classic.starts_with("1.0.")
+                || classic.starts_with("1.1.")
+                || classic.starts_with("1.2.");
+            if api2 == old_logback {
+                return Err(diagnose(
+                    Code::Install,
+                    format!("ZooKeeper's jars pair slf4j-api {api} with logback-classic {classic}"),
+                    "slf4j finds no provider (\"No SLF4J providers were found\") and ZooKeeper would log nothing: slf4j 2 needs logback 1.3+, slf4j 1.7 needs logback 1.2",
+                    "use the jars of one release together (its tarball's lib/, or scripts/zk-dist.sh VERSION DEST); do not add another slf4j-api or logback jar",
+                ));
+            }
+        }
+    }
     match (logback, log4j) {
         (true, _) => Ok(Backend::Logback),
         (false, true) => Ok(Backend::Log4j),
         (false, false) => Err(diagnose(
             Code::Install,
-            "no slf4j logging binding among ZooKeeper's jars (neither logback-classic + logback-core nor slf4j-log4j12 + log4j-1.2)",
+            "no slf4j logging binding among ZooKeeper's jars (neither logback-classic + logback-core, nor slf4j-reload4j + reload4j, nor slf4j-log4j12 + log4j-1.2)",
             "ZooKeeper would log nothing: slf4j falls back to its no-op logger",
-            "install the binding its release ships with (upstream 3.8+: logback jars in lib/; Debian: apt-get install libslf4j-java liblog4j1.2-java)",
+            "install the binding its release ships with (upstream 3.8+: logback jars in lib/; 3.5-3.7: reload4j; Debian: apt-get install libslf4j-java liblog4j1.2-java)",
         )),
     }
 }
@@ -168,6 +211,57 @@ mod tests {
         assert_eq!(detect(&lib).unwrap(), Backend::Log4j);
         let debian = ["zookeeper.jar", "slf4j-log4j12.jar", "log4j-1.2.jar"];
         assert_eq!(detect(&debian).unwrap(), Backend::Log4j);
+    }
+
+    /// The lib/ of the last 3.5, 3.6 and 3.7 releases from Maven Central
+    /// (scripts/zk-dist.sh): reload4j, read through log4j.properties; and
+    /// 3.8.5+/3.9.4+, logback 1.3 with slf4j 2.
+    #[test]
+    fn maven_layouts_of_every_line() {
+        let reload4j = [
+            "zookeeper-3.7.2.jar",
+            "slf4j-api-1.7.35.jar",
+            "slf4j-reload4j-1.7.35.jar",
+            "reload4j-1.2.22.jar",
+        ];
+        assert_eq!(detect(&reload4j).unwrap(), Backend::Log4j);
+        let logback13 = [
+            "zookeeper-3.9.5.jar",
+            "slf4j-api-2.0.13.jar",
+            "logback-classic-1.3.15.jar",
+            "logback-core-1.3.15.jar",
+        ];
+        assert_eq!(detect(&logback13).unwrap(), Backend::Logback);
+    }
+
+    #[test]
+    fn mixed_slf4j_and_logback_versions_are_refused() {
+        for (api, classic) in [("2.0.13", "1.2.13"), ("1.7.36", "1.3.15")] {
+            let api_jar = format!("slf4j-api-{api}.jar");
+            let classic_jar = format!("logback-classic-{classic}.jar");
+            let lib = [
+                api_jar.as_str(),
+                classic_jar.as_str(),
+                "logback-core-1.3.15.jar",
+            ];
+            let e = detect(&lib).unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!("ZooKeeper's jars pair slf4j-api {api} with logback-classic {classic}: slf4j finds no provider")),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn log4j_2_is_not_log4j_1() {
+        let e = detect(&[
+            "slf4j-log4j12-1.7.36.jar",
+            "log4j-api-2.20.0.jar",
+            "log4j-core-2.20.0.jar",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("no slf4j logging binding"), "{e}");
     }
 
     #[test]
