@@ -25,12 +25,25 @@ pub enum MetricsFormat {
     Prometheus,
 }
 
+/// Metric names of `--format prometheus`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsNames {
+    /// `zookeeper_<key>` (zookeeper_znode_count).
+    Zookeeper,
+    /// mntr's own `zk_<key>` (zk_znode_count), as the popular mntr exporters name them.
+    Zk,
+}
+
 #[derive(Args, Debug)]
 pub struct MetricsArgs {
     #[command(flatten)]
     pub server: ServerArgs,
     #[arg(long, value_enum, default_value = "text")]
     pub format: MetricsFormat,
+    /// Metric names with --format prometheus: the prefix before each mntr
+    /// key (zkpod never sends `srst`, which would reset the server's statistics).
+    #[arg(long, value_enum, default_value = "zookeeper")]
+    pub prefix: MetricsNames,
 }
 
 /// `metrics.sh PORT`: print `mntr`.

@@ -1,12 +1,12 @@
-//! `zkpod metrics [--format text|prometheus]` and the `metrics.sh [PORT]`
+//! `zkpod metrics [--format text|prometheus] [--prefix zookeeper|zk]` and the `metrics.sh [PORT]`
 //! drop-in (issue 3): ZooKeeper's `mntr`, as printed or as Prometheus text.
 
-use crate::cli::metrics::{MetricsArgs, MetricsCli, MetricsFormat, MetricsScriptCli};
+use crate::cli::metrics::{MetricsArgs, MetricsCli, MetricsFormat, MetricsNames, MetricsScriptCli};
 use crate::cli::server::ServerArgs;
 use crate::client::reply::parse_mntr;
 use crate::client::Session;
 use crate::cmd::{endpoint, entry, Command, Entry, Name};
-use crate::probe::metrics::{fetch_mntr, prometheus};
+use crate::probe::metrics::{fetch_mntr, prometheus, Names};
 use crate::sys::report::{fail, Code};
 use crate::sys::stdout::emit;
 
@@ -36,7 +36,11 @@ pub fn run(a: &MetricsArgs) -> anyhow::Result<Code> {
     let out = match a.format {
         MetricsFormat::Text => bytes,
         MetricsFormat::Prometheus => {
-            prometheus(&parse_mntr(&String::from_utf8_lossy(&bytes))).into_bytes()
+            let names = match a.prefix {
+                MetricsNames::Zookeeper => Names::Zookeeper,
+                MetricsNames::Zk => Names::Zk,
+            };
+            prometheus(&parse_mntr(&String::from_utf8_lossy(&bytes)), names).into_bytes()
         }
     };
     emit(&out, "the metrics")?;

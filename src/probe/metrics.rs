@@ -2,7 +2,8 @@
 //! rendering it as Prometheus text exposition (format 0.0.4).
 //!
 //! Prometheus mapping: `zk_<key>` becomes `zookeeper_<key>` (sanitised to
-//! `[a-zA-Z0-9_]`). Only keys that never decrease while the server runs are
+//! `[a-zA-Z0-9_]`), or with [`Names::Zk`] keeps mntr's own `zk_<key>`, the
+//! names the popular `mntr` exporters use. Only keys that never decrease while the server runs are
 //! counters (see [`is_counter`]); the rest are gauges, including
 //! `zk_watch_count`, `zk_ephemerals_count` and `zk_znode_count`, which go up
 //! and down although they end in `_count`. String values become labels of a
@@ -90,12 +91,31 @@ const COUNTERS: &[&str] = &[
     "requests_not_forwarded_to_commit_processor",
 ];
 
-/// String-valued keys rendered as labels: (key, metric name, label name).
+/// String-valued keys rendered as labels: (key, metric name after the
+/// prefix, label name).
 const LABELS: &[(&str, &str, &str)] = &[
-    ("version", "zookeeper_info", "version"),
-    ("server_state", "zookeeper_server_state", "state"),
-    ("peer_state", "zookeeper_peer_state", "state"),
+    ("version", "info", "version"),
+    ("server_state", "server_state", "state"),
+    ("peer_state", "peer_state", "state"),
 ];
+
+/// How `mntr` keys are named as metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Names {
+    /// `zookeeper_<key>`: zkpod's own names.
+    Zookeeper,
+    /// `zk_<key>`: mntr's own keys, as the popular exporters name them.
+    Zk,
+}
+
+impl Names {
+    fn prefix(self) -> &'static str {
+        match self {
+            Names::Zookeeper => "zookeeper_",
+            Names::Zk => "zk_",
+        }
+    }
+}
 
 /// True when the `mntr` key (with or without `zk_`) is a counter: a listed
 /// event count, or the `cnt_`/`sum_` part of a 3.6+ summary (a running count
@@ -105,12 +125,12 @@ pub fn is_counter(key: &str) -> bool {
     COUNTERS.contains(&k) || k.starts_with("cnt_") || k.starts_with("sum_")
 }
 
-/// `zookeeper_` + the key without `zk_`, every character outside
-/// `[a-zA-Z0-9_]` replaced by `_`.
-pub fn metric_name(key: &str) -> String {
+/// The prefix (`zookeeper_` or `zk_`) + the key without `zk_`, every
+/// character outside `[a-zA-Z0-9_]` replaced by `_`.
+pub fn metric_name(key: &str, names: Names) -> String {
     let k = key.strip_prefix("zk_").unwrap_or(key);
     let mut name = String::with_capacity(10 + k.len());
-    name.push_str("zookeeper_");
+    name.push_str(names.prefix());
     name.extend(k.chars().map(|c| {
         if c.is_ascii_alphanumeric() || c == '_' {
             c
@@ -142,11 +162,12 @@ fn numeric(v: &str) -> Option<&str> {
 
 /// Renders parsed `mntr` pairs as Prometheus text exposition (format 0.0.4),
 /// in the order ZooKeeper printed them, each with `# HELP` and `# TYPE`.
-pub fn prometheus(pairs: &[(String, String)]) -> String {
+pub fn prometheus(pairs: &[(String, String)], names: Names) -> String {
     let mut out = String::with_capacity(pairs.len() * 96);
     for (key, value) in pairs {
         let k = key.strip_prefix("zk_").unwrap_or(key);
-        if let Some((_, name, label)) = LABELS.iter().find(|(lk, _, _)| *lk == k) {
+        if let Some((_, suffix, label)) = LABELS.iter().find(|(lk, _, _)| *lk == k) {
+            let name = format!("{}{suffix}", names.prefix());
             let _ = writeln!(out, "# HELP {name} ZooKeeper mntr {key}, as a label.");
             let _ = writeln!(out, "# TYPE {name} gauge");
             let _ = writeln!(out, "{name}{{{label}=\"{}\"}} 1", escape_label(value));
@@ -155,7 +176,7 @@ pub fn prometheus(pairs: &[(String, String)]) -> String {
         let Some(v) = numeric(value) else {
             continue;
         };
-        let name = metric_name(key);
+        let name = metric_name(key, names);
         let kind = if is_counter(key) { "counter" } else { "gauge" };
         let _ = writeln!(out, "# HELP {name} ZooKeeper mntr {key}.");
         let _ = writeln!(out, "# TYPE {name} {kind}");
@@ -176,7 +197,8 @@ pub(crate) mod tests {
     fn mntr_to_prometheus_golden() {
         let pairs = parse_mntr(MNTR_LEADER);
         assert_eq!(pairs.len(), 19);
-        crate::golden::check("metrics.leader.prom", &prometheus(&pairs));
+        crate::golden::check("metrics.leader.prom", &prometheus(&pairs, Names::Zookeeper));
+        crate::golden::check("metrics.leader.zk.prom", &prometheus(&pairs, Names::Zk));
     }
 
     #[test]
@@ -226,12 +248,16 @@ pub(crate) mod tests {
 
     #[test]
     fn names_are_sanitised_and_labels_escaped() {
-        assert_eq!(metric_name("zk_a.b-c"), "zookeeper_a_b_c");
-        assert_eq!(metric_name("weird key"), "zookeeper_weird_key");
+        assert_eq!(metric_name("zk_a.b-c", Names::Zookeeper), "zookeeper_a_b_c");
+        assert_eq!(
+            metric_name("weird key", Names::Zookeeper),
+            "zookeeper_weird_key"
+        );
         assert_eq!(escape_label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
-        let out = prometheus(&parse_mntr(
-            "zk_version\t3.9 \"x\"\\y\nzk_odd\tfoo\nzk_nan\tNaN\n",
-        ));
+        let out = prometheus(
+            &parse_mntr("zk_version\t3.9 \"x\"\\y\nzk_odd\tfoo\nzk_nan\tNaN\n"),
+            Names::Zookeeper,
+        );
         assert_eq!(
             out,
             "# HELP zookeeper_info ZooKeeper mntr zk_version, as a label.\n# TYPE zookeeper_info gauge\nzookeeper_info{version=\"3.9 \\\"x\\\"\\\\y\"} 1\n"
