@@ -402,6 +402,165 @@ fn logback_layout_gets_logback_xml() {
     assert!(stderr(&o).contains("ZooKeeper 3.9.2"), "{}", stderr(&o));
 }
 
+/// An upstream layout of `release` in pod/zk/lib: the server jar, jute,
+/// logback, and with `prometheus` the Prometheus provider's jar.
+fn upstream_layout(pod: &Pod, release: &str, prometheus: bool) -> String {
+    let lib = pod.p("zk/lib");
+    fs::create_dir_all(&lib).unwrap();
+    let mut jars = vec![
+        format!("zookeeper-{release}.jar"),
+        format!("zookeeper-jute-{release}.jar"),
+        "logback-classic-1.3.15.jar".to_string(),
+        "logback-core-1.3.15.jar".to_string(),
+        "slf4j-api-2.0.13.jar".to_string(),
+        "jetty-server-9.4.57.v20241219.jar".to_string(),
+    ];
+    if prometheus {
+        jars.push(format!("zookeeper-prometheus-metrics-{release}.jar"));
+    }
+    for jar in jars {
+        fs::write(lib.join(jar), b"").unwrap();
+    }
+    format!("--zk-home={}", pod.p("zk").display())
+}
+
+#[test]
+fn metrics_port_turns_on_zookeepers_prometheus_endpoint() {
+    let pod = Pod::new();
+    let home = upstream_layout(&pod, "3.9.4", true);
+    let o = pod
+        .cmd(&[
+            "--hostname=zk-0",
+            &home,
+            "--metrics-port=7000",
+            "--metrics-host=10.0.0.7",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cfg = fs::read_to_string(pod.p("conf/zoo.cfg")).unwrap();
+    for line in [
+        "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
+        "metricsProvider.httpPort=7000",
+        "metricsProvider.httpHost=10.0.0.7",
+        "fips-mode=false",
+    ] {
+        assert!(cfg.lines().any(|l| l == line), "{line} missing:\n{cfg}");
+    }
+}
+
+#[test]
+fn metrics_flags_the_release_cannot_serve_are_refused() {
+    // 3.5 has no Prometheus provider at all.
+    let pod = Pod::new();
+    let home = upstream_layout(&pod, "3.5.10", false);
+    pod.refuses(
+        &["--hostname=zk-0", &home, "--metrics-port=7000"],
+        4,
+        &[
+            "--metrics-port (ZOO_METRICS_PORT) 7000 asks for ZooKeeper's own Prometheus endpoint, which ZooKeeper 3.5.10 does not have (it came in 3.6.0)",
+            "Fix: drop --metrics-port and scrape with `zkpod metrics --format prometheus`",
+        ],
+    );
+    // A 3.6+ layout without the provider's jar.
+    let pod = Pod::new();
+    let home = upstream_layout(&pod, "3.9.5", false);
+    pod.refuses(
+        &["--hostname=zk-0", &home, "--metrics-port=7000"],
+        7,
+        &[
+            "needs ZooKeeper's Prometheus provider, but the installation has no zookeeper-prometheus-metrics jar",
+            "ZooKeeper would fail to load the provider class and exit at start",
+        ],
+    );
+    // An address for the endpoint before 3.8.1, and one without a port.
+    let pod = Pod::new();
+    let home = upstream_layout(&pod, "3.7.2", true);
+    pod.refuses(
+        &["--hostname=zk-0", &home, "--metrics-port=7000", "--metrics-host=10.0.0.7"],
+        4,
+        &["ZooKeeper 3.7.2 cannot bind its Prometheus endpoint to one address (it can from 3.8.1)"],
+    );
+    pod.refuses(
+        &["--hostname=zk-0", &home, "--metrics-host=10.0.0.7"],
+        4,
+        &["--metrics-host (ZOO_METRICS_HOST) 10.0.0.7 is set without --metrics-port"],
+    );
+    // The environment variable, named as the source.
+    let pod = Pod::new();
+    let home = upstream_layout(&pod, "3.5.10", false);
+    let mut c = pod.cmd(&["--hostname=zk-0", &home]);
+    c.env("ZOO_METRICS_PORT", "7000");
+    assert_fails(
+        &c.output().unwrap(),
+        4,
+        &["--metrics-port (ZOO_METRICS_PORT) 7000"],
+    );
+}
+
+#[test]
+fn set_keys_the_release_does_not_read_are_refused() {
+    let pod = Pod::new();
+    let home = upstream_layout(&pod, "3.5.10", false);
+    pod.refuses(
+        &["--hostname=zk-0", &home, "--set=metricsProvider.exportJvmInfo=false"],
+        4,
+        &[
+            "--set metricsProvider.exportJvmInfo=false: ZooKeeper 3.5.10 does not read metricsProvider.exportJvmInfo (it came in 3.6.0): ZooKeeper would ignore it",
+            "Fix: drop the entry (--set or ZOO_CFG_EXTRA), or run ZooKeeper 3.6.0 or newer",
+        ],
+    );
+    // The same key is fine for a release that reads it.
+    let pod = Pod::new();
+    let home = upstream_layout(&pod, "3.9.4", false);
+    let o = pod
+        .cmd(&[
+            "--hostname=zk-0",
+            &home,
+            "--set=metricsProvider.exportJvmInfo=false",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn admin_server_without_jetty_is_refused() {
+    // As Debian's libzookeeper-java without libjetty9-java (the image's
+    // ZK_SOURCE=debian): a layout without jetty-server.
+    let pod = Pod::new();
+    let home = upstream_layout(&pod, "3.9.4", false);
+    fs::remove_file(pod.p("zk/lib/jetty-server-9.4.57.v20241219.jar")).unwrap();
+    pod.refuses(
+        &["--hostname=zk-0", &home, "--admin-server"],
+        7,
+        &[
+            "--admin-server (ZOO_ADMIN_SERVER) asks for ZooKeeper's AdminServer, but the installation has no jetty, which it runs on",
+            "Fix: install jetty (Debian: apt-get install libjetty9-java libservlet-api-java",
+        ],
+    );
+}
+
+#[test]
+fn admin_server_listens_on_loopback_without_3_9s_snapshot_and_restore() {
+    let pod = Pod::new();
+    let home = upstream_layout(&pod, "3.9.4", false);
+    let o = pod
+        .cmd(&["--hostname=zk-0", &home, "--admin-server"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cfg = fs::read_to_string(pod.p("conf/zoo.cfg")).unwrap();
+    for line in [
+        "admin.enableServer=true",
+        "admin.serverAddress=127.0.0.1",
+        "admin.snapshot.enabled=false",
+        "admin.restore.enabled=false",
+    ] {
+        assert!(cfg.lines().any(|l| l == line), "{line} missing:\n{cfg}");
+    }
+}
+
 #[test]
 fn drop_in_name_takes_the_script_flags_and_exits_1_on_failure() {
     let pod = Pod::new();

@@ -273,6 +273,22 @@ pub struct StartArgs {
     #[arg(long = "admin-port", env = "ZOO_ADMIN_PORT", default_value = keys::ADMIN_SERVER_PORT.flag_default())]
     pub admin_port: u16,
 
+    /// AdminServer address (admin.serverAddress), when --admin-server is on:
+    /// loopback by default, since 3.9 it serves the snapshot and restore
+    /// commands (zkpod also turns those off on 3.9+ unless --set turns them on).
+    #[arg(long = "admin-address", env = "ZOO_ADMIN_ADDRESS", default_value = keys::ADMIN_SERVER_ADDRESS.flag_default())]
+    pub admin_address: String,
+
+    /// Serve ZooKeeper's own Prometheus metrics on this port (its
+    /// PrometheusMetricsProvider, 3.6+; the provider's jar must be installed).
+    #[arg(long = "metrics-port", env = "ZOO_METRICS_PORT")]
+    pub metrics_port: Option<u16>,
+
+    /// Address the Prometheus endpoint binds (metricsProvider.httpHost,
+    /// 3.8.1+); default: all addresses.
+    #[arg(long = "metrics-host", env = "ZOO_METRICS_HOST")]
+    pub metrics_host: Option<String>,
+
     /// Four-letter-word commands to allow; ruok, srvr, mntr and conf are always
     /// added because the probes need them.
     #[arg(
@@ -380,7 +396,10 @@ impl StartArgs {
             four_letter_words: self.four_letter_words.clone(),
             admin_server: self.admin_server,
             admin_port: self.admin_port,
+            admin_address: self.admin_address.clone(),
             quorum_listen_on_all_ips: self.quorum_listen_on_all_ips,
+            metrics_port: self.metrics_port,
+            metrics_host: self.metrics_host.clone(),
             set: self.set.clone(),
             cfg_extra: self.cfg_extra.clone(),
         }
@@ -445,9 +464,12 @@ mod tests {
             "--quorum-listen-on-all-ips",
             "--admin-server",
             "--admin-port=9090",
+            "--admin-address=0.0.0.0",
+            "--metrics-port=7000",
+            "--metrics-host=0.0.0.0",
             "--4lw-whitelist=srvr,stat",
             "--set=snapCount=50000",
-            "--cfg-extra=metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
+            "--cfg-extra=metricsProvider.exportJvmInfo=false",
         ])
         .unwrap();
         assert_eq!(every.args.settings_input(), fixtures::all_options());

@@ -74,6 +74,19 @@ impl Key {
         }
     }
 
+    /// A key no flag owns whose value zkpod decides explicitly (ZooKeeper's
+    /// own default is wrong for a pod); `--set` may still change it.
+    const fn decided(name: &'static str, default: &'static str, since: Version) -> Key {
+        Key {
+            name,
+            family: false,
+            owner: Owner::ZooKeeper,
+            default: Some(default),
+            since,
+            until: None,
+        }
+    }
+
     const fn family(prefix: &'static str, owner: Owner, since: Version) -> Key {
         Key {
             name: prefix,
@@ -185,6 +198,59 @@ pub const QUORUM_LISTEN_ON_ALL_IPS: Key = Key::flag(
     Some("false"),
     v(3, 4, 6),
 );
+/// Where the AdminServer listens, with --admin-server: loopback unless asked,
+/// since 3.9 it serves `snapshot` and `restore` (ZooKeeper binds 0.0.0.0).
+pub const ADMIN_SERVER_ADDRESS: Key = Key::flag(
+    "admin.serverAddress",
+    "--admin-address",
+    Some("127.0.0.1"),
+    v(3, 5, 1),
+);
+/// ZooKeeper's own Prometheus endpoint (3.6+), turned on by --metrics-port:
+/// the provider class, and its port.
+pub const METRICS_PROVIDER: Key = Key::flag(
+    "metricsProvider.className",
+    "--metrics-port",
+    None,
+    v(3, 6, 0),
+);
+pub const METRICS_PORT: Key = Key::flag(
+    "metricsProvider.httpPort",
+    "--metrics-port",
+    None,
+    v(3, 6, 0),
+);
+/// The endpoint's address (3.8+; before, it binds all addresses).
+pub const METRICS_HOST: Key = Key::flag(
+    "metricsProvider.httpHost",
+    "--metrics-host",
+    None,
+    v(3, 8, 1),
+);
+/// The provider `--metrics-port` configures.
+pub const PROMETHEUS_PROVIDER_CLASS: &str =
+    "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider";
+
+// Keys no flag owns whose value zkpod decides, because ZooKeeper's default
+// is wrong for a StatefulSet pod. Written for the releases that read them;
+// `--set` overrides each.
+
+/// Retry binding the election port without limit. ZooKeeper gives up after
+/// 3 tries, and in Kubernetes the pod's own name can take longer to resolve
+/// (ZOOKEEPER-3320; its administrator's guide recommends 0 there).
+pub const ELECTION_PORT_BIND_RETRY: Key = Key::decided("electionPortBindRetry", "0", v(3, 5, 6));
+/// `fips-mode=false`: ZooKeeper's own TLS trust manager, which checks the
+/// peer's host name against its certificate. 3.9 turned fips-mode on by
+/// default, which replaces that with the JDK's trust manager and so stops
+/// checking host names on quorum and client TLS; zkpod keeps the check on
+/// every release that has the switch (3.8.2+). A FIPS deployment sets
+/// `--set fips-mode=true` and gets certificates checked by the JDK alone.
+pub const FIPS_MODE: Key = Key::decided("fips-mode", "false", v(3, 8, 2));
+/// The AdminServer's `snapshot` and `restore` commands (3.9+), on by default
+/// in ZooKeeper: off unless asked, whenever zkpod turns the AdminServer on.
+pub const ADMIN_SNAPSHOT_ENABLED: Key = Key::decided("admin.snapshot.enabled", "false", v(3, 9, 0));
+pub const ADMIN_RESTORE_ENABLED: Key = Key::decided("admin.restore.enabled", "false", v(3, 9, 0));
+
 /// `server.N=host:quorumPort:electionPort`, one line per member.
 pub const SERVER: Key = Key::family("server.", Owner::ServerList, v(3, 4, 0));
 
@@ -208,6 +274,14 @@ pub const KEYS: &[Key] = &[
     ADMIN_SERVER_PORT,
     CLIENT_PORT_ADDRESS,
     QUORUM_LISTEN_ON_ALL_IPS,
+    ADMIN_SERVER_ADDRESS,
+    METRICS_PROVIDER,
+    METRICS_PORT,
+    METRICS_HOST,
+    ELECTION_PORT_BIND_RETRY,
+    FIPS_MODE,
+    ADMIN_SNAPSHOT_ENABLED,
+    ADMIN_RESTORE_ENABLED,
     Key::zookeeper("secureClientPort", v(3, 5, 1)),
     Key::zookeeper("observerMasterPort", v(3, 6, 0)),
     Key::zookeeper("globalOutstandingLimit", v(3, 4, 0)),
@@ -237,7 +311,6 @@ pub const KEYS: &[Key] = &[
     Key::zookeeper("reconfigEnabled", v(3, 5, 3)),
     Key::zookeeper("tcpKeepAlive", v(3, 4, 11)),
     Key::zookeeper("clientTcpKeepAlive", v(3, 7, 0)),
-    Key::zookeeper("electionPortBindRetry", v(3, 5, 6)),
     Key::zookeeper("observer.reconnectDelayMs", v(3, 6, 0)),
     Key::zookeeper("observer.election.DelayMs", v(3, 6, 0)),
     Key::zookeeper("localSessionsEnabled", v(3, 5, 0)),
@@ -248,14 +321,10 @@ pub const KEYS: &[Key] = &[
     Key::zookeeper("multiAddress.enabled", v(3, 6, 0)),
     Key::zookeeper("multiAddress.reachabilityCheckTimeoutMs", v(3, 6, 0)),
     Key::zookeeper("multiAddress.reachabilityCheckEnabled", v(3, 6, 0)),
-    Key::zookeeper("admin.serverAddress", v(3, 5, 1)),
     Key::zookeeper("admin.idleTimeout", v(3, 5, 3)),
     Key::zookeeper("admin.commandURL", v(3, 5, 0)),
     Key::zookeeper("admin.portUnification", v(3, 6, 0)),
     Key::zookeeper("admin.forceHttps", v(3, 6, 3)),
-    Key::zookeeper("metricsProvider.className", v(3, 6, 0)),
-    Key::zookeeper("metricsProvider.httpHost", v(3, 8, 1)),
-    Key::zookeeper("metricsProvider.httpPort", v(3, 6, 0)),
     Key::zookeeper("metricsProvider.exportJvmInfo", v(3, 6, 0)),
     Key::zookeeper("dynamicConfigFile", v(3, 5, 0)),
     Key::zookeeper("peerType", v(3, 4, 0)),
@@ -400,7 +469,13 @@ mod tests {
             .iter()
             .filter(|k| matches!(k.owner, Owner::Flag(_)))
             .count();
-        assert_eq!(flagged, 16);
+        assert_eq!(flagged, 20);
+        assert_eq!(
+            owner_of("metricsProvider.httpPort"),
+            Some(Owner::Flag("--metrics-port"))
+        );
+        assert_eq!(owner_of("metricsProvider.exportJvmInfo"), None);
+        assert_eq!(owner_of("electionPortBindRetry"), None);
     }
 
     #[test]

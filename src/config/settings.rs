@@ -8,7 +8,12 @@
 use std::path::PathBuf;
 
 use crate::config::keys::{self, Key, Owner};
+use crate::config::version::{v, Version};
 use crate::sys::report::{diagnose, Code, Warning};
+
+/// The oldest release zkpod renders for when the installation does not say
+/// which it is: only keys every supported release reads are written then.
+pub const OLDEST_SUPPORTED: Version = v(3, 5, 0);
 
 /// The commands the probes and `status`/`metrics` need; always whitelisted.
 pub const REQUIRED_4LW: [&str; 4] = ["srvr", "ruok", "mntr", "conf"];
@@ -42,7 +47,13 @@ pub struct SettingsInput {
     pub four_letter_words: String,
     pub admin_server: bool,
     pub admin_port: u16,
+    /// `--admin-address`: where the AdminServer listens (with --admin-server).
+    pub admin_address: String,
     pub quorum_listen_on_all_ips: bool,
+    /// `--metrics-port`: ZooKeeper's own Prometheus endpoint (3.6+).
+    pub metrics_port: Option<u16>,
+    /// `--metrics-host`: the endpoint's address (3.8+).
+    pub metrics_host: Option<String>,
     /// `--set KEY=VALUE`, in order.
     pub set: Vec<String>,
     /// `ZOO_CFG_EXTRA`: `key=value` entries separated by whitespace.
@@ -67,10 +78,35 @@ pub struct Settings {
     pub extra: Vec<(String, String)>,
 }
 
+/// What the installation found offers, for [`Settings::check_release`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Found {
+    /// The release, when its jars say which it is.
+    pub release: Option<Version>,
+    /// The Prometheus provider's jar is installed.
+    pub prometheus: bool,
+    /// Jetty, the AdminServer's HTTP server, is installed.
+    pub jetty: bool,
+}
+
+impl Found {
+    /// Everything a full upstream layout of `release` has.
+    pub fn complete(release: Version) -> Found {
+        Found {
+            release: Some(release),
+            prometheus: true,
+            jetty: true,
+        }
+    }
+}
+
 impl Settings {
-    /// The keys zkpod derives from its flags, with their values, in the
-    /// order zoo.cfg lists them. Optional keys appear only when set.
-    pub fn entries(&self) -> Vec<(&'static Key, String)> {
+    /// The keys zkpod writes for ZooKeeper `release`, with their values, in
+    /// the order zoo.cfg lists them: those derived from its flags (optional
+    /// ones only when set), then those it decides ([`keys::Key::decided`])
+    /// unless `--set` gives them. A key `release` does not read is never
+    /// written (`keys::Key::known_in`).
+    pub fn entries(&self, release: Version) -> Vec<(&'static Key, String)> {
         let i = &self.input;
         let mut e = vec![
             (&keys::CLIENT_PORT, i.client_port.to_string()),
@@ -95,6 +131,7 @@ impl Settings {
         ];
         if i.admin_server {
             e.push((&keys::ADMIN_SERVER_PORT, i.admin_port.to_string()));
+            e.push((&keys::ADMIN_SERVER_ADDRESS, i.admin_address.clone()));
         }
         if let Some(addr) = &i.client_address {
             e.push((&keys::CLIENT_PORT_ADDRESS, addr.clone()));
@@ -102,7 +139,108 @@ impl Settings {
         if i.quorum_listen_on_all_ips {
             e.push((&keys::QUORUM_LISTEN_ON_ALL_IPS, true.to_string()));
         }
+        if let Some(port) = i.metrics_port {
+            e.push((
+                &keys::METRICS_PROVIDER,
+                keys::PROMETHEUS_PROVIDER_CLASS.to_string(),
+            ));
+            e.push((&keys::METRICS_PORT, port.to_string()));
+            if let Some(host) = &i.metrics_host {
+                e.push((&keys::METRICS_HOST, host.clone()));
+            }
+        }
+        let mut decided = vec![&keys::ELECTION_PORT_BIND_RETRY, &keys::FIPS_MODE];
+        if i.admin_server {
+            decided.extend([&keys::ADMIN_SNAPSHOT_ENABLED, &keys::ADMIN_RESTORE_ENABLED]);
+        }
+        for key in decided {
+            if !self.extra.iter().any(|(k, _)| k == key.name) {
+                e.push((key, key.flag_default().to_string()));
+            }
+        }
+        e.retain(|(key, _)| key.known_in(release));
         e
+    }
+
+    /// Checks the settings against the installation [`Found`]. Refuses what
+    /// that ZooKeeper cannot do: `--admin-server` without jetty,
+    /// `--metrics-port` before 3.6 or without the provider's jar,
+    /// `--metrics-host` before 3.8.1, and a `--set` key the release does not
+    /// read.
+    ///
+    /// Fails with exit code 4 (a setting the release does not have) or 7
+    /// (a jar it needs is missing).
+    pub fn check_release(&self, found: &Found) -> anyhow::Result<()> {
+        let (release, prometheus_jar) = (found.release, found.prometheus);
+        let i = &self.input;
+        if i.admin_server && !found.jetty {
+            return Err(diagnose(
+                Code::Install,
+                "--admin-server (ZOO_ADMIN_SERVER) asks for ZooKeeper's AdminServer, but the installation has no jetty, which it runs on",
+                "ZooKeeper would log \"Unable to load jetty\" and run without the AdminServer",
+                "install jetty (Debian: apt-get install libjetty9-java libservlet-api-java; upstream releases ship it in lib/), or drop --admin-server",
+            ));
+        }
+        let named = |r: Version| format!("ZooKeeper {r}");
+        if let Some(port) = i.metrics_port {
+            let source = "--metrics-port (ZOO_METRICS_PORT)";
+            if let Some(r) = release.filter(|r| !keys::METRICS_PORT.known_in(*r)) {
+                return Err(diagnose(
+                    Code::Config,
+                    format!("{source} {port} asks for ZooKeeper's own Prometheus endpoint, which {} does not have (it came in {})", named(r), keys::METRICS_PORT.since),
+                    "ZooKeeper would ignore the setting and serve no metrics",
+                    "drop --metrics-port and scrape with `zkpod metrics --format prometheus`, or run ZooKeeper 3.6 or newer",
+                ));
+            }
+            if !prometheus_jar {
+                return Err(diagnose(
+                    Code::Install,
+                    format!("{source} {port} needs ZooKeeper's Prometheus provider, but the installation has no zookeeper-prometheus-metrics jar"),
+                    "ZooKeeper would fail to load the provider class and exit at start",
+                    "use an image or layout that ships the provider (scripts/zk-dist.sh VERSION DEST without ZK_DIST_PROMETHEUS=optional; the image's default release has it), or drop --metrics-port",
+                ));
+            }
+        }
+        if let Some(host) = &i.metrics_host {
+            if i.metrics_port.is_none() {
+                return Err(diagnose(
+                    Code::Config,
+                    format!(
+                        "--metrics-host (ZOO_METRICS_HOST) {host} is set without --metrics-port"
+                    ),
+                    "there is no metrics endpoint for it to bind",
+                    "add --metrics-port PORT (e.g. 7000), or drop --metrics-host",
+                ));
+            }
+            if let Some(r) = release.filter(|r| !keys::METRICS_HOST.known_in(*r)) {
+                return Err(diagnose(
+                    Code::Config,
+                    format!("--metrics-host (ZOO_METRICS_HOST) {host}: {} cannot bind its Prometheus endpoint to one address (it can from {})", named(r), keys::METRICS_HOST.since),
+                    "the endpoint would listen on all addresses",
+                    "drop --metrics-host (the endpoint then listens on all addresses), or run ZooKeeper 3.8.1 or newer",
+                ));
+            }
+        }
+        if let Some(r) = release {
+            for (k, val) in &self.extra {
+                if let Some(key) = keys::find(k).filter(|key| !key.known_in(r)) {
+                    return Err(diagnose(
+                        Code::Config,
+                        format!(
+                            "--set {k}={val}: {} does not read {k} (it came in {})",
+                            named(r),
+                            key.since
+                        ),
+                        "ZooKeeper would ignore it",
+                        format!(
+                            "drop the entry (--set or ZOO_CFG_EXTRA), or run ZooKeeper {} or newer",
+                            key.since
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -256,6 +394,9 @@ pub fn build(a: &SettingsInput, myid: u32, servers: Vec<Member>) -> anyhow::Resu
     if a.admin_server {
         ports.push(("--admin-port", a.admin_port));
     }
+    if let Some(p) = a.metrics_port {
+        ports.push(("--metrics-port", p));
+    }
     for (i, (n1, p1)) in ports.iter().enumerate() {
         if *p1 == 0 {
             return Err(diagnose(
@@ -270,7 +411,21 @@ pub fn build(a: &SettingsInput, myid: u32, servers: Vec<Member>) -> anyhow::Resu
                 Code::Config,
                 format!("{n1} and {n2} are both {p1}"),
                 "ZooKeeper would fail to bind the second listener",
-                "give each its own port (defaults: client 2181, server 2888, election 3888, admin 8080)",
+                "give each its own port (defaults: client 2181, server 2888, election 3888, admin 8080; metrics usually 7000)",
+            ));
+        }
+    }
+    for (flag, value) in [
+        ("--admin-address", Some(a.admin_address.as_str())),
+        ("--metrics-host", a.metrics_host.as_deref()),
+    ] {
+        if let Some(addr) = value.filter(|v| v.trim().is_empty() || v.contains(char::is_whitespace))
+        {
+            return Err(diagnose(
+                Code::Config,
+                format!("{flag} '{addr}' is not an address"),
+                "ZooKeeper could not bind that listener",
+                format!("pass one IP address or host name, e.g. {flag} 127.0.0.1"),
             ));
         }
     }
@@ -430,7 +585,8 @@ mod tests {
         let mut i = fixtures::defaults();
         i.set = vec!["!x=1".into()];
         if let Ok(s) = build(&i, 1, Vec::new()) {
-            let back = crate::config::zoocfg::parse(&crate::config::zoocfg::render(&s));
+            let back =
+                crate::config::zoocfg::parse(&crate::config::zoocfg::render(&s, OLDEST_SUPPORTED));
             assert_eq!(back.get("!x").map(String::as_str), Some("1"));
         }
     }
@@ -499,7 +655,10 @@ pub(crate) mod fixtures {
             four_letter_words: "srvr,ruok,mntr,conf,stat,isro".into(),
             admin_server: false,
             admin_port: 8080,
+            admin_address: "127.0.0.1".into(),
             quorum_listen_on_all_ips: false,
+            metrics_port: None,
+            metrics_host: None,
             set: Vec::new(),
             cfg_extra: None,
         }
@@ -521,11 +680,12 @@ pub(crate) mod fixtures {
             quorum_listen_on_all_ips: true,
             admin_server: true,
             admin_port: 9090,
+            admin_address: "0.0.0.0".into(),
+            metrics_port: Some(7000),
+            metrics_host: Some("0.0.0.0".into()),
             four_letter_words: "srvr,stat".into(),
             set: vec!["snapCount=50000".into()],
-            cfg_extra: Some(
-                "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider".into(),
-            ),
+            cfg_extra: Some("metricsProvider.exportJvmInfo=false".into()),
             ..defaults()
         }
     }

@@ -10,16 +10,19 @@ use std::path::Path;
 
 use crate::config::keys;
 use crate::config::settings::Settings;
+use crate::config::version::Version;
 
 /// The header of every zoo.cfg zkpod writes.
 pub const HEADER: &str = "# Written by zkpod start on every start: edits here are lost.\n# Change settings with zkpod flags, --set key=value or ZOO_CFG_EXTRA.\n";
 
-/// Renders zoo.cfg: the flag-owned keys in the table's order (which starts
-/// with the tutorial's start-zookeeper, so the two files diff cleanly), the
-/// server lines of an ensemble, then the `--set` / `ZOO_CFG_EXTRA` entries.
-pub fn render(s: &Settings) -> String {
+/// Renders zoo.cfg for ZooKeeper `release`: the keys zkpod writes, in the
+/// table's order (which starts with the tutorial's start-zookeeper, so the
+/// two files diff cleanly), only those `release` reads; the server lines of
+/// an ensemble; then the `--set` / `ZOO_CFG_EXTRA` entries (checked against
+/// the release by `Settings::check_release`).
+pub fn render(s: &Settings, release: Version) -> String {
     let mut out = String::from(HEADER);
-    for (key, value) in s.entries() {
+    for (key, value) in s.entries(release) {
         let _ = writeln!(out, "{}={value}", key.name);
     }
     if s.servers.len() > 1 {
@@ -80,7 +83,12 @@ pub fn read(conf_dir: &Path) -> Option<String> {
 mod tests {
     use super::*;
     use crate::config::settings::{build, fixtures, Member};
+    use crate::config::version::{v, Version};
     use crate::golden;
+
+    /// The image's default release: what the release-independent goldens
+    /// are rendered for.
+    const DEFAULT_RELEASE: Version = v(3, 9, 4);
 
     fn members(domain: &str, n: u32) -> Vec<Member> {
         (0..n)
@@ -110,7 +118,10 @@ server.3=zk-2.zk-hs.default.svc.cluster.local:2888:3888
 
     fn seed_zoo_cfg() -> String {
         let members = members("zk-hs.default.svc.cluster.local", 3);
-        render(&build(&fixtures::seed004(), 1, members).unwrap())
+        render(
+            &build(&fixtures::seed004(), 1, members).unwrap(),
+            DEFAULT_RELEASE,
+        )
     }
 
     #[test]
@@ -140,26 +151,94 @@ server.3=zk-2.zk-hs.default.svc.cluster.local:2888:3888
     fn golden_zoo_cfg_with_every_option() {
         let members = members("zk-hs.kafka.svc.cluster.local", 5);
         let s = build(&fixtures::all_options(), 3, members).unwrap();
-        golden::check("zoo.cfg.all-options", &render(&s));
+        golden::check("zoo.cfg.all-options", &render(&s, DEFAULT_RELEASE));
     }
 
     #[test]
     fn golden_standalone_has_no_server_lines() {
         let s = build(&fixtures::defaults(), 1, members("x", 1)).unwrap();
-        let out = render(&s);
+        let out = render(&s, DEFAULT_RELEASE);
         assert!(!out.contains("server."), "{out}");
         golden::check("zoo.cfg.standalone-defaults", &out);
     }
 
+    /// A pod's zoo.cfg as each release gets it: the AdminServer on, and
+    /// ZooKeeper's Prometheus endpoint where the release has one (its
+    /// address where it can bind one). One golden file per release whose
+    /// zoo.cfg differs.
     #[test]
-    fn every_rendered_key_is_in_the_table_and_known_to_35() {
+    fn golden_zoo_cfg_per_release() {
+        let releases = [v(3, 5, 10), v(3, 7, 2), v(3, 8, 0), v(3, 8, 6), v(3, 9, 4)];
+        for r in releases {
+            let mut i = fixtures::defaults();
+            i.admin_server = true;
+            if keys::METRICS_PORT.known_in(r) {
+                i.metrics_port = Some(7000);
+            }
+            if keys::METRICS_HOST.known_in(r) {
+                i.metrics_host = Some("10.244.1.7".into());
+            }
+            let s = build(&i, 2, members("zk-hs.default.svc.cluster.local", 3)).unwrap();
+            s.check_release(&crate::config::settings::Found::complete(r))
+                .unwrap();
+            golden::check(&format!("zoo.cfg.{r}"), &render(&s, r));
+        }
+    }
+
+    #[test]
+    fn every_rendered_key_is_in_the_table_and_read_by_its_release() {
         let s = build(&fixtures::all_options(), 1, Vec::new()).unwrap();
-        for (k, _) in parse(&render(&s)) {
-            let key = keys::find(&k).unwrap_or_else(|| panic!("{k} not in the key table"));
-            if key.owner != keys::Owner::ZooKeeper {
-                assert!(key.known_in(crate::config::version::v(3, 5, 0)), "{k}");
+        for r in [
+            v(3, 5, 0),
+            v(3, 5, 10),
+            v(3, 6, 4),
+            v(3, 8, 0),
+            v(3, 8, 6),
+            v(3, 9, 4),
+        ] {
+            for (k, _) in parse(&render(&s, r)) {
+                let key = keys::find(&k).unwrap_or_else(|| panic!("{k} not in the key table"));
+                if s.extra.iter().all(|(e, _)| *e != k) {
+                    assert!(key.known_in(r), "{k} written for {r}");
+                }
             }
         }
+    }
+
+    #[test]
+    fn the_decided_keys_follow_the_release_and_yield_to_set() {
+        let mut i = fixtures::defaults();
+        i.admin_server = true;
+        let s = build(&i, 1, Vec::new()).unwrap();
+        let cfg = |r| parse(&render(&s, r));
+        let old = cfg(v(3, 5, 10));
+        assert_eq!(old["electionPortBindRetry"], "0");
+        assert_eq!(old["admin.serverAddress"], "127.0.0.1");
+        for k in [
+            "fips-mode",
+            "admin.snapshot.enabled",
+            "admin.restore.enabled",
+        ] {
+            assert!(!old.contains_key(k), "{k} written for 3.5.10");
+        }
+        assert_eq!(cfg(v(3, 8, 6))["fips-mode"], "false");
+        assert!(!cfg(v(3, 8, 0)).contains_key("fips-mode"));
+        let new = cfg(v(3, 9, 4));
+        assert_eq!(new["admin.snapshot.enabled"], "false");
+        assert_eq!(new["admin.restore.enabled"], "false");
+        // --set wins over zkpod's choice, and the key is written once.
+        i.set = vec![
+            "fips-mode=true".into(),
+            "admin.snapshot.enabled=true".into(),
+        ];
+        let s = build(&i, 1, Vec::new()).unwrap();
+        let out = render(&s, v(3, 9, 4));
+        assert_eq!(out.matches("fips-mode=").count(), 1, "{out}");
+        assert_eq!(parse(&out)["fips-mode"], "true");
+        assert_eq!(parse(&out)["admin.snapshot.enabled"], "true");
+        // Without the AdminServer its commands are not mentioned.
+        let s = build(&fixtures::defaults(), 1, Vec::new()).unwrap();
+        assert!(!render(&s, v(3, 9, 4)).contains("admin.snapshot"));
     }
 
     #[test]

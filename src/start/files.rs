@@ -12,7 +12,7 @@ pub fn conf_files(plan: &Plan) -> Vec<FileSpec> {
     vec![
         (
             plan.zoo_cfg(),
-            zoocfg::render(&plan.settings).into_bytes(),
+            zoocfg::render(&plan.settings, plan.release()).into_bytes(),
             0o644,
         ),
         (

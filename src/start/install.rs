@@ -28,6 +28,10 @@ pub struct Install {
     /// Jar paths, in classpath order (the conf dir is prepended at launch).
     pub jars: Vec<String>,
     pub backend: Backend,
+    /// Whether jetty, which ZooKeeper's AdminServer runs on, is installed
+    /// (without it ZooKeeper logs "Unable to load jetty" and runs without
+    /// the AdminServer).
+    pub jetty: bool,
 }
 
 impl Install {
@@ -35,6 +39,20 @@ impl Install {
     /// `config::keys::Key::known_in`); `None` when no jar name says.
     pub fn release(&self) -> Option<Version> {
         self.version.as_deref().and_then(Version::parse)
+    }
+
+    /// Whether its jars include ZooKeeper's Prometheus metrics provider
+    /// (`zookeeper-prometheus-metrics-<version>.jar`, 3.6+; Debian's
+    /// package does not ship it).
+    pub fn has_prometheus_provider(&self) -> bool {
+        self.jars.iter().any(|j| {
+            Path::new(j)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| {
+                    n.starts_with("zookeeper-prometheus-metrics") && n.ends_with(".jar")
+                })
+        })
     }
 }
 
@@ -70,11 +88,15 @@ pub fn plan_upstream(home: &Path, top: &[String], lib: &[String]) -> Result<Opti
     jars.sort();
     let names: Vec<&String> = top.iter().chain(lib).collect();
     let backend = logging::detect(&names)?;
+    let jetty = names
+        .iter()
+        .any(|n| n.starts_with("jetty-server") && n.ends_with(".jar"));
     Ok(Some(Install {
         location: home.display().to_string(),
         version,
         jars,
         backend,
+        jetty,
     }))
 }
 
@@ -109,8 +131,16 @@ pub fn plan_debian(dir: &Path, names: &[String]) -> Result<Option<Install>> {
                 "apt-get install libslf4j-java liblog4j1.2-java",
             ));
         };
+    // The manifest names jetty9-*.jar for the AdminServer but not the servlet
+    // API they need (javax.servlet): without it ZooKeeper logs "Unable to
+    // load jetty" and runs without the AdminServer. Both come with
+    // libjetty9-java and libservlet-api-java, which the package does not
+    // depend on.
+    let jetty = have("jetty9-server.jar") && have("servlet-api.jar");
+    let servlet: &[&str] = if jetty { &["servlet-api.jar"] } else { &[] };
     let jars = std::iter::once("zookeeper.jar")
         .chain(binding.iter().copied())
+        .chain(servlet.iter().copied())
         .map(|n| dir.join(n).display().to_string())
         .collect();
     Ok(Some(Install {
@@ -118,6 +148,7 @@ pub fn plan_debian(dir: &Path, names: &[String]) -> Result<Option<Install>> {
         version,
         jars,
         backend,
+        jetty,
     }))
 }
 
@@ -340,15 +371,39 @@ mod tests {
                 "/usr/share/java/log4j-1.2.jar"
             ])
         );
+        assert!(!i.jetty, "no jetty9 jars: no AdminServer");
         let e = plan_debian(Path::new("/usr/share/java"), &s(&["zookeeper.jar"])).unwrap_err();
         assert!(e
             .to_string()
             .contains("apt-get install libslf4j-java liblog4j1.2-java"));
     }
 
+    /// Debian's manifest names jetty9 but not the servlet API it needs:
+    /// zkpod adds it, so that the AdminServer can start.
+    #[test]
+    fn debian_layout_adds_the_servlet_api_for_the_admin_server() {
+        let names = s(&[
+            "zookeeper.jar",
+            "slf4j-log4j12.jar",
+            "log4j-1.2.jar",
+            "jetty9-server.jar",
+            "servlet-api.jar",
+        ]);
+        let i = plan_debian(Path::new("/usr/share/java"), &names)
+            .unwrap()
+            .unwrap();
+        assert!(i.jetty);
+        assert_eq!(i.jars.last().unwrap(), "/usr/share/java/servlet-api.jar");
+        let i = plan_debian(Path::new("/usr/share/java"), &names[..4])
+            .unwrap()
+            .unwrap();
+        assert!(!i.jetty, "jetty without the servlet API cannot start");
+    }
+
     #[test]
     fn command_line_shape() {
         let i = Install {
+            jetty: false,
             location: "x".into(),
             version: None,
             jars: s(&["/j/zookeeper.jar"]),

@@ -14,6 +14,7 @@ use anyhow::Result;
 use crate::config::jvm;
 use crate::config::logging::LogLevel;
 use crate::config::settings::{self, Settings};
+use crate::config::version::Version;
 use crate::start::ensemble::{self, DomainInput, DomainSource};
 use crate::start::facts::{DirAccess, Facts};
 use crate::start::identity::{self, IdInput};
@@ -56,6 +57,12 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The release zoo.cfg is written for: the installation's, else the
+    /// oldest supported (only keys every release reads).
+    pub fn release(&self) -> Version {
+        self.install.release().unwrap_or(settings::OLDEST_SUPPORTED)
+    }
+
     /// `zoo.cfg` in the conf dir.
     pub fn zoo_cfg(&self) -> PathBuf {
         self.conf_dir.join("zoo.cfg")
@@ -145,6 +152,18 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
         install.location,
         install.backend.file_name()
     ));
+    settings.check_release(&settings::Found {
+        release: install.release(),
+        prometheus: install.has_prometheus_provider(),
+        jetty: install.jetty,
+    })?;
+    if install.release().is_none() {
+        warnings.push(Warning::new(
+            format!("the ZooKeeper at {} does not say which release it is (no zookeeper-<version>.jar)", install.location),
+            format!("zoo.cfg holds only the keys every release since {} reads", settings::OLDEST_SUPPORTED),
+            "install a release whose server jar carries its version in the file name (the binary tarball's or scripts/zk-dist.sh's layout)",
+        ));
+    }
     let java = install::check_java(&facts.java)?;
     let limit = facts
         .memory_limit

@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 PROMETHEUS_CLASS = "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider"
 PROMETHEUS_PORT = 7000
+ADMIN_PORT = 8080
 # The config file each slf4j binding reads (zk-dist.txt's logging= word).
 CONFIG_FILE = {"logback": "logback.xml", "reload4j": "log4j.properties", "log4j": "log4j.properties"}
 # What each binding prints when it finds no config or no provider: seeing it
@@ -87,11 +88,20 @@ class Layout:
     home: Optional[Path]  # --zk-home (None: Debian's jars, found by zkpod)
     logging: str  # logback, reload4j or log4j
     prometheus: bool  # the Prometheus provider jar is in lib/
+    jetty: bool = True  # the AdminServer can run (jetty and the servlet API)
 
     @property
     def minor(self) -> tuple[int, int]:
-        major, minor = self.version.split(".")[:2]
-        return int(major), int(minor)
+        return self.release[:2]
+
+    @property
+    def release(self) -> tuple[int, int, int]:
+        """The version as numbers, (3, 8, 6): comparable with a tuple."""
+        return tuple(int(x) for x in self.version.split(".")[:3])
+
+    @property
+    def release_text(self) -> str:
+        return ".".join(str(x) for x in self.release)
 
     @property
     def config_file(self) -> str:
@@ -118,7 +128,9 @@ def resolve_layout(name: str) -> Layout:
             raise LookupError("Debian's ZooKeeper is missing: apt-get install zookeeper")
         versioned = sorted(Path("/usr/share/java").glob("zookeeper-3*.jar"))
         version = versioned[0].name[len("zookeeper-"):-len(".jar")] if versioned else "3.8.0"
-        return Layout(name, version, None, "log4j", False)
+        java = Path("/usr/share/java")
+        jetty = (java / "jetty9-server.jar").exists() and (java / "servlet-api.jar").exists()
+        return Layout(name, version, None, "log4j", False, jetty)
     cp = subprocess.run(
         [str(REPO / "scripts/zk-dist.sh"), "--cached", name],
         capture_output=True, text=True, env={**os.environ, "ZK_DIST_PROMETHEUS": "optional"}, timeout=900,
@@ -181,6 +193,17 @@ def ensemble(base: Path, zkpod: Path, args: list[str]) -> h.Ensemble:
     return ens
 
 
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    """zoo.cfg's key=value lines (later ones win), comments skipped."""
+    out = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "!")) and "=" in line:
+            k, v = line.split("=", 1)
+            out[k.strip()] = v.strip()
+    return out
 
 
 def zkpod_run(zkpod: Path, *args, timeout: float = 20.0) -> subprocess.CompletedProcess:

@@ -9,11 +9,19 @@ this order:
 3. ZooKeeper reads the logging config zkpod wrote: the JVM is pointed at the
    file its binding reads, lines appear in that file's layout at INFO and
    none at DEBUG, and no "no configuration" warning of any binding appears;
-4. ZooKeeper's own Prometheus endpoint, where the release's provider jar is
-   in lib/: scraped over HTTP and parsed by prometheus_client;
-5. SIGTERM to the PID-1 JVM stops it; the other two keep serving;
-6. a stale myid on the volume is refused (exit 5, one line, nothing changed);
-7. `--log_level DEBUG` then `--log_level WARN` change what is logged.
+4. zoo.cfg holds exactly the keys the release reads: zkpod's decisions
+   (electionPortBindRetry=0; fips-mode=false from 3.8.2; the AdminServer on
+   the pod's address, with 3.9's snapshot/restore commands off) only where
+   the release has them; ZooKeeper's AdminServer answers on the pod's
+   address, and where it can list its system properties (the
+   `system_properties` command), those decisions are in effect in the JVM;
+5. ZooKeeper's own Prometheus endpoint (`--metrics-port`, `--metrics-host`)
+   on the +prometheus releases, scraped over HTTP and parsed by
+   prometheus_client; on the others `--metrics-port` is refused (exit 4
+   before 3.6, 7 without the provider's jar) with nothing written;
+6. SIGTERM to the PID-1 JVM stops it; the other two keep serving;
+7. a stale myid on the volume is refused (exit 5, one line, nothing changed);
+8. `--log_level DEBUG` then `--log_level WARN` change what is logged.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import shutil
 import signal
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -38,13 +47,14 @@ from tests.lib.fourlw import CLIENT_PORT, four_letter, parse_mntr, server_mode
 from tests.lib.procs import proc_cmdline, proc_exe, proc_status
 from tests.lib.wait import wait_until
 from tests.versions.matrix import (
+    ADMIN_PORT,
     NO_CONFIG_SIGNS,
-    PROMETHEUS_CLASS,
     PROMETHEUS_PORT,
     NsPod,
     children,
     ensemble,
     ns_pid,
+    parse_properties,
     resolve_layout,
     versions,
     zkpod_run,
@@ -76,14 +86,19 @@ class Matrix:
         if layout.home is not None:
             args += ["--zk-home", str(layout.home)]
         self.ens = ensemble(base, zkpod, args)
+        # Every pod's AdminServer on its own address (they share the host's
+        # network here, as containers of one pod would).
+        if layout.jetty:
+            for pod in self.ens.pods:
+                pod.extra_args += ["--admin-server", f"--admin-address={pod.ip}", f"--admin-port={ADMIN_PORT}"]
         self.scraped: list[NsPod] = []
         if layout.prometheus:
-            # Before 3.8 the endpoint binds all addresses: one pod only.
-            for pod in self.ens.pods if layout.minor >= (3, 8) else self.ens.pods[:1]:
-                pod.extra_args += [f"--set=metricsProvider.className={PROMETHEUS_CLASS}",
-                                   f"--set=metricsProvider.httpPort={PROMETHEUS_PORT}"]
-                if layout.minor >= (3, 8):
-                    pod.extra_args.append(f"--set=metricsProvider.httpHost={pod.ip}")
+            # Before 3.8.1 the endpoint binds all addresses: one pod only.
+            bind_one = layout.release >= (3, 8, 1)
+            for pod in self.ens.pods if bind_one else self.ens.pods[:1]:
+                pod.extra_args.append(f"--metrics-port={PROMETHEUS_PORT}")
+                if bind_one:
+                    pod.extra_args.append(f"--metrics-host={pod.ip}")
                 self.scraped.append(pod)
 
 
@@ -181,14 +196,78 @@ def test_zookeeper_reads_the_logging_config_zkpod_wrote(zk):
 # 4 -------------------------------------------------------------------------
 
 
-# Only the releases versions.txt marks +prometheus: the others have no
-# provider jar here (before 3.6, or not served by the Maven repository).
-@pytest.mark.parametrize("zk", versions("prometheus"), indirect=True)
-def test_zookeeper_prometheus_endpoint_parses(zk):
+def expected_decisions(zk, pod) -> dict[str, str]:
+    """The keys zkpod decides for this release (and the pod), with values."""
+    r = zk.layout.release
+    admin = zk.layout.jetty
+    want = {"admin.enableServer": str(admin).lower(), "electionPortBindRetry": "0"}
+    if admin:
+        want["admin.serverAddress"] = pod.ip
+    if r >= (3, 8, 2):
+        want["fips-mode"] = "false"
+    if admin and r >= (3, 9, 0):
+        want["admin.snapshot.enabled"] = "false"
+        want["admin.restore.enabled"] = "false"
+    return want
+
+
+def test_zoo_cfg_holds_only_the_keys_the_release_reads(zk):
+    decided = {"fips-mode", "admin.snapshot.enabled", "admin.restore.enabled", "electionPortBindRetry",
+               "admin.serverAddress", "admin.enableServer"}
+    for pod in zk.ens.pods:
+        cfg = parse_properties((pod.conf_dir / "zoo.cfg").read_text())
+        want = expected_decisions(zk, pod)
+        got = {k: v for k, v in cfg.items() if k in decided}
+        assert got == want, f"{pod.name} ({zk.layout.version}): {got}"
+        metrics = {k for k in cfg if k.startswith("metricsProvider.")}
+        if pod in zk.scraped:
+            assert metrics == ({"metricsProvider.className", "metricsProvider.httpPort"}
+                               | ({"metricsProvider.httpHost"} if zk.layout.release >= (3, 8, 1) else set())), metrics
+        else:
+            assert not metrics, metrics
+
+
+def test_admin_server_answers_on_the_pod_address_with_zkpods_decisions_in_effect(zk, tmp_path):
+    if not zk.layout.jetty:
+        refused(zk, tmp_path, ["--admin-server"], 7, [
+            "--admin-server (ZOO_ADMIN_SERVER) asks for ZooKeeper's AdminServer, but the installation has no jetty"])
+        return
+    for pod in zk.ens.pods:
+        ruok = json.loads(_http(f"http://{pod.ip}:{ADMIN_PORT}/commands/ruok"))
+        assert ruok["command"] == "ruok" and ruok["error"] is None, ruok
+        props = json.loads(_http(f"http://{pod.ip}:{ADMIN_PORT}/commands/system_properties"))
+        if (props.get("error") or "").startswith("Unknown command"):
+            continue  # this release cannot list its system properties
+        # ZooKeeper turns the zoo.cfg keys it has no field for into zookeeper.*
+        # system properties, which is where it reads these from.
+        for k, v in expected_decisions(zk, pod).items():
+            if not k.startswith("admin.enableServer"):
+                assert props.get(f"zookeeper.{k}") == v, (k, {p: x for p, x in props.items() if "zookeeper." in p})
+        h.FIGURES.append(f"{zk.layout.name}: {pod.name}'s JVM has zkpod's decisions as system properties")
+
+
+def _http(url: str) -> str:
+    req = urllib.request.Request(url)
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.read().decode()
+
+
+# 5 -------------------------------------------------------------------------
+
+
+def test_prometheus_endpoint_or_a_clear_refusal(zk, tmp_path):
+    """+prometheus releases serve ZooKeeper's own endpoint; on the others
+    `--metrics-port` is refused before anything is written."""
+    if zk.layout.name not in versions("prometheus"):
+        refused_without_a_provider(zk, tmp_path)
+        return
     assert zk.layout.prometheus, f"ZooKeeper {zk.layout.name}'s lib/ has no Prometheus provider"
     assert zk.scraped
     for pod in zk.scraped:
-        host = pod.ip if zk.layout.minor >= (3, 8) else "127.0.0.1"
+        host = pod.ip if zk.layout.release >= (3, 8, 1) else "127.0.0.1"
         body = wait_until(
             f"{pod.name}'s Prometheus endpoint",
             lambda: _scrape(f"http://{host}:{PROMETHEUS_PORT}/metrics"), 30, interval=0.5)
@@ -202,6 +281,37 @@ def test_zookeeper_prometheus_endpoint_parses(zk):
         h.FIGURES.append(f"{zk.layout.name}: {pod.name} /metrics has {len(families)} families")
 
 
+def refused_without_a_provider(zk, tmp_path):
+    """zk-0's start with --metrics-port: exit 4 before 3.6, 7 without the
+    provider's jar."""
+    if zk.layout.release < (3, 6, 0):
+        refused(zk, tmp_path, [f"--metrics-port={PROMETHEUS_PORT}"], 4, [
+            f"--metrics-port (ZOO_METRICS_PORT) {PROMETHEUS_PORT} asks for ZooKeeper's own Prometheus endpoint, "
+            f"which ZooKeeper {zk.layout.release_text} does not have (it came in 3.6.0)"])
+    else:
+        refused(zk, tmp_path, [f"--metrics-port={PROMETHEUS_PORT}"], 7, [
+            "needs ZooKeeper's Prometheus provider, but the installation has no zookeeper-prometheus-metrics jar",
+            "Fix: use an image or layout that ships the provider"])
+
+
+def refused(zk, tmp_path, args, code, phrases):
+    """zk-0's start with `args` on a scratch volume is refused with `code`
+    and one line holding `phrases`; zkpod writes nothing (no data, log or
+    conf dir appears)."""
+    scratch = tmp_path / "pod"
+    scratch.mkdir()
+    os.chmod(tmp_path, 0o755)
+    template = zk.ens.pods[0]
+    pod = NsPod(scratch, 0, template.ip, 3, template.zkpod, peers=list(template.peers),
+                extra_args=[*template.extra_args, *args])
+    got, out = pod.run_to_exit(timeout=30)
+    lines = [ln for ln in out.splitlines() if ln.startswith("zkpod:")]
+    assert got == code and len(lines) == 1, out
+    messages.assert_says(lines[0], phrases, pod.name)
+    for d in (pod.data_dir, pod.data_log_dir, pod.conf_dir):
+        assert not d.exists(), f"a refused start made {d}"
+
+
 def _scrape(url: str):
     try:
         with urllib.request.urlopen(url, timeout=2) as r:
@@ -210,7 +320,7 @@ def _scrape(url: str):
         return None
 
 
-# 5 -------------------------------------------------------------------------
+# 6 -------------------------------------------------------------------------
 
 
 def test_sigterm_to_the_pid_1_jvm_stops_it(zk):
@@ -228,7 +338,8 @@ def test_sigterm_to_the_pid_1_jvm_stops_it(zk):
                on_fail=zk.ens.logs)
 
 
-# 6 -------------------------------------------------------------------------
+# 7 -------------------------------------------------------------------------
+
 
 
 def test_stale_myid_is_refused_and_nothing_changes(zk):
@@ -246,7 +357,7 @@ def test_stale_myid_is_refused_and_nothing_changes(zk):
     myid.write_text("1\n")
 
 
-# 7 -------------------------------------------------------------------------
+# 8 -------------------------------------------------------------------------
 
 
 def test_log_level_changes_what_is_logged(zk):
