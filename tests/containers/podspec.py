@@ -6,7 +6,8 @@ test_podspec.py without podman or root.
 Deviations from a real node, all forced by running three pods on one host
 without a cluster, and all explicit here:
 - host networking with one loopback address per pod (net + ordinal), and
-  ZOO_CLIENT_ADDRESS so the three client ports do not clash;
+  ZOO_CLIENT_ADDRESS (and, when the pod serves metrics, ZOO_METRICS_HOST)
+  so the three pods' ports do not clash;
 - no cluster DNS: each pod's hosts file also lists its peers;
 - an arbitrary uid with gid 0 (OpenShift's model) instead of runAsUser/fsGroup,
   which podman cannot apply to a named volume;
@@ -158,6 +159,9 @@ class PodPlan:
         env = resolve_env(c.get("env"), self.name, self.namespace, self.address)
         # Per pod, for the shared host network (see module doc).
         env["ZOO_CLIENT_ADDRESS"] = self.address
+        args = c.get("args") or []
+        if any(a.startswith("--metrics-port") for a in args) or "ZOO_METRICS_PORT" in env:
+            env["ZOO_METRICS_HOST"] = self.address
         for k, v in env.items():
             argv += ["-e", f"{k}={v}"]
         argv += list(extra)

@@ -122,6 +122,34 @@ def test_1_ensemble_forms_and_probes_pass(pods):
     leader_of(pods)
 
 
+def test_1b_zookeepers_prometheus_endpoint_in_every_pod(pods, sts):
+    """The manifests' --metrics-port: ZooKeeper's own endpoint on each pod,
+    where the annotations say, parsed by the prometheus_client parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    ensure_up(pods)
+    ann = sts["spec"]["template"]["metadata"]["annotations"]
+    assert ann["prometheus.io/scrape"] == "true", ann
+    port, path = int(ann["prometheus.io/port"]), ann["prometheus.io/path"]
+    for p in pods:
+        url = f"http://{p.plan.address}:{port}{path}"
+        body = wait_for(f"{url} to answer", lambda: _get(url), 60, interval=1)
+        families = {f.name: f for f in text_string_to_metric_families(body)}
+        assert families["quorum_size"].samples[0].value == 3, sorted(families)[:20]
+        assert families["znode_count"].samples[0].value >= 4
+        figure(f"s1b_{p.plan.name}_metric_families", len(families))
+
+
+def _get(url):
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.read().decode()
+    except OSError:
+        return None
+
+
 def test_2_write_through_zk0_read_through_zk2(pods):
     ensure_up(pods)
     code, out = zkcli(pods[0].endpoint, "create", "/e2e", "written-through-zk-0")

@@ -66,10 +66,24 @@ def test_lint_strict_with_each_scenario(name):
 def test_validates_against_current_kubernetes_schemas(scenario):
     name, _, docs = scenario
     kinds = sorted(d["kind"] for d in docs)
-    assert kinds == ["Pod", "PodDisruptionBudget", "Service", "Service", "StatefulSet"], (name, kinds)
+    monitor = ["ServiceMonitor"] if name == "everything" else []
+    assert kinds == sorted(["Pod", "PodDisruptionBudget", "Service", "Service", "StatefulSet", *monitor]), (name, kinds)
     for d in docs:
+        if d["apiVersion"].startswith("monitoring.coreos.com/"):
+            check_service_monitor(d, docs)
+            continue
         # strict: an unknown or misspelt field is an error, not ignored.
         kubernetes_validate.validate(d, K8S_VERSION, strict=True)
+
+
+def check_service_monitor(mon, docs):
+    """The Prometheus Operator's CRD is not in Kubernetes' schemas: check
+    that it selects the headless Service and scrapes a port that Service has."""
+    headless = next(d for d in docs if d["kind"] == "Service" and d["spec"].get("clusterIP") == "None")
+    labels = headless["metadata"]["labels"]
+    assert all(labels.get(k) == v for k, v in mon["spec"]["selector"]["matchLabels"].items()), mon
+    (ep,) = mon["spec"]["endpoints"]
+    assert ep["port"] in {p["name"] for p in headless["spec"]["ports"]} and ep["path"] == "/metrics", ep
 
 
 def test_kubernetes_validation_rejects_a_misspelt_field():
@@ -189,7 +203,9 @@ def test_every_written_path_is_on_a_writable_volume(scenario):
 
 def _dry_run_argv(docs):
     """zkpod start as the first pod would run it, with --dry-run (nothing is
-    written). heap=auto needs a cgroup memory limit this host does not have,
+    written), on the image's ZooKeeper (its default release's layout from
+    scripts/zk-dist.sh: the chart's --metrics-port needs its Prometheus
+    provider). heap=auto needs a cgroup memory limit this host does not have,
     so a fixed heap is appended after it (a repeated flag overrides)."""
     sts = servers(docs)
     c = server_container(docs)
@@ -198,9 +214,17 @@ def _dry_run_argv(docs):
     args = list(c["args"])
     if flag_value(args, "--heap").startswith("auto"):
         args.append("--heap=512M")
+    args.append(f"--zk-home={image_layout()}")
     domain = f"{sts['spec']['serviceName']}.default.svc.cluster.local"
     return [str(ZKPOD), "start", *args, "--hostname", f"{sts['metadata']['name']}-0",
             "--domain", domain, "--dry-run"], env
+
+
+def image_layout():
+    """The image's default ZooKeeper release, resolved (or from the cache)."""
+    from tests.versions.matrix import image_default_version, resolve_layout
+
+    return resolve_layout(image_default_version()).home
 
 
 def test_zkpod_accepts_the_rendered_flags(scenario):
@@ -224,7 +248,7 @@ def test_values_reach_zoo_cfg():
                  "minSessionTimeout=6000", "maxSessionTimeout=90000", "autopurge.snapRetainCount=5",
                  "autopurge.purgeInterval=6", "admin.enableServer=true", "admin.serverPort=8081",
                  "quorumListenOnAllIPs=true", "snapCount=1000000", "standaloneEnabled=false",
-                 "admin.serverAddress=127.0.0.1",
+                 "admin.serverAddress=0.0.0.0", "metricsProvider.httpPort=7001",
                  "server.11=zk-all-0.zk-all-hs.default.svc.cluster.local:2889:3889",
                  "server.15=zk-all-4.zk-all-hs.default.svc.cluster.local:2889:3889"):
         assert line in cfg.splitlines(), f"{line!r} not in zoo.cfg:\n{cfg}"
@@ -372,7 +396,9 @@ REFUSALS = [
     (["fullnameOverride=zk.prod"], "the StatefulSet name \"zk.prod\" is not a DNS label"),
     (["minSessionTimeout=9000", "maxSessionTimeout=8000"], "minSessionTimeout=9000 is above maxSessionTimeout=8000"),
     (["podSecurityContext.runAsUser=0"], "podSecurityContext.runAsUser=0 contradicts runAsNonRoot=true"),
-    (["metrics.enabled=true"], "metrics.enabled=true: zkpod does not expose ZooKeeper's Prometheus endpoint yet"),
+    (["metrics.enabled=false", "metrics.serviceMonitor.enabled=true"],
+     "metrics.serviceMonitor.enabled=true with metrics.enabled=false: the ServiceMonitor would scrape a port nothing serves"),
+    (["metrics.port=2181"], "ports collide: client 2181, follower 2888, election 3888, metrics 2181"),
     (["tls.client.enabled=true"], "tls.client.enabled/tls.quorum.enabled=true: zkpod cannot configure TLS yet"),
     (["auth.quorum.enabled=true"], "auth.client.enabled/auth.quorum.enabled=true: zkpod cannot configure SASL"),
 ]
@@ -559,7 +585,13 @@ def test_pod_level_values():
                         "extraEnvVars[0].name=ZOO_DNS_TTL", "extraEnvVars[0].value=30"])
     tpl = servers(docs)["spec"]["template"]
     spec = tpl["spec"]
-    assert tpl["metadata"]["annotations"] == {"a": "b"} and tpl["metadata"]["labels"]["x"] == "y"
+    assert tpl["metadata"]["annotations"] == {
+        "a": "b",
+        # metrics.enabled (the default): the usual scrape annotations.
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": "7000",
+        "prometheus.io/path": "/metrics",
+    } and tpl["metadata"]["labels"]["x"] == "y"
     assert spec["nodeSelector"] == {"disk": "ssd"} and spec["priorityClassName"] == "high"
     assert spec["tolerations"] == [{"key": "k", "operator": "Exists"}]
     assert spec["containers"][0]["env"][-1] == {"name": "ZOO_DNS_TTL", "value": "30"}

@@ -102,7 +102,8 @@ def test_a_changed_kustomize_flag_shows_up_as_a_difference():
     # A flag that kustomize changes (e.g. --heap) cannot hide among the extras:
     # the Helm side's own value would be at zkpod's default or differ.
     theirs = kustomize("base")
-    server_container(theirs)["args"][-2] = "--heap=auto:60%"
+    args = server_container(theirs)["args"]
+    args[next(i for i, a in enumerate(args) if a.startswith("--heap="))] = "--heap=auto:60%"
     mine = helm_side("base")
     with pytest.raises(AssertionError, match="--heap=auto, but zkpod's default is --heap=2G"):
         normalize(mine, theirs, zkpod_flag_defaults())

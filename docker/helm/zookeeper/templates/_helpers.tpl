@@ -236,10 +236,11 @@ be exercised without a cluster.
 {{- fail "podManagementPolicy=OrderedReady with readinessProbe.mode=serving deadlocks: pod 0 serves only in a quorum, and pod 1 is created only after pod 0 is ready. Fix: podManagementPolicy=Parallel (recommended), or readinessProbe.mode=ruok" -}}
 {{- end -}}
 {{- /* Ports. */ -}}
-{{- $ports := list $v.ports.client $v.ports.follower $v.ports.election -}}
-{{- if .Values.adminServer.enabled }}{{ $ports = append $ports $v.ports.adminServer }}{{ end -}}
+{{- $ports := list (int $v.ports.client) (int $v.ports.follower) (int $v.ports.election) -}}
+{{- if .Values.adminServer.enabled }}{{ $ports = append $ports (int $v.ports.adminServer) }}{{ end -}}
+{{- if .Values.metrics.enabled }}{{ $ports = append $ports (int .Values.metrics.port) }}{{ end -}}
 {{- if ne (len $ports) (len (uniq $ports)) -}}
-{{- fail (printf "ports collide: client %d, follower %d, election %d%s: ZooKeeper binds each one separately. Fix: give containerPorts.client, .follower and .election (or the legacy PeerPort and LeaderElectionPort) distinct values" (int $v.ports.client) (int $v.ports.follower) (int $v.ports.election) (ternary (printf ", adminServer %d" (int $v.ports.adminServer)) "" .Values.adminServer.enabled)) -}}
+{{- fail (printf "ports collide: client %d, follower %d, election %d%s%s: ZooKeeper binds each one separately. Fix: give containerPorts.client, .follower and .election (or the legacy PeerPort and LeaderElectionPort), containerPorts.adminServer and metrics.port distinct values" (int $v.ports.client) (int $v.ports.follower) (int $v.ports.election) (ternary (printf ", adminServer %d" (int $v.ports.adminServer)) "" .Values.adminServer.enabled) (ternary (printf ", metrics %d" (int .Values.metrics.port)) "" .Values.metrics.enabled)) -}}
 {{- end -}}
 {{- /* Heap and memory. */ -}}
 {{- $limit := "" -}}
@@ -316,8 +317,8 @@ be exercised without a cluster.
 {{- fail "podSecurityContext.runAsUser=0 contradicts runAsNonRoot=true: the kubelet would refuse to start the container. Fix: the image's uid 1000 (the default), or any non-zero uid" -}}
 {{- end -}}
 {{- /* Features that come later. */ -}}
-{{- if .Values.metrics.enabled -}}
-{{- fail "metrics.enabled=true: zkpod does not expose ZooKeeper's Prometheus endpoint yet, so there is nothing to scrape. Fix: leave metrics.enabled=false; `kubectl exec <pod> -- zkpod metrics --format prometheus` prints the metrics meanwhile" -}}
+{{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) -}}
+{{- fail "metrics.serviceMonitor.enabled=true with metrics.enabled=false: the ServiceMonitor would scrape a port nothing serves. Fix: metrics.enabled=true, or metrics.serviceMonitor.enabled=false" -}}
 {{- end -}}
 {{- if or .Values.tls.client.enabled .Values.tls.quorum.enabled -}}
 {{- fail "tls.client.enabled/tls.quorum.enabled=true: zkpod cannot configure TLS yet, and a chart that ignored it would serve in plaintext. Fix: leave tls.*.enabled=false until the chart's TLS values land" -}}
