@@ -173,6 +173,12 @@ def test_probes_status_and_metrics_pass(zk):
         state = families["zookeeper_server_state"].samples[0]
         assert state.labels == {"state": mode} and state.value == 1, state
         assert families["zookeeper_znode_count"].samples[0].value == float(mntr["zk_znode_count"])
+        # --prefix zk: mntr's own names, as the popular mntr exporters use.
+        cp = zkpod_run(zk.zkpod, "metrics", "--format", "prometheus", "--prefix", "zk", *conf)
+        assert cp.returncode == 0, cp.stderr
+        zk_families = {f.name: f for f in text_string_to_metric_families(cp.stdout)}
+        assert zk_families["zk_znode_count"].samples[0].value == float(mntr["zk_znode_count"])
+        assert not [n for n in zk_families if n.startswith("zookeeper_")], sorted(zk_families)[:10]
 
 
 # 3 -------------------------------------------------------------------------
