@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use zkpod::client::reply::parse_mntr;
-use zkpod::probe::metrics::{check_mntr, escape_label, prometheus};
+use zkpod::probe::metrics::{check_mntr, escape_label, prometheus, Names};
 
 /// The label value of `escape_label`, unescaped; `None` if it is not a
 /// valid escaped value (a raw `"` or newline, or an unknown escape).
@@ -30,7 +30,8 @@ fn unescape(s: &str) -> Option<String> {
 }
 
 fn valid_name(n: &str) -> bool {
-    n.starts_with("zookeeper_") && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    (n.starts_with("zookeeper_") || n.starts_with("zk_"))
+        && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -43,7 +44,12 @@ fuzz_target!(|data: &[u8]| {
     if check_mntr(data.to_vec()).is_ok() {
         assert!(!pairs.is_empty());
     }
-    let out = prometheus(&pairs);
+    let names = if data.first().is_some_and(|b| b % 2 == 1) {
+        Names::Zk
+    } else {
+        Names::Zookeeper
+    };
+    let out = prometheus(&pairs, names);
     let mut samples = 0;
     for line in out.lines() {
         if let Some(rest) = line.strip_prefix("# HELP ").or_else(|| line.strip_prefix("# TYPE ")) {

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use zkpod::config::settings::{build, Member, SettingsInput};
+use zkpod::config::version::v;
 use zkpod::config::zoocfg;
 
 #[derive(Arbitrary, Debug)]
@@ -37,20 +38,26 @@ struct Flags {
     four_letter_words: String,
     admin_server: bool,
     admin_port: u16,
+    admin_address: String,
     quorum_listen_on_all_ips: bool,
+    metrics_port: Option<u16>,
+    metrics_host: Option<String>,
     set: Vec<String>,
     cfg_extra: Option<String>,
     myid: u32,
     members: Vec<(u32, String)>,
+    /// The release rendered for: 3.5.x to 3.9.x.
+    release: (u8, u8),
 }
 
 /// The input classes issue 8 is about (see the module doc).
 fn issue8(f: &Flags) -> bool {
     let breaks = |s: &str| s.contains(['\n', '\r']);
     let padded = |s: &str| s.trim() != s;
-    let texts = [&f.data_dir, &f.data_log_dir]
+    let texts = [&f.data_dir, &f.data_log_dir, &f.admin_address]
         .into_iter()
         .chain(f.client_address.as_ref())
+        .chain(f.metrics_host.as_ref())
         .chain(f.members.iter().map(|(_, h)| h));
     let set_key_colon = f
         .set
@@ -86,7 +93,10 @@ fuzz_target!(|f: Flags| {
         four_letter_words: f.four_letter_words.clone(),
         admin_server: f.admin_server,
         admin_port: f.admin_port,
+        admin_address: f.admin_address.clone(),
         quorum_listen_on_all_ips: f.quorum_listen_on_all_ips,
+        metrics_port: f.metrics_port,
+        metrics_host: f.metrics_host.clone(),
         set: f.set.clone(),
         cfg_extra: f.cfg_extra.clone(),
     };
@@ -101,11 +111,13 @@ fuzz_target!(|f: Flags| {
     let Ok(s) = build(&input, f.myid, members) else {
         return;
     };
-    let text = zoocfg::render(&s);
+    let release = v(3, 5 + u16::from(f.release.0 % 5), u16::from(f.release.1));
+    let text = zoocfg::render(&s, release);
     let parsed = zoocfg::parse(&text);
 
     let mut meant: BTreeMap<String, String> = BTreeMap::new();
-    for (key, value) in s.entries() {
+    for (key, value) in s.entries(release) {
+        assert!(key.known_in(release), "{} written for {release}", key.name);
         meant.insert(key.name.to_string(), value);
     }
     if s.servers.len() > 1 {
