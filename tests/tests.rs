@@ -3,5 +3,6 @@
 
 mod util;
 
+mod membership_cli;
 mod probe_fake;
 mod start_cli;

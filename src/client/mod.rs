@@ -10,6 +10,7 @@ pub mod fourlw;
 pub mod reply;
 pub mod session;
 pub mod stream;
+pub mod zk;
 
 pub use endpoint::Endpoint;
 pub use error::{Error, Phase};

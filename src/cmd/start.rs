@@ -6,7 +6,7 @@ use log::warn;
 
 use crate::cli::start::{StartCli, StartScriptCli};
 use crate::cmd::{entry, Command, Entry, Name};
-use crate::start::{apply, facts, files, input::Input, plan};
+use crate::start::{apply, facts, files, input::Input, peers, plan};
 use crate::sys::host::RealHost;
 use crate::sys::report::Code;
 
@@ -37,7 +37,11 @@ pub fn run(input: &Input) -> Result<Code> {
     for w in &warnings {
         warn!("{w}");
     }
-    let plan = plan?;
+    let mut plan = plan?;
+    if let Some(need) = &plan.membership {
+        let decision = peers::decide(need)?;
+        plan.settle(decision)?;
+    }
     let conf_files = files::conf_files(&plan);
     if input.dry_run {
         apply::print_dry_run(&plan, &conf_files).context("failed to print the dry run")?;

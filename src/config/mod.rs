@@ -2,6 +2,7 @@
 //! and their rendering (and reading zoo.cfg back), the JVM settings, and
 //! ZooKeeper's logging config. Pure, apart from reading zoo.cfg back.
 
+pub mod dynamic;
 pub mod jvm;
 pub mod keys;
 pub mod logging;

@@ -18,14 +18,15 @@ pub const HEADER: &str = "# Written by zkpod start on every start: edits here ar
 /// Renders zoo.cfg for ZooKeeper `release`: the keys zkpod writes, in the
 /// table's order (which starts with the tutorial's start-zookeeper, so the
 /// two files diff cleanly), only those `release` reads; the server lines of
-/// an ensemble; then the `--set` / `ZOO_CFG_EXTRA` entries (checked against
-/// the release by `Settings::check_release`).
+/// a static ensemble (with dynamic membership they live in the dynamic
+/// config file instead); then the `--set` / `ZOO_CFG_EXTRA` entries (checked
+/// against the release by `Settings::check_release`).
 pub fn render(s: &Settings, release: Version) -> String {
     let mut out = String::from(HEADER);
     for (key, value) in s.entries(release) {
         let _ = writeln!(out, "{}={value}", key.name);
     }
-    if s.servers.len() > 1 {
+    if s.servers.len() > 1 && s.dynamic.is_none() {
         for m in &s.servers {
             let _ = writeln!(
                 out,

@@ -39,8 +39,14 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let mut batch = files::myid_files(plan, now);
+        .unwrap_or_default();
+    let mut set_aside = Vec::new();
+    if let (Some(need), Some(settled)) = (&plan.membership, &plan.settled) {
+        if settled.set_aside {
+            set_aside = set_aside_old_data(need, plan.myid, now)?;
+        }
+    }
+    let mut batch = files::myid_files(plan, now.as_secs());
     let myid_written = !batch.is_empty();
     batch.extend(conf_files.iter().cloned());
     fs::write_all_atomic(&batch)?;
@@ -56,6 +62,9 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
         conf_files.len(),
         plan.conf_dir.display()
     );
+    if plan.membership.is_some() {
+        link_conf_zoo_cfg(plan)?;
+    }
     if let Some(ids) = plan.drop_to {
         let mut targets: Vec<PathBuf> = vec![plan.data_dir.clone(), plan.data_log_dir.clone()];
         // Parents zkpod created (e.g. /var/lib/zookeeper) must be traversable
@@ -71,7 +80,17 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
             .iter()
             .map(|t| std::fs::canonicalize(t).unwrap_or_else(|_| t.clone()))
             .collect();
-        let changed = privs::chown_where_needed(&mut RealSys, &targets, ids)?;
+        let mut changed = privs::chown_where_needed(&mut RealSys, &targets, ids)?;
+        // What this start wrote on the volume, and the digest's argument
+        // file: the ZooKeeper user reads (and ZooKeeper rewrites) them.
+        let mut owned: Vec<PathBuf> = batch
+            .iter()
+            .map(|(p, _, _)| p.clone())
+            .filter(|p| p.starts_with(&plan.data_dir) || p.starts_with(&plan.data_log_dir))
+            .collect();
+        owned.extend(plan.superuser.as_ref().and_then(|s| s.argfile.clone()));
+        owned.extend(set_aside);
+        changed.extend(privs::chown_paths(&mut RealSys, &owned, ids)?);
         if !changed.is_empty() {
             info!(
                 "chowned {} paths to {}:{} (first: {})",
@@ -85,6 +104,125 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
         info!("dropped root: running as {}:{}", ids.uid, ids.gid);
     }
     Ok(())
+}
+
+/// Moves a removed member's old data aside (never deletes it): the data
+/// and log dirs' `version-2`, and the old zoo.cfg and dynamic config files,
+/// into `zkpod-set-aside/<UTC time>-server<id>/` inside the dir they were
+/// in (a rename, so on the same filesystem). Returns the dirs made.
+///
+/// Fails (exit code 8) naming the path that could not be moved.
+fn set_aside_old_data(
+    need: &crate::start::membership::Need,
+    myid: u32,
+    now: std::time::Duration,
+) -> Result<Vec<PathBuf>> {
+    use crate::start::membership::SET_ASIDE_DIR;
+    let stamp = format!("{}-server{myid}", utc_stamp(now));
+    let mut made = Vec::new();
+    let mut roots = vec![(need.data_dir.clone(), true)];
+    if need.data_log_dir != need.data_dir {
+        roots.push((need.data_log_dir.clone(), false));
+    }
+    for (root, is_data) in roots {
+        let mut entries = vec![root.join("version-2")];
+        if is_data {
+            let names = std::fs::read_dir(&root)
+                .with_context(|| format!("failed to list {}", root.display()))?;
+            for e in names.flatten() {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if n == "zoo.cfg" || n == "zoo.cfg.bak" || n.starts_with("zoo.cfg.dynamic.") {
+                    entries.push(e.path());
+                }
+            }
+        }
+        entries.retain(|p| std::fs::symlink_metadata(p).is_ok());
+        if entries.is_empty() {
+            continue;
+        }
+        let target = unique_dir(&root.join(SET_ASIDE_DIR), &stamp)?;
+        for from in &entries {
+            let to = target.join(from.file_name().unwrap_or_default());
+            std::fs::rename(from, &to).with_context(|| {
+                format!("failed to set {} aside to {}", from.display(), to.display())
+            })?;
+        }
+        fs::sync_dir(&target)?;
+        fs::sync_dir(&root)?;
+        info!(
+            "set aside {} entries of {} in {} (server {myid} was removed from the ensemble; nothing was deleted)",
+            entries.len(),
+            root.display(),
+            target.display()
+        );
+        made.push(root.join(SET_ASIDE_DIR));
+        made.push(target);
+    }
+    Ok(made)
+}
+
+/// Makes `parent/name` (or `parent/name.1`, `.2`, ... if taken) and
+/// returns it: a set-aside never lands on an earlier one.
+fn unique_dir(parent: &std::path::Path, name: &str) -> Result<PathBuf> {
+    fs::create_dirs(parent, 0o770)?;
+    for n in 0..1000u32 {
+        let candidate = if n == 0 {
+            parent.join(name)
+        } else {
+            parent.join(format!("{name}.{n}"))
+        };
+        match std::fs::create_dir(&candidate) {
+            Ok(()) => return Ok(candidate),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(e).with_context(|| format!("failed to create {}", candidate.display()))
+            }
+        }
+    }
+    anyhow::bail!("no free name for {name} in {}", parent.display())
+}
+
+/// `20261128T061502.123456789Z` for a time since the epoch (UTC).
+pub fn utc_stamp(t: std::time::Duration) -> String {
+    let secs = t.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}.{:09}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        t.subsec_nanos()
+    )
+}
+
+/// `<conf dir>/zoo.cfg` -> the zoo.cfg on the data volume: people, the
+/// probes and zkServer.sh find ZooKeeper's config where they always did.
+/// Replaced atomically (a link made aside, renamed over the old name).
+fn link_conf_zoo_cfg(plan: &Plan) -> Result<()> {
+    let link = plan.conf_dir.join("zoo.cfg");
+    let target = plan.zoo_cfg();
+    if link == target {
+        return Ok(());
+    }
+    let tmp = plan
+        .conf_dir
+        .join(format!(".zoo.cfg.zkpod-{}.lnk", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(&target, &tmp)
+        .with_context(|| format!("failed to link {} to {}", tmp.display(), target.display()))?;
+    std::fs::rename(&tmp, &link)
+        .with_context(|| format!("failed to rename {} to {}", tmp.display(), link.display()))?;
+    fs::sync_dir(&plan.conf_dir)
 }
 
 /// Replaces zkpod with the plan's java command.

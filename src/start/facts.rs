@@ -67,6 +67,27 @@ pub struct Facts {
     /// whether this process may write in it: `$HOME` and the passwd homes
     /// of the current and the `--user` uid.
     pub home_dirs: BTreeMap<String, HomeDir>,
+    /// What the volume holds of ZooKeeper's dynamic configuration.
+    pub volume_config: VolumeConfig,
+    /// `--superuser-password-file`'s bytes, when the flag is given.
+    pub superuser_password: Option<Result<Vec<u8>, ReadError>>,
+    /// The Java runtime's `release` file (its `JAVA_VERSION`), found next to
+    /// the java executable with symlinks resolved.
+    pub java_release: Option<String>,
+}
+
+/// The dynamic configuration on the volume: the zoo.cfg ZooKeeper last ran
+/// with (in the data dir, rewritten by ZooKeeper on every committed
+/// reconfig), the dynamic config file it points at, and every committed
+/// (versioned) dynamic config file ZooKeeper kept next to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VolumeConfig {
+    /// `<data dir>/zoo.cfg`, when present.
+    pub zoo_cfg: Option<Result<String, ReadError>>,
+    /// The file its `dynamicConfigFile` names, and that file's text.
+    pub current: Option<(PathBuf, Result<String, ReadError>)>,
+    /// `zoo.cfg.dynamic.<hex version>` files in the data dir: (name, text).
+    pub committed: Vec<(String, Result<String, ReadError>)>,
 }
 
 /// A candidate home directory.
@@ -140,6 +161,12 @@ pub fn gather(input: &Input, host: &dyn Host) -> Result<Facts> {
         },
         proc_status: root.then(|| text(host, Path::new(PROC_STATUS))).flatten(),
         home_dirs: home_dirs(host, input, euid, &passwd, home_env.as_deref()),
+        volume_config: volume_config(host, &data_dir),
+        superuser_password: input
+            .superuser_password_file
+            .as_deref()
+            .map(|p| host.read(p).map_err(ReadError::from)),
+        java_release: java_release(host, input.java.as_deref()),
         home_env,
         passwd,
         data_dir,
@@ -270,6 +297,63 @@ fn read_volume(host: &dyn Host, data_dir: &Path, data_log_dir: &Path) -> Result<
         myid_bytes,
         data,
     })
+}
+
+/// What the data dir holds of ZooKeeper's dynamic configuration. Absent
+/// files are simply absent; unreadable ones are kept as errors.
+fn volume_config(host: &dyn Host, data_dir: &Path) -> VolumeConfig {
+    use crate::config::{dynamic, keys, zoocfg};
+    let text = |p: &Path| -> Option<Result<String, ReadError>> {
+        match host.read(p) {
+            Ok(b) => Some(Ok(String::from_utf8_lossy(&b).into_owned())),
+            Err(e) if e.kind() == ErrorKind::NotFound => None,
+            Err(e) => Some(Err(ReadError {
+                kind: e.kind(),
+                message: format!("failed to read {}: {e}", p.display()),
+            })),
+        }
+    };
+    let zoo_cfg = text(&data_dir.join("zoo.cfg"));
+    let current = zoo_cfg
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .and_then(|t| zoocfg::parse(t).remove(keys::DYNAMIC_CONFIG_FILE.name))
+        .map(PathBuf::from)
+        .map(|p| {
+            let t = text(&p).unwrap_or_else(|| {
+                Err(ReadError {
+                    kind: ErrorKind::NotFound,
+                    message: format!("{} does not exist", p.display()),
+                })
+            });
+            (p, t)
+        });
+    let mut committed: Vec<(String, Result<String, ReadError>)> = names(host, data_dir)
+        .into_iter()
+        .filter(|n| {
+            n.starts_with(dynamic::FILE_PREFIX) && dynamic::version_from_file_name(n).is_some()
+        })
+        .filter_map(|n| text(&data_dir.join(&n)).map(|t| (n, t)))
+        .collect();
+    committed.sort_by(|a, b| a.0.cmp(&b.0));
+    VolumeConfig {
+        zoo_cfg,
+        current,
+        committed,
+    }
+}
+
+/// `JAVA_VERSION` of the runtime `java` belongs to: its `release` file is in
+/// the runtime's root, two levels above the (symlink-resolved) executable.
+fn java_release(host: &dyn Host, explicit: Option<&Path>) -> Option<String> {
+    let java = find_java(explicit, host).path?;
+    let real = host.canonical(&java).ok()?;
+    let release = real.parent()?.parent()?.join("release");
+    let text = host.read(&release).ok()?;
+    String::from_utf8_lossy(&text)
+        .lines()
+        .find_map(|l| l.strip_prefix("JAVA_VERSION="))
+        .map(|v| v.trim().trim_matches('"').to_string())
 }
 
 /// The homes the plan may pick, checked: `$HOME`, and the passwd homes of

@@ -1,15 +1,19 @@
-//! The files a plan writes, rendered: zoo.cfg, java.env, java.security and
+//! The files a plan writes, rendered: zoo.cfg (in the conf dir, or on the
+//! data volume with dynamic membership), java.env, java.security and
 //! ZooKeeper's logging config in the conf dir, and myid (with the backup of
-//! a replaced one) on the volume. Pure.
+//! a replaced one) on the volume; with dynamic membership also the dynamic
+//! config file the start decided on, `membership.properties`, and the
+//! superuser digest's argument file. Pure.
 
 use crate::config::{jvm, zoocfg};
+use crate::membership::local::{self, Local};
 use crate::start::plan::Plan;
 use crate::start::volume;
 use crate::sys::fs::FileSpec;
 
 /// The conf files, in the order they are written and printed.
 pub fn conf_files(plan: &Plan) -> Vec<FileSpec> {
-    vec![
+    let mut files = vec![
         (
             plan.zoo_cfg(),
             zoocfg::render(&plan.settings, plan.release()).into_bytes(),
@@ -30,7 +34,47 @@ pub fn conf_files(plan: &Plan) -> Vec<FileSpec> {
             plan.install.backend.render(plan.log_level).into_bytes(),
             0o644,
         ),
-    ]
+    ];
+    if let Some((path, text)) = plan.settled.as_ref().and_then(|s| s.write.as_ref()) {
+        files.push((path.clone(), text.clone().into_bytes(), 0o644));
+    }
+    if let Some(l) = local_member(plan) {
+        files.push((
+            plan.conf_dir.join(local::FILE),
+            l.render().into_bytes(),
+            0o644,
+        ));
+    }
+    if let Some(s) = &plan.superuser {
+        if let Some(file) = &s.argfile {
+            // Readable by the ZooKeeper user only (apply chowns it to them).
+            files.push((file.clone(), format!("{}\n", s.flag).into_bytes(), 0o600));
+        }
+    }
+    files
+}
+
+/// What `zkpod join` and `leave` need to know about this server.
+pub fn local_member(plan: &Plan) -> Option<Local> {
+    let need = plan.membership.as_ref()?;
+    let (_, set, ordinal) = plan.pod.as_ref()?;
+    let d = plan.settings.dynamic.as_ref();
+    let client_port = d.map_or(need.client.port, |d| d.client_port);
+    let client_host = d
+        .and_then(|d| d.client_address.clone())
+        .or_else(|| need.client.address.clone())
+        .filter(|a| a != "0.0.0.0" && a != "::")
+        .unwrap_or_else(|| "127.0.0.1".to_string());
+    Some(Local {
+        server: need.me.clone(),
+        zoo_cfg: need.zoo_cfg(),
+        client_host,
+        client_port,
+        password_file: plan.superuser.as_ref().and(plan.password_file.clone()),
+        stateful_set: set.clone(),
+        ordinal: *ordinal,
+        id_offset: plan.id_offset,
+    })
 }
 
 /// myid, and for a replacement first a backup `myid.bak-<unix seconds>` of

@@ -44,6 +44,9 @@ pub struct IdInput<'a> {
     pub offset: u32,
     /// `--servers`.
     pub servers: u32,
+    /// Dynamic membership: `--servers` is only the initial size, and a pod
+    /// with a higher ordinal joins the ensemble instead of being refused.
+    pub scalable: bool,
 }
 
 /// The server's identity: its id and, when the hostname has one, its pod name.
@@ -65,6 +68,7 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
         explicit,
         offset,
         servers,
+        scalable,
     } = input;
     let pod = parse_pod_name(hostname);
     let first = offset;
@@ -108,7 +112,7 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
         ),
     };
 
-    if myid < first || myid > last {
+    if myid < first || (myid > last && !scalable) {
         let source = match (explicit, &pod) {
             (Some(_), _) => format!("--myid {myid} (on pod {hostname})"),
             (None, Some(p)) => format!(
@@ -119,7 +123,7 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
         };
         let fix = match (explicit, &pod) {
             (None, Some(p)) => format!(
-                "set --servers (ZOO_SERVERS) to the StatefulSet's replicas: at least {}",
+                "a static server list (ZooKeeper 3.4, or --membership static) cannot grow while it runs, so scale the StatefulSet back to --servers (ZOO_SERVERS) replicas; growing it to at least {} servers safely needs ZooKeeper 3.5.3+ with --membership auto, which scales with `kubectl scale` alone",
                 // In u64: the ordinal may be u32::MAX (found by fuzz/flag_values).
                 u64::from(p.ordinal) + 1
             ),
@@ -145,6 +149,7 @@ mod tests {
             explicit: None,
             offset: 1,
             servers,
+            scalable: false,
         }
     }
 
@@ -244,6 +249,13 @@ mod tests {
         );
         assert!(msg.contains("Fix:"), "{msg}");
         assert_eq!(crate::sys::report::code_of(&e, Code::Io), Code::Identity);
+    }
+
+    #[test]
+    fn with_dynamic_membership_a_higher_ordinal_joins() {
+        let mut i = input("zk-7", 3);
+        i.scalable = true;
+        assert_eq!(decide(i).unwrap().myid, 8);
     }
 
     #[test]

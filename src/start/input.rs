@@ -39,4 +39,12 @@ pub struct Input {
     pub zk_home: Option<PathBuf>,
     pub java: Option<PathBuf>,
     pub dry_run: bool,
+    /// `--membership`: dynamic (reconfig, the default) or a static server list.
+    pub membership: crate::membership::Mode,
+    /// `--superuser-password-file`: ZooKeeper's superuser password, which
+    /// `zkpod join` and `leave` authenticate reconfig with.
+    pub superuser_password_file: Option<PathBuf>,
+    /// `--peer-wait`: how long a start waits for a peer that answers but
+    /// does not serve yet, before it decides without it.
+    pub peer_wait: std::time::Duration,
 }

@@ -13,6 +13,7 @@ use anyhow::Result;
 
 use crate::config::jvm;
 use crate::config::logging::LogLevel;
+use crate::config::settings::Member;
 use crate::config::settings::{self, Settings};
 use crate::config::version::Version;
 use crate::start::ensemble::{self, DomainInput, DomainSource};
@@ -20,6 +21,8 @@ use crate::start::facts::{DirAccess, Facts};
 use crate::start::identity::{self, IdInput};
 use crate::start::input::Input;
 use crate::start::install::{self, Install};
+use crate::start::membership::{self as start_membership, Need, Settled};
+use crate::start::superuser::{self, Superuser};
 use crate::start::user;
 use crate::start::volume::{self, Action};
 use crate::sys::host::Meta;
@@ -54,6 +57,19 @@ pub struct Plan {
     pub command: Vec<String>,
     /// Environment variables to set for the JVM (HOME).
     pub env: Vec<(String, String)>,
+    /// Dynamic membership: the question the start asks before writing
+    /// anything (`None`: a static server list, or standalone).
+    pub membership: Option<Need>,
+    /// Dynamic membership: the answer (see [`Plan::settle`]).
+    pub settled: Option<Settled>,
+    /// ZooKeeper's superuser digest and how the JVM gets it.
+    pub superuser: Option<Superuser>,
+    /// The pod name (`zk-2`) and its StatefulSet (`zk`), when the hostname
+    /// has an ordinal.
+    pub pod: Option<(String, String, u32)>,
+    pub id_offset: u32,
+    /// `--superuser-password-file`.
+    pub password_file: Option<PathBuf>,
 }
 
 impl Plan {
@@ -63,9 +79,33 @@ impl Plan {
         self.install.release().unwrap_or(settings::OLDEST_SUPPORTED)
     }
 
-    /// `zoo.cfg` in the conf dir.
+    /// The zoo.cfg ZooKeeper is started with: on the data volume with
+    /// dynamic membership (ZooKeeper writes each committed configuration
+    /// next to it), else in the conf dir.
     pub fn zoo_cfg(&self) -> PathBuf {
-        self.conf_dir.join("zoo.cfg")
+        match &self.membership {
+            Some(need) => need.zoo_cfg(),
+            None => self.conf_dir.join("zoo.cfg"),
+        }
+    }
+
+    /// Records the membership decision: zoo.cfg then names the dynamic
+    /// config file and the client endpoint it gives this server.
+    ///
+    /// Fails (exit code 9) when the decision is to wait.
+    pub fn settle(&mut self, decision: crate::membership::decide::Decision) -> Result<()> {
+        let Some(need) = &self.membership else {
+            return Ok(());
+        };
+        let pod = self
+            .pod
+            .as_ref()
+            .map_or(self.hostname.as_str(), |p| p.0.as_str());
+        let settled = start_membership::settle(need, decision, pod)?;
+        self.settings.dynamic = Some(settled.dynamic.clone());
+        self.summary.push(settled.summary.clone());
+        self.settled = Some(settled);
+        Ok(())
     }
 
     /// The `java.security` override file in the conf dir.
@@ -88,19 +128,27 @@ impl Plan {
 pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result<Plan> {
     let mut summary = Vec::new();
     let hostname = hostname(input, facts)?;
+    // Peeked here without failing (the install's own refusal comes later,
+    // in its place): dynamic membership depends on ZooKeeper's release.
+    let release = install::discover(&facts.install)
+        .ok()
+        .and_then(|i| i.release());
+    let has_ordinal = identity::parse_pod_name(&hostname).is_some();
+    let mut dynamic = start_membership::dynamic_wanted(input.membership, release, has_ordinal)?;
     let id = identity::decide(IdInput {
         hostname: &hostname,
         explicit: input.myid,
         offset: input.id_offset,
         servers: input.servers,
+        scalable: dynamic,
     })?;
     warnings.extend(id.note.clone());
 
-    let members = match (&id.pod, input.servers) {
-        (Some(pod), n) if n > 1 => {
+    let (members, domain) = match (&id.pod, input.servers) {
+        (Some(pod), n) if n > 1 || dynamic => {
             let short = hostname.split('.').next().unwrap_or(&hostname);
             let hosts_path = input.hosts_file.display().to_string();
-            let (domain, source) = ensemble::find_domain(DomainInput {
+            let found = ensemble::find_domain(DomainInput {
                 hosts: facts.hosts.as_deref(),
                 hosts_path: &hosts_path,
                 short,
@@ -108,29 +156,41 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
                 service: input.service.as_deref(),
                 namespace: input.namespace.as_deref(),
                 cluster_domain: &input.cluster_domain,
-            })?;
-            if let (Some(flag), DomainSource::HostsFile) = (&input.domain, source) {
-                if flag.trim_matches('.') != domain {
-                    warnings.push(Warning::new(
-                        format!(
-                            "--domain {flag} differs from the domain in {hosts_path}, {domain}"
-                        ),
-                        "zkpod uses the latter, as hostname -d would",
-                        format!("drop --domain (ZOO_DOMAIN), or set it to {domain}"),
-                    ));
+            });
+            match found {
+                // A lone server (auto): without a domain it simply runs
+                // standalone, as before dynamic membership.
+                Err(_) if n == 1 && input.membership == crate::membership::Mode::Auto => {
+                    dynamic = false;
+                    (Vec::new(), None)
+                }
+                Err(e) => return Err(e),
+                Ok((domain, source)) => {
+                    if let (Some(flag), DomainSource::HostsFile) = (&input.domain, source) {
+                        if flag.trim_matches('.') != domain {
+                            warnings.push(Warning::new(
+                                format!(
+                                    "--domain {flag} differs from the domain in {hosts_path}, {domain}"
+                                ),
+                                "zkpod uses the latter, as hostname -d would",
+                                format!("drop --domain (ZOO_DOMAIN), or set it to {domain}"),
+                            ));
+                        }
+                    }
+                    let from = match source {
+                        DomainSource::HostsFile => hosts_path,
+                        DomainSource::Flag => "--domain".to_string(),
+                        DomainSource::Composed => {
+                            "--service, POD_NAMESPACE and --cluster-domain".to_string()
+                        }
+                    };
+                    summary.push(format!("domain {domain} (from {from})"));
+                    let m = ensemble::members(&pod.base, &domain, n, input.id_offset);
+                    (m, Some(domain))
                 }
             }
-            let from = match source {
-                DomainSource::HostsFile => hosts_path,
-                DomainSource::Flag => "--domain".to_string(),
-                DomainSource::Composed => {
-                    "--service, POD_NAMESPACE and --cluster-domain".to_string()
-                }
-            };
-            summary.push(format!("domain {domain} (from {from})"));
-            ensemble::members(&pod.base, &domain, n, input.id_offset)
         }
-        _ => Vec::new(),
+        _ => (Vec::new(), None),
     };
     summary.insert(
         0,
@@ -216,6 +276,52 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
         ));
     }
 
+    let membership = match (dynamic, &id.pod, &domain) {
+        (true, Some(pod), Some(domain)) => {
+            let me = Member {
+                id: id.myid,
+                host: format!("{}-{}.{domain}", pod.base, pod.ordinal),
+            };
+            let need = start_membership::need(start_membership::NeedInput {
+                me: &me,
+                initial: &settings.servers,
+                settings: &settings.input,
+                data_dir: &facts.data_dir,
+                data_log_dir: &facts.data_log_dir,
+                volume: &facts.volume_config,
+                has_data: !vol.data.is_empty(),
+                peer_wait: input.peer_wait,
+            })?;
+            warnings.extend(start_membership::warnings(
+                &need,
+                facts.superuser_password.is_some(),
+            ));
+            summary.push(format!(
+                "membership: dynamic (ZooKeeper reconfig; --servers {} is the initial size)",
+                input.servers
+            ));
+            Some(need)
+        }
+        _ => None,
+    };
+    let superuser = match (&facts.superuser_password, &input.superuser_password_file) {
+        (Some(Ok(bytes)), Some(file)) => {
+            let pw = superuser::password(bytes, file)?;
+            let (s, w) = superuser::plan(&pw, facts.java_release.as_deref(), conf);
+            warnings.extend(w);
+            Some(s)
+        }
+        (Some(Err(e)), Some(file)) => {
+            return Err(diagnose(
+                Code::Config,
+                format!("--superuser-password-file {} cannot be read ({})", file.display(), e.message),
+                "zkpod cannot give ZooKeeper the superuser digest that `zkpod join` and `leave` reconfigure the ensemble with; nothing was changed",
+                "mount the Secret that holds the password at that path (readable by the container's user), or drop the flag (ZOO_SUPERUSER_PASSWORD_FILE)",
+            ));
+        }
+        _ => None,
+    };
+
     let drop_to = if root {
         let ids = user::resolve_user(&user::parse_user(&input.user)?, &facts.passwd)?;
         if ids.uid == 0 {
@@ -245,7 +351,24 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
     }
     let final_uid = drop_to.map_or(facts.euid, |i| i.uid);
     let home = choose_home(final_uid, facts, drop_to.is_some());
-    let command = install::command(&java, &jvm_flags, conf, &install, &conf.join("zoo.cfg"));
+    let zoo_cfg = match &membership {
+        Some(need) => need.zoo_cfg(),
+        None => conf.join("zoo.cfg"),
+    };
+    let mut jvm_flags = jvm_flags;
+    let mut java_flags = jvm_flags.clone();
+    if let Some(s) = &superuser {
+        match &s.argfile {
+            Some(file) => {
+                let at = format!("@{}", file.display());
+                jvm_flags.push(at.clone());
+                java_flags.push(at);
+            }
+            // Never into java.env, which any user may read.
+            None => java_flags.push(s.flag.clone()),
+        }
+    }
+    let command = install::command(&java, &java_flags, conf, &install, &zoo_cfg);
     Ok(Plan {
         hostname,
         myid: id.myid,
@@ -271,6 +394,18 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
         env: home
             .map(|h| vec![("HOME".to_string(), h)])
             .unwrap_or_default(),
+        membership,
+        settled: None,
+        superuser,
+        pod: id.pod.as_ref().map(|p| {
+            (
+                format!("{}-{}", p.base, p.ordinal),
+                p.base.clone(),
+                p.ordinal,
+            )
+        }),
+        id_offset: input.id_offset,
+        password_file: input.superuser_password_file.clone(),
     })
 }
 
@@ -414,6 +549,9 @@ pub(crate) mod tests {
             zk_home: None,
             java: Some("/usr/bin/java".into()),
             dry_run: false,
+            membership: crate::membership::Mode::Static,
+            superuser_password_file: None,
+            peer_wait: std::time::Duration::from_secs(30),
         }
     }
 
@@ -493,6 +631,9 @@ pub(crate) mod tests {
                 },
             )]
             .into(),
+            volume_config: Default::default(),
+            superuser_password: None,
+            java_release: Some("17.0.15".into()),
         }
     }
 

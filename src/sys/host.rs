@@ -74,6 +74,10 @@ pub trait Host {
     fn writable(&self, dir: &Path) -> bool;
     /// Whether `path` is a file this process may execute.
     fn executable(&self, path: &Path) -> bool;
+    /// `path` with every symlink resolved.
+    fn canonical(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
 }
 
 /// The real machine.
