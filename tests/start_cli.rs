@@ -765,9 +765,15 @@ fn relative_dirs_are_made_absolute() {
         cfg.contains(&format!("dataDir={}\n", pod.data().display())),
         "{cfg}"
     );
+    // Dynamic membership: ZooKeeper runs with the zoo.cfg on the volume,
+    // which the conf dir's zoo.cfg links to; both by absolute paths.
     assert!(pod
         .recorded()
-        .contains(&pod.p("conf/zoo.cfg").display().to_string()));
+        .contains(&pod.data().join("zoo.cfg").display().to_string()));
+    assert_eq!(
+        fs::read_link(pod.p("conf/zoo.cfg")).unwrap(),
+        pod.data().join("zoo.cfg")
+    );
     // The conf dir keeps its own mode and, as root, its owner.
     let conf = fs::metadata(pod.p("conf")).unwrap();
     assert_eq!(conf.mode() & 0o777, 0o775);

@@ -7,6 +7,7 @@
 pub mod endpoint;
 pub mod error;
 pub mod fourlw;
+pub mod kube;
 pub mod reply;
 pub mod session;
 pub mod stream;

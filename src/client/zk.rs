@@ -250,7 +250,7 @@ impl Drop for Admin {
         // so the session ends now instead of timing out.
         if let Some(rt) = self.runtime.take() {
             drop(self.client.take());
-            rt.block_on(tokio::time::sleep(Duration::from_millis(50)));
+            rt.block_on(async { tokio::time::sleep(Duration::from_millis(50)).await });
             rt.shutdown_background();
         }
     }

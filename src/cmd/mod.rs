@@ -72,7 +72,7 @@ macro_rules! commands {
     };
 }
 
-commands!(start, probe, status, metrics, fourlw);
+commands!(start, join, probe, status, metrics, fourlw);
 
 /// The entry `argv` invokes (by argv[0]'s file name, else by the subcommand
 /// in argv[1]) and the arguments to parse it with: for a subcommand, its

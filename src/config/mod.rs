@@ -7,5 +7,6 @@ pub mod jvm;
 pub mod keys;
 pub mod logging;
 pub mod settings;
+pub mod superuser;
 pub mod version;
 pub mod zoocfg;

@@ -2,7 +2,10 @@
 //! about this server that `zkpod join` and `zkpod leave` act on. Those run
 //! as the pod's postStart and preStop hooks, with the container's
 //! environment but not its arguments, so the start writes it down for them.
-//! Pure rendering and parsing.
+//! It names the process that wrote it (pid and start time): the conf dir
+//! outlives a container restart, and the postStart hook runs while the
+//! start may still be deciding, so a hook waits for the file of the
+//! process that is running now. Pure rendering and parsing.
 
 use std::path::PathBuf;
 
@@ -11,7 +14,69 @@ use crate::config::dynamic::{parse_server, Server};
 /// The file's name in the conf dir.
 pub const FILE: &str = "membership.properties";
 
-/// This server, as the start left it.
+/// The start that wrote the file, and what it decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// zkpod start's pid (the JVM's, after the exec) and its start time
+    /// (`/proc/<pid>/stat` field 22, clock ticks since boot).
+    pub pid: u32,
+    pub started: u64,
+    /// `None`: a static server list (nothing to join or leave).
+    pub member: Option<Local>,
+}
+
+impl Written {
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "# Written by zkpod start: what `zkpod join` and `zkpod leave` act on.\npid={}\nstarted={}\n",
+            self.pid, self.started
+        );
+        match &self.member {
+            None => out.push_str("membership=static\n"),
+            Some(l) => {
+                out.push_str("membership=dynamic\n");
+                out.push_str(&l.render());
+            }
+        }
+        out
+    }
+
+    /// Parses the file's text.
+    ///
+    /// Fails with the key that is missing or malformed.
+    pub fn parse(text: &str) -> Result<Written, String> {
+        let props = crate::config::zoocfg::parse(text);
+        let num = |k: &str| -> Result<u64, String> {
+            props
+                .get(k)
+                .ok_or_else(|| format!("no '{k}'"))?
+                .parse()
+                .map_err(|_| format!("'{k}' is not a number"))
+        };
+        let pid = u32::try_from(num("pid")?).map_err(|_| "'pid' is not a pid".to_string())?;
+        let member = match props.get("membership").map(String::as_str) {
+            Some("static") => None,
+            Some("dynamic") => Some(Local::parse(text)?),
+            _ => return Err("no 'membership' (static or dynamic)".to_string()),
+        };
+        Ok(Written {
+            pid,
+            started: num("started")?,
+            member,
+        })
+    }
+}
+
+/// The start time (field 22, clock ticks since boot) in `/proc/<pid>/stat`
+/// text: after the command name in parentheses, which may itself hold
+/// spaces and parentheses.
+pub fn start_time(stat: &str) -> Option<u64> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    // rest: " S ppid pgrp ..." — field 3 is the first after ')'.
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// This server, as the start left it (dynamic membership).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Local {
     /// This server's line as it should be committed (participant).
@@ -117,5 +182,24 @@ mod tests {
         assert_eq!(Local::parse(&l.render()), Ok(l.clone()));
         let e = Local::parse("server=server.3=h:1:2\n").unwrap_err();
         assert_eq!(e, "no 'zooCfg'");
+        let w = Written {
+            pid: 1,
+            started: 12345,
+            member: Some(l),
+        };
+        assert_eq!(Written::parse(&w.render()), Ok(w.clone()));
+        let s = Written {
+            pid: 7,
+            started: 9,
+            member: None,
+        };
+        assert_eq!(Written::parse(&s.render()), Ok(s));
+    }
+
+    #[test]
+    fn start_time_from_proc_stat() {
+        let stat = "1234 (zk pod (x)) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 12345678 100";
+        assert_eq!(start_time(stat), Some(987654));
+        assert_eq!(start_time("garbage"), None);
     }
 }

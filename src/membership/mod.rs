@@ -4,11 +4,13 @@
 //! The committed configuration is the law. ZooKeeper (3.5+) commits every
 //! membership change through `reconfig` and writes it next to the zoo.cfg it
 //! was started with; zkpod starts ZooKeeper with a zoo.cfg on the data
-//! volume, so the committed membership survives every restart. These
-//! modules are pure: the start's decision ([`decide`]) from what the volume
-//! holds and what live peers answer, and the reconfig steps ([`reconcile`])
-//! from the configuration the ensemble reports.
+//! volume, so the committed membership survives every restart. The
+//! decisions are pure: the start's ([`decide`]) from what the volume holds
+//! and what live peers answer, and the reconfig steps ([`reconcile`]) from
+//! the configuration the ensemble reports; [`local`] is the start's record
+//! for the hooks. [`act`] carries `zkpod join` and `zkpod leave` out.
 
+pub mod act;
 pub mod decide;
 pub mod local;
 pub mod reconcile;

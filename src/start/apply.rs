@@ -118,7 +118,7 @@ fn set_aside_old_data(
     now: std::time::Duration,
 ) -> Result<Vec<PathBuf>> {
     use crate::start::membership::SET_ASIDE_DIR;
-    let stamp = format!("{}-server{myid}", utc_stamp(now));
+    let stamp = format!("{}-server{myid}", crate::sys::clock::utc_stamp(now));
     let mut made = Vec::new();
     let mut roots = vec![(need.data_dir.clone(), true)];
     if need.data_log_dir != need.data_dir {
@@ -180,29 +180,6 @@ fn unique_dir(parent: &std::path::Path, name: &str) -> Result<PathBuf> {
         }
     }
     anyhow::bail!("no free name for {name} in {}", parent.display())
-}
-
-/// `20261128T061502.123456789Z` for a time since the epoch (UTC).
-pub fn utc_stamp(t: std::time::Duration) -> String {
-    let secs = t.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}.{:09}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        t.subsec_nanos()
-    )
 }
 
 /// `<conf dir>/zoo.cfg` -> the zoo.cfg on the data volume: people, the

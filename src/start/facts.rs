@@ -74,6 +74,10 @@ pub struct Facts {
     /// The Java runtime's `release` file (its `JAVA_VERSION`), found next to
     /// the java executable with symlinks resolved.
     pub java_release: Option<String>,
+    /// This process: its pid and `/proc/self/stat` (its start time), which
+    /// `membership.properties` records for the hooks.
+    pub pid: u32,
+    pub self_stat: Option<String>,
 }
 
 /// The dynamic configuration on the volume: the zoo.cfg ZooKeeper last ran
@@ -125,9 +129,11 @@ pub fn gather(input: &Input, host: &dyn Host) -> Result<Facts> {
         .hostname
         .is_none()
         .then(|| host.hostname().map_err(ReadError::from));
-    let hosts = (input.servers > 1)
-        .then(|| host.read(&input.hosts_file).ok())
-        .flatten()
+    // Read for an ensemble, and for a lone pod too: dynamic membership
+    // needs the pod's FQDN for its server line.
+    let hosts = host
+        .read(&input.hosts_file)
+        .ok()
         .and_then(|b| String::from_utf8(b).ok());
     let euid = host.euid();
     let root = euid == 0;
@@ -167,6 +173,8 @@ pub fn gather(input: &Input, host: &dyn Host) -> Result<Facts> {
             .as_deref()
             .map(|p| host.read(p).map_err(ReadError::from)),
         java_release: java_release(host, input.java.as_deref()),
+        pid: std::process::id(),
+        self_stat: text(host, Path::new("/proc/self/stat")),
         home_env,
         passwd,
         data_dir,

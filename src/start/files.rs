@@ -38,13 +38,16 @@ pub fn conf_files(plan: &Plan) -> Vec<FileSpec> {
     if let Some((path, text)) = plan.settled.as_ref().and_then(|s| s.write.as_ref()) {
         files.push((path.clone(), text.clone().into_bytes(), 0o644));
     }
-    if let Some(l) = local_member(plan) {
-        files.push((
-            plan.conf_dir.join(local::FILE),
-            l.render().into_bytes(),
-            0o644,
-        ));
-    }
+    let written = local::Written {
+        pid: plan.process.0,
+        started: plan.process.1,
+        member: local_member(plan),
+    };
+    files.push((
+        plan.conf_dir.join(local::FILE),
+        written.render().into_bytes(),
+        0o644,
+    ));
     if let Some(s) = &plan.superuser {
         if let Some(file) = &s.argfile {
             // Readable by the ZooKeeper user only (apply chowns it to them).

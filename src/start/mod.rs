@@ -25,6 +25,5 @@ pub mod install;
 pub mod membership;
 pub mod peers;
 pub mod plan;
-pub mod superuser;
 pub mod user;
 pub mod volume;

@@ -15,6 +15,7 @@ use crate::config::jvm;
 use crate::config::logging::LogLevel;
 use crate::config::settings::Member;
 use crate::config::settings::{self, Settings};
+use crate::config::superuser::{self, Superuser};
 use crate::config::version::Version;
 use crate::start::ensemble::{self, DomainInput, DomainSource};
 use crate::start::facts::{DirAccess, Facts};
@@ -22,7 +23,6 @@ use crate::start::identity::{self, IdInput};
 use crate::start::input::Input;
 use crate::start::install::{self, Install};
 use crate::start::membership::{self as start_membership, Need, Settled};
-use crate::start::superuser::{self, Superuser};
 use crate::start::user;
 use crate::start::volume::{self, Action};
 use crate::sys::host::Meta;
@@ -70,6 +70,8 @@ pub struct Plan {
     pub id_offset: u32,
     /// `--superuser-password-file`.
     pub password_file: Option<PathBuf>,
+    /// This process (the JVM's, after the exec): pid and start time.
+    pub process: (u32, u64),
 }
 
 impl Plan {
@@ -406,6 +408,14 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
         }),
         id_offset: input.id_offset,
         password_file: input.superuser_password_file.clone(),
+        process: (
+            facts.pid,
+            facts
+                .self_stat
+                .as_deref()
+                .and_then(crate::membership::local::start_time)
+                .unwrap_or(0),
+        ),
     })
 }
 
@@ -634,6 +644,10 @@ pub(crate) mod tests {
             volume_config: Default::default(),
             superuser_password: None,
             java_release: Some("17.0.15".into()),
+            pid: 1,
+            self_stat: Some(
+                "1 (zkpod) R 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 4242 1 1".into(),
+            ),
         }
     }
 

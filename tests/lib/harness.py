@@ -187,6 +187,9 @@ class Pod:
     extra_args: list[str] = field(default_factory=list)
     heap: str = "128M"
     proc: Optional[Proc] = None
+    # Environment variables for the container (the manifest's env), on top
+    # of this process's.
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -264,7 +267,8 @@ class Pod:
 
     def start(self) -> Proc:
         self.prepare()
-        self.proc = Proc(self.name, self.argv(), self.log).start()
+        env = {**os.environ, **self.env} if self.env else None
+        self.proc = Proc(self.name, self.argv(), self.log).start(env=env)
         return self.proc
 
     def run_to_exit(self, timeout: float = 30.0) -> tuple[int, str]:
