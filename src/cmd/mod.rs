@@ -138,9 +138,31 @@ pub fn top_command() -> clap::Command {
 }
 
 /// The server the flags (and, for what they leave open, zoo.cfg) point at.
+/// With dynamic membership ZooKeeper drops clientPort and clientPortAddress
+/// from zoo.cfg once its own line in the committed configuration names the
+/// client endpoint; then `membership.properties` (zkpod start's record)
+/// names it.
 pub(crate) fn endpoint(s: &ServerArgs) -> Endpoint {
     crate::probe::endpoint::resolve(s.host.as_deref(), s.port, s.timeout, || {
-        zoocfg::read(&s.conf_dir)
+        let cfg = zoocfg::read(&s.conf_dir);
+        match cfg {
+            Some(text) if zoocfg::client_endpoint(&text).1.is_some() => Some(text),
+            other => {
+                let local = std::fs::read_to_string(
+                    s.conf_dir.join(crate::membership::local::FILE),
+                )
+                .ok()
+                .and_then(|t| crate::membership::local::Written::parse(&t).ok())
+                .and_then(|w| w.member);
+                match local {
+                    Some(l) => Some(format!(
+                        "clientPort={}\nclientPortAddress={}\n",
+                        l.client_port, l.client_host
+                    )),
+                    None => other,
+                }
+            }
+        }
     })
 }
 

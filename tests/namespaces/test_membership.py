@@ -14,8 +14,8 @@ Needs root (namespaces, bind mounts), Debian's zookeeper package and kazoo.
 from __future__ import annotations
 
 import os
+import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
@@ -119,6 +119,16 @@ class Run:
             assert not missing, f"{p.name} lacks {len(missing)} acknowledged writes, e.g. {missing[:3]}"
         versions = {conf_of(p)[0] for p in members}
         assert len(versions) == 1, f"members report different configurations: {versions}"
+        # The probes find each server although ZooKeeper dropped clientPort
+        # from zoo.cfg once the committed line named the client endpoint.
+        for p in members:
+            cp = subprocess.run(
+                [str(self.sts.zkpod), "probe", "ready", "--conf_dir", str(p.conf_dir)],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            )
+            assert cp.returncode == 0, f"{p.name}: probe ready: {cp.stderr}"
         h.FIGURES.append(
             f"membership: {len(acked)} acknowledged writes ({self.writer.failures} failed attempts), "
             f"{len(self.poller.samples)} leader samples, never two leaders; all on every member"
