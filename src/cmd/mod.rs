@@ -148,12 +148,11 @@ pub(crate) fn endpoint(s: &ServerArgs) -> Endpoint {
         match cfg {
             Some(text) if zoocfg::client_endpoint(&text).1.is_some() => Some(text),
             other => {
-                let local = std::fs::read_to_string(
-                    s.conf_dir.join(crate::membership::local::FILE),
-                )
-                .ok()
-                .and_then(|t| crate::membership::local::Written::parse(&t).ok())
-                .and_then(|w| w.member);
+                let local =
+                    std::fs::read_to_string(s.conf_dir.join(crate::membership::local::FILE))
+                        .ok()
+                        .and_then(|t| crate::membership::local::Written::parse(&t).ok())
+                        .and_then(|w| w.member);
                 match local {
                     Some(l) => Some(format!(
                         "clientPort={}\nclientPortAddress={}\n",
