@@ -145,7 +145,11 @@ def test_ensemble_forms_and_each_jvm_is_pid_1(zk):
         assert children(pod.proc.pid) == [jvm]
         assert proc_exe(jvm) == os.path.realpath(zk.java), proc_exe(jvm)
         cmd = proc_cmdline(jvm)
-        assert cmd[-2:] == [h.MAIN_CLASS, str(pod.conf_dir / "zoo.cfg")], cmd
+        # Dynamic membership (3.5.3+): ZooKeeper runs with the zoo.cfg on the
+        # volume, where it keeps its committed configuration; the conf dir's
+        # zoo.cfg links to it.
+        assert cmd[-2:] == [h.MAIN_CLASS, str(pod.data_dir / "zoo.cfg")], cmd
+        assert (pod.conf_dir / "zoo.cfg").resolve() == pod.data_dir / "zoo.cfg"
         assert set(proc_status(jvm)["Uid"].split()) == {"1000"}, proc_status(jvm)["Uid"]
 
 
