@@ -6,6 +6,7 @@ Everything except the functions that run helm or zkpod is a pure function
 over parsed YAML, and the checks are shown to fail on broken input too.
 """
 
+import base64
 import copy
 import functools
 import os
@@ -95,6 +96,22 @@ def notes(files=(), sets=(), release="zookeeper", namespace="default"):
                    *_value_args(files, sets)).stdout
     assert "\nNOTES:\n" in out, out[-2000:]
     return out.split("\nNOTES:\n", 1)[1]
+
+
+GENERATED_PASSWORD = re.compile(r'^(  password: )"([A-Za-z0-9+/=]+)"$', re.M)
+
+
+def mask_generated_password(text):
+    """`helm template` text with the chart's generated superuser password
+    (random on every render without a cluster) replaced by a placeholder,
+    after checking that it is one: 32 random letters and digits, base64. At
+    most one per render; a render without it is returned as it is."""
+    found = GENERATED_PASSWORD.findall(text)
+    assert len(found) <= 1, f"{len(found)} generated passwords in one render"
+    for _, b64 in found:
+        password = base64.b64decode(b64).decode()
+        assert re.fullmatch(r"[A-Za-z0-9]{32}", password), f"the generated password is not 32 letters and digits: {password!r}"
+    return GENERATED_PASSWORD.sub(r'\1"<random: 32 letters and digits, base64>"', text)
 
 
 def by_kind(docs, kind):
