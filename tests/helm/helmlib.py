@@ -114,6 +114,21 @@ def mask_generated_password(text):
     return GENERATED_PASSWORD.sub(r'\1"<random: 32 letters and digits, base64>"', text)
 
 
+def statefulset_text(text):
+    """The StatefulSet's document of a `helm template` output, as text."""
+    (doc,) = [d for d in text.split("\n---\n") if d.startswith("# Source: zookeeper/templates/statefulset.yaml")]
+    return doc
+
+
+def without_replicas(sts_text):
+    """The StatefulSet text with its one `spec.replicas` line taken out: what
+    must stay byte-identical when only the ensemble's size changes."""
+    lines = sts_text.splitlines(True)
+    found = [i for i, line in enumerate(lines) if re.fullmatch(r"  replicas: \d+\n", line)]
+    assert len(found) == 1, f"{len(found)} spec.replicas lines in the StatefulSet"
+    return "".join(lines[:found[0]] + lines[found[0] + 1:])
+
+
 def by_kind(docs, kind):
     return [d for d in docs if d.get("kind") == kind]
 

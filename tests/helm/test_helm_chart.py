@@ -20,7 +20,8 @@ import yaml
 
 from tests.helm.helmlib import (
     CHART, K8S_VERSION, VALUES, ZKPOD, by_kind, deep_merge, mask_generated_password, merged_values, notes, one,
-    render, render_error, run_helm, server_container, servers, split_flag, template_text,
+    render, render_error, run_helm, server_container, servers, statefulset_text, template_text,
+    without_replicas,
 )
 from tests.lib.k8s import (
     anti_affinity_terms, covering_mount, flag_value, map_selector_matches,
@@ -579,20 +580,6 @@ def test_rbac_off_needs_an_existing_account_and_says_what_it_costs():
             "voters; zkpod join removes them later only if it can read the StatefulSet.") in text, text
 
 
-def _statefulset_text(text):
-    """The StatefulSet's document of a `helm template` output, as text."""
-    (doc,) = [d for d in text.split("\n---\n") if d.startswith("# Source: zookeeper/templates/statefulset.yaml")]
-    return doc
-
-
-def _without_replicas(sts_text):
-    """The StatefulSet text with its one `spec.replicas` line taken out."""
-    lines = sts_text.splitlines(True)
-    found = [i for i, line in enumerate(lines) if re.fullmatch(r"  replicas: \d+\n", line)]
-    assert len(found) == 1, found
-    return "".join(lines[:found[0]] + lines[found[0] + 1:])
-
-
 @pytest.mark.parametrize("name", ["default", "dev", "prod", "openshift", "everything"])
 def test_scaling_through_helm_changes_only_replicas(name):
     """Issue 12 item 4: `helm upgrade --set replicaCount=N` of a release
@@ -602,14 +589,14 @@ def test_scaling_through_helm_changes_only_replicas(name):
     is given as initialServers (the value the lookup finds, which
     test_initial_servers_decision checks)."""
     installed = template_text(SCENARIOS[name], sets=["replicaCount=3"])
-    base = _without_replicas(_statefulset_text(installed))
+    base = without_replicas(statefulset_text(installed))
     assert "- --servers=3\n" in base
     for n in (1, 2, 5, 7, 9):
         upgraded = template_text(SCENARIOS[name], sets=[f"replicaCount={n}", "initialServers=3"],
                                  extra=["--is-upgrade"])
-        sts = _statefulset_text(upgraded)
+        sts = statefulset_text(upgraded)
         assert f"\n  replicas: {n}\n" in sts, (name, n)
-        assert _without_replicas(sts) == base, (name, n)
+        assert without_replicas(sts) == base, (name, n)
 
 
 def test_without_a_cluster_an_upgrade_follows_replica_count():
