@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.helm.helmlib import (
-    CHART, K8S_VERSION, VALUES, ZKPOD, by_kind, deep_merge, mask_generated_password, merged_values, notes, one,
+    LookupApi, lookup_args, CHART, K8S_VERSION, VALUES, ZKPOD, by_kind, deep_merge, mask_generated_password, merged_values, notes, one,
     render, render_error, run_helm, server_container, servers, statefulset_text, template_text,
     without_replicas,
 )
@@ -585,9 +585,9 @@ def test_scaling_through_helm_changes_only_replicas(name):
     """Issue 12 item 4: `helm upgrade --set replicaCount=N` of a release
     installed with 3 changes the StatefulSet's spec.replicas and nothing else,
     byte for byte: no rolling restart, the hooks do the membership. The
-    installed --servers comes from Helm's lookup on a cluster; without one it
-    is given as initialServers (the value the lookup finds, which
-    test_initial_servers_decision checks)."""
+    installed --servers is given as initialServers here, for every scenario
+    and size; test_lookup_keeps_the_installed_servers_and_password_on_upgrade
+    has Helm's lookup find it."""
     installed = template_text(SCENARIOS[name], sets=["replicaCount=3"])
     base = without_replicas(statefulset_text(installed))
     assert "- --servers=3\n" in base
@@ -597,6 +597,64 @@ def test_scaling_through_helm_changes_only_replicas(name):
         sts = statefulset_text(upgraded)
         assert f"\n  replicas: {n}\n" in sts, (name, n)
         assert without_replicas(sts) == base, (name, n)
+
+
+@pytest.fixture
+def api():
+    a = LookupApi()
+    yield a
+    a.close()
+
+
+def apply(api, text):
+    """The release as `helm install` applies it: what the lookups find."""
+    docs = [d for d in yaml.safe_load_all(text) if d]
+    api.apply(docs)
+    return docs
+
+
+def test_lookup_keeps_the_installed_servers_and_password_on_upgrade(api):
+    # helm install with 3, then helm upgrade --set replicaCount=5 and =1, the
+    # upgrades rendered against the API (a stand-in) that holds what the
+    # install applied: the chart's lookups find the StatefulSet's --servers=3
+    # and the Secret's password, and keep both.
+    installed_text = template_text(sets=["replicaCount=3"])
+    installed = apply(api, installed_text)
+    password = one(installed, "Secret")["data"]["password"]
+    for n in (5, 1):
+        text = template_text(sets=[f"replicaCount={n}"], extra=["--is-upgrade", *lookup_args(api)])
+        assert without_replicas(statefulset_text(text)) == without_replicas(statefulset_text(installed_text)), n
+        docs = [d for d in yaml.safe_load_all(text) if d]
+        assert servers(docs)["spec"]["replicas"] == n
+        assert flag_value(server_container(docs)["args"], "--servers") == "3"
+        assert one(docs, "Secret")["data"]["password"] == password
+    # The chart asked for exactly these two objects.
+    assert set(api.gets) == {"/apis/apps/v1/namespaces/default/statefulsets/zookeeper",
+                             "/api/v1/namespaces/default/secrets/zookeeper-auth"}, api.gets
+
+
+def test_lookup_on_a_first_install_finds_nothing(api):
+    # Against a cluster without the release: replicaCount, and a new password.
+    docs = render(sets=["replicaCount=5"], extra=lookup_args(api))
+    assert flag_value(server_container(docs)["args"], "--servers") == "5"
+    assert re.fullmatch(r"[A-Za-z0-9]{32}", base64.b64decode(one(docs, "Secret")["data"]["password"]).decode())
+
+
+def test_lookup_after_a_scale_down_keeps_the_larger_initial_size(api):
+    apply(api, template_text(sets=["replicaCount=5"]))
+    docs = render(sets=["replicaCount=3"], extra=["--is-upgrade", *lookup_args(api)])
+    assert flag_value(server_container(docs)["args"], "--servers") == "5"
+    assert servers(docs)["spec"]["replicas"] == 3
+
+
+def test_an_initial_servers_that_differs_from_the_installed_one_is_noted(api):
+    apply(api, template_text(sets=["replicaCount=3"]))
+    r = run_helm("upgrade", "--install", "zookeeper", CHART, "--set", "initialServers=5,replicaCount=5",
+                 *lookup_args(api))
+    text = r.stdout.split("\nNOTES:\n", 1)[1]
+    assert ("initialServers=5 differs from the installed StatefulSet's --servers=3: every pod restarts, one at a "
+            "time, for a flag that has no effect on a running ensemble (its committed configuration decides the "
+            "membership). Set initialServers=3 to scale without restarts.") in text, text
 
 
 def test_without_a_cluster_an_upgrade_follows_replica_count():

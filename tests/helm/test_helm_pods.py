@@ -22,10 +22,11 @@ deviations:
   container KUBERNETES_SERVICE_HOST and the service account token instead).
   It answers for the StatefulSet `zk` in `default`, so the release is
   rendered with fullnameOverride=zk;
-- Helm's lookup: `helm template` has no cluster, so an upgrade render is given
-  the installed --servers as initialServers, the value the lookup would find
-  (tests/helm/test_helm_chart.py checks that decision); and the installed
-  Secret is kept, as the lookup keeps it (each render makes a new password);
+- the API server Helm's lookups ask: an upgrade is rendered with `helm
+  template --dry-run=server` against helmlib's LookupApi, which holds what
+  the previous install or upgrade applied; the Secret projected into the pods
+  is the one the install made (the upgrades' lookups keep its password, which
+  each test checks);
 - the cluster DNS: each pod's hosts file lists the pods that exist, and is
   rewritten in place when pods are added, as the headless Service's records
   appear;
@@ -58,7 +59,9 @@ from tests.containers.podspec import MASK_SHELLS, PodPlan, hosts_file, pod_addre
 from tests.helm.helm_pods import (
     api_env, figure, helm_test_argv, helm_test_hosts, hook_argv, lifecycle_command, project_secret,
 )
-from tests.helm.helmlib import CHART, ROOT, one, servers, statefulset_text, template_text, without_replicas
+from tests.helm.helmlib import (
+    CHART, ROOT, LookupApi, lookup_args, one, servers, statefulset_text, template_text, without_replicas,
+)
 from tests.lib import load, needs
 from tests.lib import statefulset as kube
 from tests.lib.clients import kazoo_client
@@ -88,12 +91,13 @@ def cleanup():
         sh(["podman", "volume", "rm", "--force", *vols], check=False, timeout=120)
 
 
-def helm(sets=(), upgrade=False):
+def helm(sets=(), upgrade=False, api=None):
     """`helm template` of the release with the suite's values and `sets`:
-    (text, resources). `upgrade` renders as `helm upgrade` does (--is-upgrade;
-    without a cluster its lookups find nothing)."""
-    text = template_text(VALUES, [*SETS, *sets], release=RELEASE, namespace=NAMESPACE,
-                         extra=["--is-upgrade"] if upgrade else [])
+    (text, resources). `upgrade` renders as `helm upgrade` does
+    (--is-upgrade); with `api` (a LookupApi) the chart's lookups ask it,
+    without one they find nothing, as with no cluster."""
+    extra = (["--is-upgrade"] if upgrade else []) + (lookup_args(api) if api else [])
+    text = template_text(VALUES, [*SETS, *sets], release=RELEASE, namespace=NAMESPACE, extra=extra)
     return text, [d for d in yaml.safe_load_all(text) if d]
 
 
@@ -157,6 +161,11 @@ class Ensemble:
         self.sts = servers(docs)
         self.workdir = workdir
         self.api = kube.ApiStandIn(self.sts["spec"]["replicas"])
+        # The generated password, which every upgrade must keep.
+        self.password = one(docs, "Secret")["data"]
+        # What Helm applied, for the next upgrade's lookups.
+        self.cluster = LookupApi()
+        self.cluster.apply(docs, release=RELEASE, namespace=NAMESPACE)
         # The Secret the chart made at install; an upgrade keeps it (lookup).
         self.secrets = {}
         for name in secret_names(self.sts):
@@ -241,6 +250,7 @@ def ens():
                     out.parent.mkdir(exist_ok=True)
                     out.write_text(log.stdout + log.stderr)
             e.api.close()
+            e.cluster.close()
         cleanup()
         subprocess.run(["rm", "-rf", workdir], check=False)
         figure("suite_seconds_without_build", round(time.monotonic() - started, 1))
@@ -404,11 +414,21 @@ def test_3_helm_test_pod_passes(ens):
     figure("s3_helm_test_output_tail", out.strip().splitlines()[-1])
 
 
+def upgrade(ens, sets):
+    """`helm upgrade` of the release: rendered with lookups against what the
+    last install or upgrade applied, which it then applies in turn. The
+    generated password must survive it."""
+    text, docs = helm(sets, upgrade=True, api=ens.cluster)
+    assert one(docs, "Secret")["data"] == ens.password, "the upgrade changed the generated password"
+    ens.cluster.apply(docs, release=RELEASE, namespace=NAMESPACE)
+    return text, docs
+
+
 def test_4_helm_upgrade_scales_3_to_5_under_load(ens):
     # `helm upgrade --set replicaCount=5` of the release installed with 3: the
     # lookup finds --servers=3 and keeps it, so the StatefulSet differs in
     # spec.replicas alone, byte for byte, and no running pod restarts.
-    text, docs = helm(["replicaCount=5", "initialServers=3"], upgrade=True)
+    text, docs = upgrade(ens, ["replicaCount=5"])
     assert without_replicas(statefulset_text(text)) == without_replicas(statefulset_text(ens.text))
     sts = servers(docs)
     assert sts["spec"]["replicas"] == 5
@@ -447,6 +467,10 @@ def test_6_an_upgrade_rendered_without_a_cluster_rolls_every_pod_and_keeps_the_m
     # not a scale-down, and the committed configuration must stay exactly as
     # it was: --servers is not read once one exists.
     text, docs = helm(["replicaCount=5"], upgrade=True)
+    # Applied but for its Secret: without a cluster each render makes a new
+    # password, which is why the chart's README has GitOps set
+    # auth.existingSecret; the pods keep the one they were given.
+    ens.cluster.apply([d for d in docs if d["kind"] != "Secret"], release=RELEASE, namespace=NAMESPACE)
     changed = [line for line in difflib.unified_diff(statefulset_text(ens.text).splitlines(),
                                                      statefulset_text(text).splitlines(), n=0, lineterm="")
                if line[:1] in "+-" and not line.startswith(("+++", "---"))]
@@ -477,7 +501,8 @@ def test_7_helm_upgrade_scales_5_to_3_under_load(ens):
     # `helm upgrade --set replicaCount=3`: the installed --servers is now 5
     # (test 6), kept; the controller terminates zk-4 and zk-3 together, and
     # each one's preStop (zkpod leave) removes its server before SIGTERM.
-    text, docs = helm(["replicaCount=3", "initialServers=5"], upgrade=True)
+    text, docs = upgrade(ens, ["replicaCount=3"])
+    assert "- --servers=5\n" in statefulset_text(text)
     assert without_replicas(statefulset_text(text)) == without_replicas(statefulset_text(ens.text))
     step = Load(ens, "s7_scale_down_5_to_3")
     ens.api.replicas = 3
