@@ -48,7 +48,6 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -64,6 +63,7 @@ from tests.helm.helmlib import (
 )
 from tests.lib import load, needs
 from tests.lib import statefulset as kube
+from tests.lib.statefulset import HookRun
 from tests.lib.clients import kazoo_client
 from tests.lib.fourlw import four_letter, server_mode
 
@@ -108,15 +108,6 @@ class HostNetworkPlan(PodPlan):
     def probe(self, kind):
         argv, timeout = super().probe(kind)
         return [*argv, "--host", self.address], timeout
-
-
-@dataclass
-class HookRun:
-    pod: str
-    hook: str
-    code: int
-    output: str
-    seconds: float
 
 
 class ServerPod(Pod):
