@@ -291,10 +291,23 @@ pub fn join(conf_dir: &Path, timeout: Duration) -> Result<Code> {
     };
     wait_serving(&l, &w, until)?;
     let me = l.server.clone();
-    let cfg = match converge(&l, until, "join", |c| reconcile::join_step(c, &me))? {
+    // Required: this server votes.
+    let mut cfg = match converge(&l, until, "join", |c| reconcile::participant_step(c, &me))? {
         Outcome::Done(c) => c,
-        Outcome::Refused(why) => unreachable!("join_step never refuses: {why}"),
+        Outcome::Refused(why) => unreachable!("participant_step never refuses: {why}"),
     };
+    // Then its line as the flags give it (a client endpoint the bootstrap
+    // file left out, changed ports): wanted, but a voter with an older line
+    // serves fine, so a refusal here (a leader of a static-era ensemble with
+    // reconfigEnabled=false, during an upgrade) is only a warning; the next
+    // start's join tries again.
+    if reconcile::join_step(&cfg, &me) != Step::Done {
+        match converge(&l, until, "join", |c| reconcile::join_step(c, &me)) {
+            Ok(Outcome::Done(c)) => cfg = c,
+            Ok(Outcome::Refused(_)) => {}
+            Err(e) => warn!("join: server {} votes, but its line in the configuration could not be updated to {} ({e:#}); the next start tries again", me.id, me.line()),
+        }
+    }
     info!(
         "join: server {} is a voter (configuration {}, {} voters)",
         me.id,

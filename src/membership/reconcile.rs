@@ -43,7 +43,17 @@ pub fn same_server(have: &Server, want: &Server) -> bool {
         && same_client(&have.client, &want.client)
 }
 
-/// `zkpod join`: make `me` a participant with exactly its wanted line.
+/// `zkpod join`, first and required: make `me` a participant (with its
+/// wanted line, when it has to be added).
+pub fn participant_step(current: &Config, me: &Server) -> Step {
+    if current.is_participant(me.id) {
+        return Step::Done;
+    }
+    join_step(current, me)
+}
+
+/// `zkpod join`, then: make `me`'s line exactly the wanted one (its ports
+/// and client endpoint as the flags give them).
 pub fn join_step(current: &Config, me: &Server) -> Step {
     let want = me.with_role(Role::Participant);
     match current.servers.get(&me.id) {
@@ -131,6 +141,24 @@ mod tests {
         );
         // Own line without a client spec (bootstrap file): reconciled.
         assert!(matches!(join_step(&c, &me(1)), Step::Reconfig { .. }));
+    }
+
+    #[test]
+    fn being_a_participant_comes_before_the_exact_line() {
+        // A static-era line (no client spec): already a voter.
+        let c = cfg("server.1=zk-0.zk-hs:2888:3888:participant\nversion=0");
+        assert_eq!(participant_step(&c, &me(1)), Step::Done);
+        assert!(matches!(join_step(&c, &me(1)), Step::Reconfig { .. }));
+        assert!(matches!(
+            participant_step(&c, &me(2)),
+            Step::Reconfig { .. }
+        ));
+        // An observer is not a participant yet.
+        let o = cfg("server.2=zk-1.zk-hs:2888:3888:observer;2181\nversion=3");
+        assert!(matches!(
+            participant_step(&o, &me(2)),
+            Step::Reconfig { .. }
+        ));
     }
 
     #[test]

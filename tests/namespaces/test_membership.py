@@ -235,3 +235,30 @@ def test_the_why_scenario_servers_changed_with_replicas_rolling(sts):
 
     run.step("replicas and --servers to 5, zk-2 rolled first", new_template, lambda: wait_members(s, 5, timeout=180))
     run.finish([s.pod(i) for i in range(5)])
+
+
+def test_a_rolling_update_from_a_static_ensemble_to_dynamic_membership(sts):
+    """Upgrading a running ensemble of the previous zkpod (a static server
+    list, reconfigEnabled off) with a rolling update: each restarted pod
+    adopts the ensemble's configuration, and its postStart hook must not fail
+    while the leader is still a static one (the kubelet would kill the
+    container and stall the rollout)."""
+    s = sts(initial=3, replicas=3, extra_args=["--membership=static"])
+    for i in range(3):
+        s.start_pod(i)
+    wait_until("a static quorum", lambda: all(serving(s.pod(i)) for i in range(3)), 120, on_fail=s.logs)
+    run = Run(s)
+
+    def roll():
+        for i in reversed(range(3)):
+            s.pod(i).extra_args = [a for a in s.pod(i).extra_args if a != "--membership=static"]
+            s.restart(i)
+            wait_until(f"zk-{i} serving again", lambda i=i: serving(s.pod(i)), 120, on_fail=s.logs)
+            s.wait_hooks()
+
+    run.step("rolling update from static to dynamic", roll, lambda: wait_members(s, 3, timeout=120))
+    failed = [r for r in s.hook_runs if r.code != 0]
+    assert not failed and s.restarts == 0, "\n".join(f"{r.pod} {r.hook} {r.code}: {r.output}" for r in failed)
+    for i in range(3):
+        assert (s.pod(i).conf_dir / "zoo.cfg").is_symlink(), f"zk-{i} still runs a static zoo.cfg"
+    run.finish([s.pod(i) for i in range(3)])
