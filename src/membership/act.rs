@@ -35,32 +35,38 @@ fn started(pid: u32) -> Option<u64> {
     local::start_time(&stat)
 }
 
-/// What the running process's `zkpod start` wrote, once it has: the
-/// postStart hook runs beside the start, which may still be asking its
-/// peers, and the conf dir may hold the file of an earlier container.
-/// `Ok(None)` when `wait` is false and no current file is there.
+/// What the running process's `zkpod start` wrote, if it has written it:
+/// the conf dir may hold the file of an earlier container.
+///
+/// Fails (exit code 10) when the file cannot be parsed.
+fn current(conf_dir: &Path) -> Result<Option<Written>> {
+    let path = conf_dir.join(local::FILE);
+    let Ok(b) = std::fs::read(&path) else {
+        return Ok(None);
+    };
+    let w = Written::parse(&String::from_utf8_lossy(&b)).map_err(|e| {
+        diagnose(
+            Code::Membership,
+            format!("{} is not zkpod's ({e})", path.display()),
+            "zkpod cannot tell which server this pod is",
+            "restart the pod so that zkpod start writes it again",
+        )
+    })?;
+    Ok((started(w.pid) == Some(w.started)).then_some(w))
+}
+
+/// Waits until the running process's `zkpod start` has written its record:
+/// the postStart hook runs beside the start, which may still be asking its
+/// peers.
 ///
 /// Fails (exit code 10) at `until`, or when the file cannot be parsed.
-fn written(conf_dir: &Path, until: Instant, wait: bool) -> Result<Option<Written>> {
-    let path = conf_dir.join(local::FILE);
+fn await_written(conf_dir: &Path, until: Instant) -> Result<Written> {
     loop {
-        if let Ok(b) = std::fs::read(&path) {
-            let w = Written::parse(&String::from_utf8_lossy(&b)).map_err(|e| {
-                diagnose(
-                    Code::Membership,
-                    format!("{} is not zkpod's ({e})", path.display()),
-                    "zkpod cannot tell which server this pod is",
-                    "restart the pod so that zkpod start writes it again",
-                )
-            })?;
-            if started(w.pid) == Some(w.started) {
-                return Ok(Some(w));
-            }
-        }
-        if !wait {
-            return Ok(None);
+        if let Some(w) = current(conf_dir)? {
+            return Ok(w);
         }
         if Instant::now() >= until {
+            let path = conf_dir.join(local::FILE);
             return Err(diagnose(
                 Code::Membership,
                 format!("zkpod start has not written {} for the running container", path.display()),
@@ -284,7 +290,7 @@ fn refusal(l: &Local, what: &str, e: &ZkError, have_password: bool) -> anyhow::E
 /// says how many it wants).
 pub fn join(conf_dir: &Path, timeout: Duration) -> Result<Code> {
     let until = Instant::now() + timeout;
-    let w = written(conf_dir, until, true)?.expect("waited for it");
+    let w = await_written(conf_dir, until)?;
     let Some(l) = w.member.clone() else {
         info!("join: static membership: nothing to do");
         return Ok(Code::Ok);
@@ -354,7 +360,7 @@ pub fn join(conf_dir: &Path, timeout: Duration) -> Result<Code> {
 /// restart, an eviction or a deleted StatefulSet, leave it as it is.
 pub fn leave(conf_dir: &Path, timeout: Duration, force: bool) -> Result<Code> {
     let until = Instant::now() + timeout;
-    let Some(l) = written(conf_dir, until, false)?.and_then(|w| w.member) else {
+    let Some(l) = current(conf_dir)?.and_then(|w| w.member) else {
         info!("leave: static membership, or this container's zkpod start has not decided yet: nothing to do");
         return Ok(Code::Ok);
     };

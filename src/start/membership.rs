@@ -243,7 +243,7 @@ pub fn need(i: NeedInput<'_>) -> anyhow::Result<Need> {
             former_participant,
             has_data,
         },
-        local_file: local_file.filter(|_| true),
+        local_file,
         existing: vol.committed.iter().map(|(n, _)| n.clone()).collect(),
         data_dir: data_dir.to_path_buf(),
         data_log_dir: data_log_dir.to_path_buf(),
