@@ -19,7 +19,10 @@ fuzz_target!(|c: Case| {
         return;
     };
     assert!(!d.is_empty() && !d.ends_with('.'), "{d:?}");
-    assert!(!d.contains(|ch: char| ch.is_whitespace() || ch == '#'), "{d:?}");
+    assert!(
+        !d.contains(|ch: char| ch.is_whitespace() || ch == '#'),
+        "{d:?}"
+    );
     let prefix = format!("{}.", c.short);
     let found = c
         .hosts

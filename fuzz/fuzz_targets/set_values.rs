@@ -58,7 +58,10 @@ fuzz_target!(|e: Entries| {
         Ok(words) if words == ["*"] => {}
         Ok(words) => {
             for w in &words {
-                assert!(w.len() == 4 && w.bytes().all(|b| b.is_ascii_lowercase()), "{w}");
+                assert!(
+                    w.len() == 4 && w.bytes().all(|b| b.is_ascii_lowercase()),
+                    "{w}"
+                );
             }
             let mut unique = words.clone();
             unique.sort();
@@ -68,6 +71,9 @@ fuzz_target!(|e: Entries| {
                 assert!(words.iter().any(|w| w == r), "{r} missing from {words:?}");
             }
         }
-        Err(err) => assert!(breaks(&e.whitelist) || !err.to_string().contains('\n'), "{err}"),
+        Err(err) => assert!(
+            breaks(&e.whitelist) || !err.to_string().contains('\n'),
+            "{err}"
+        ),
     }
 });

@@ -124,7 +124,10 @@ fuzz_target!(|f: Flags| {
         for m in &s.servers {
             meant.insert(
                 format!("server.{}", m.id),
-                format!("{}:{}:{}", m.host, s.input.server_port, s.input.election_port),
+                format!(
+                    "{}:{}:{}",
+                    m.host, s.input.server_port, s.input.election_port
+                ),
             );
         }
     }

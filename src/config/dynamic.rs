@@ -111,6 +111,34 @@ fn split_host(s: &str) -> Result<(String, &str), String> {
     Ok((h.to_string(), r))
 }
 
+/// A host name or IP address as ZooKeeper's server lines hold them:
+/// letters, digits, `.`, `-`, `_`, and `:` for an IPv6 literal.
+fn check_host(h: &str, what: &str) -> Result<(), String> {
+    let ok = !h.is_empty()
+        && h.len() <= 253
+        && h.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} '{}' is not a host name or address",
+            h.escape_debug()
+        ))
+    }
+}
+
+/// An address with at most one pair of brackets around it (`[::1]`).
+fn unbracket(a: &str) -> Result<&str, String> {
+    match a.strip_prefix('[') {
+        Some(inner) => inner
+            .strip_suffix(']')
+            .ok_or_else(|| format!("'{}' has an unclosed '['", a.escape_debug())),
+        None if a.ends_with(']') => Err(format!("'{}' has an unopened ']'", a.escape_debug())),
+        None => Ok(a),
+    }
+}
+
 fn port(s: &str, what: &str) -> Result<u16, String> {
     match s.trim().parse::<u16>() {
         Ok(p) if p > 0 => Ok(p),
@@ -135,6 +163,7 @@ pub fn parse_server(id: u32, value: &str) -> Result<Server, String> {
     if host.is_empty() {
         return Err(format!("'{value}' names no host"));
     }
+    check_host(&host, "host")?;
     let mut parts = rest.split(':');
     let quorum_port = port(parts.next().unwrap_or(""), "quorum port")?;
     let election_port = port(
@@ -159,11 +188,14 @@ pub fn parse_server(id: u32, value: &str) -> Result<Server, String> {
         None | Some("") => None,
         Some(c) => Some(match c.rsplit_once(':') {
             // "[::]:2181", "0.0.0.0:2181", "host:2181"
-            Some((a, p)) => ClientSpec {
-                address: Some(a.trim_start_matches('[').trim_end_matches(']').to_string())
-                    .filter(|a| !a.is_empty()),
-                port: port(p, "client port")?,
-            },
+            Some((a, p)) => {
+                let a = unbracket(a)?;
+                check_host(a, "client address")?;
+                ClientSpec {
+                    address: Some(a.to_string()),
+                    port: port(p, "client port")?,
+                }
+            }
             None => ClientSpec {
                 address: None,
                 port: port(c, "client port")?,
@@ -376,6 +408,28 @@ mod tests {
             let e = Config::parse(text).unwrap_err();
             assert!(e.contains(want), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn regression_fuzz_dynamic_config_hosts_and_client_addresses_are_checked() {
+        // fuzz/dynamic_config: NULs in the host and a client address of many
+        // '[' parsed, and did not render back to the same server.
+        let e =
+            Config::parse("server.1=\0\08-z-.h8\t`:388:3888:participant;[[[[  [[0.0.0\u{cd}:218")
+                .unwrap_err();
+        assert!(e.contains("is not a host name or address"), "{e}");
+        for bad in [
+            "server.1=h:1:2;[[::1]]:2181",
+            "server.1=h:1:2;::1]:2181",
+            "server.1=a b:1:2",
+        ] {
+            assert!(Config::parse(bad).is_err(), "{bad}");
+        }
+        let ok = Config::parse("server.1=h:1:2;[::1]:2181").unwrap();
+        assert_eq!(
+            ok.servers[&1].client.as_ref().unwrap().address.as_deref(),
+            Some("::1")
+        );
     }
 
     #[test]
