@@ -1,0 +1,353 @@
+"""Issue 9's membership sequences with the shipped image (ZooKeeper 3.9.4 by
+default) as pods of the rendered overlay, driven the way the StatefulSet
+controller (Parallel) and the kubelet drive them (statefulset.py): new pods
+start with the template's argv and environment, postStart is `zkpod join`
+and preStop `zkpod leave`, both run with `podman exec` as the template says,
+and `zkpod leave` asks a stand-in for the API server for the replicas.
+
+The pod template is the overlay's, unchanged (only podspec.py's and
+statefulset.py's documented deviations); a test that needs another template
+renders it the way a user would, with a kustomize overlay on top of it, and
+checks that only replicas and --servers differ.
+
+Every test runs its steps under a continuous writer (kazoo) and a poller that
+asks every pod for `srvr` and `conf` every 100 ms (tests/lib/load.py), and
+ends by checking that there were never two leaders that could commit, that
+every acknowledged write is readable through every member, that every member
+reports the same configuration, and that the template's readiness probe
+(`zkpod probe ready`, podman exec) passes in every pod. The time of each step
+and its longest write outage go into the suite's figures.
+
+Each test has its own pods and volumes (named with its tag) and removes them.
+Needs root, podman, the built image, kubectl and kazoo (__init__.py).
+"""
+
+import copy
+import hashlib
+import os
+import re
+import subprocess
+import tempfile
+import time
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.containers import statefulset as kube
+from tests.containers.podman_pod import sh
+from tests.containers.podspec import pod_address, secret_names
+from tests.containers.settings import NAMESPACE, NET, OVERLAY, PREFIX, UID, figure
+from tests.lib import load
+from tests.lib.digest import changes, tree_digest
+from tests.lib.fourlw import SERVING_MODES, four_letter, parse_srvr_mode, port_open
+from tests.lib.k8s import K8S, kubectl
+
+# The issue's sizes are 1..9: E2E_NET must give nine pod addresses, and the
+# clients are given all of them (a member may be any of them).
+MAX_PODS = 9
+TIMEOUT = 240  # a step's wait: five JVMs starting on two shared cores
+
+
+# --- templates ----------------------------------------------------------------
+
+def overlay_kustomization(base, servers_index, servers_from, replicas, servers):
+    """A user's kustomization on top of `base` (a path relative to it) that
+    sets replicas and replaces the container's --servers argument (at
+    `servers_index`, guarded by a JSON-patch test of its old value). Pure."""
+    return yaml.safe_dump({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [base],
+        "replicas": [{"name": "zk", "count": replicas}],
+        "patches": [{
+            "target": {"kind": "StatefulSet", "name": "zk"},
+            "patch": yaml.safe_dump([
+                {"op": "test", "path": f"/spec/template/spec/containers/0/args/{servers_index}",
+                 "value": servers_from},
+                {"op": "replace", "path": f"/spec/template/spec/containers/0/args/{servers_index}",
+                 "value": f"--servers={servers}"},
+            ]),
+        }],
+    })
+
+
+def user_overlay(sts, replicas, servers):
+    """The overlay under test as a user's own overlay renders it with
+    `replicas` and `--servers=<servers>` (kubectl kustomize); its
+    StatefulSet, checked to differ from `sts` in those two fields only."""
+    args = sts["spec"]["template"]["spec"]["containers"][0]["args"]
+    (index,) = [i for i, a in enumerate(args) if a.startswith("--servers=")]
+    with tempfile.TemporaryDirectory(prefix=f"{PREFIX}-overlay-") as d:
+        base = os.path.relpath(K8S / "overlays" / OVERLAY, d)
+        with open(os.path.join(d, "kustomization.yaml"), "w") as f:
+            f.write(overlay_kustomization(base, index, args[index], replicas, servers))
+        out = subprocess.run([kubectl(), "kustomize", d], check=True, capture_output=True, text=True).stdout
+    (mine,) = [doc for doc in yaml.safe_load_all(out) if doc and doc["kind"] == "StatefulSet"]
+
+    def rest(s):
+        s = yaml.safe_load(yaml.safe_dump(s))
+        s["spec"].pop("replicas")
+        s["spec"]["template"]["spec"]["containers"][0]["args"].pop(index)
+        return s
+
+    assert rest(mine) == rest(sts), "the user's overlay changed more than replicas and --servers"
+    assert mine["spec"]["replicas"] == replicas
+    assert mine["spec"]["template"]["spec"]["containers"][0]["args"][index] == f"--servers={servers}"
+    return mine
+
+
+def test_a_users_overlay_changes_only_replicas_and_servers(sts):
+    # Without podman: the rendering the tests below rely on.
+    mine = user_overlay(sts, 1, 1)
+    assert mine["spec"]["replicas"] == 1
+    # The JSON-patch test guards the patch: a template whose --servers is
+    # not the one rendered here is not patched blindly.
+    other = copy.deepcopy(sts)
+    args = other["spec"]["template"]["spec"]["containers"][0]["args"]
+    args[:] = [a.replace("--servers=", "--servers=7") for a in args]
+    with pytest.raises(subprocess.CalledProcessError):
+        user_overlay(other, 1, 1)
+
+
+# --- fixtures -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def settings(image, secret_dirs, sts):
+    """What every pod plan needs; fails early on an E2E_NET without nine
+    addresses, or when another run's server holds one of them."""
+    addresses = [pod_address(NET, i) for i in range(MAX_PODS)]
+    busy = [a for a in addresses if port_open(a, 2181)]
+    assert not busy, (f"{', '.join(busy)}: something already listens on port 2181 there; the membership tests "
+                      f"need {addresses[0]}-{addresses[-1]} to themselves (set E2E_NET to a free prefix)")
+    assert set(secret_names(sts)) <= set(secret_dirs)
+    return dict(net=NET, prefix=PREFIX, namespace=NAMESPACE, uid=UID, image=image, secrets=secret_dirs)
+
+
+@pytest.fixture
+def statefulset(settings):
+    """make(template, tag) -> a StatefulSet of pods `<prefix>-<tag>-zk-N`,
+    removed (containers and volumes) at the end of the test."""
+    made = []
+
+    def make(template, tag):
+        s = kube.StatefulSet(template, tag, **settings)
+        made.append(s)
+        kube.ACTIVE.append(s)
+        return s
+
+    yield make
+    for s in made:
+        kube.ACTIVE.remove(s)
+        s.close()
+
+
+# --- what the tests look at --------------------------------------------------------
+
+def conf_of(address):
+    """(version, {id: role}) of the configuration a server serves; (None, {})
+    when it does not answer."""
+    try:
+        version, members, _ = load.conf_membership(four_letter(address, 2181, "conf", timeout=1.0))
+    except OSError:
+        return None, {}
+    return version, members
+
+
+def mode_of(address):
+    try:
+        return parse_srvr_mode(four_letter(address, 2181, "srvr", timeout=1.0))
+    except OSError:
+        return None
+
+
+def wait_members(s, n, timeout=TIMEOUT):
+    """Until exactly pods zk-0..n-1 exist, each has passed its postStart
+    hook, serves, and reports one configuration whose voters are exactly
+    servers 1..n; returns its version."""
+    want = {i + 1: "participant" for i in range(n)}
+
+    def done():
+        if sorted(s.pods) != list(range(n)) or not all(p.started.is_set() for p in s.pods.values()):
+            return None
+        addresses = [s.pods[i].plan.address for i in range(n)]
+        if not all(mode_of(a) in SERVING_MODES for a in addresses):
+            return None
+        confs = [conf_of(a) for a in addresses]
+        versions = {v for v, _ in confs}
+        return versions.pop() if len(versions) == 1 and all(m == want for _, m in confs) else None
+
+    return kube.wait_until_logged(s, f"{n} voters (servers 1..{n}) on every member", done, timeout)
+
+
+def voting_leaders(s):
+    """Pods whose server leads and votes in its own configuration."""
+    out = []
+    for i, p in sorted(s.pods.items()):
+        if mode_of(p.plan.address) == "leader":
+            _, members = conf_of(p.plan.address)
+            if members.get(i + 1) == "participant":
+                out.append(i)
+    return out
+
+
+def slug(text):
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def file_digests(directory, pattern):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.glob(pattern))}
+
+
+def data_dir(s, i):
+    """Pod i's data dir on its claim's volume (the pod may be deleted)."""
+    vol = s.plan(i).volumes["data"]
+    return Path(sh(["podman", "volume", "inspect", "--format", "{{.Mountpoint}}", vol]).stdout.strip()) / "data"
+
+
+def old_data(data):
+    """What a removed member's volume holds that zkpod sets aside: the data
+    and log dirs' version-2 trees, and the zoo.cfg files."""
+    return {"version-2": tree_digest(data / "version-2"), "log/version-2": tree_digest(data / "log" / "version-2"),
+            "zoo.cfg": file_digests(data, "zoo.cfg*")}
+
+
+def assert_set_aside(s, i, before):
+    """Pod i's old data is in data/zkpod-set-aside/<time>-server<id>/ (and
+    data/log/zkpod-set-aside/...), byte for byte, and its log says so."""
+    data = data_dir(s, i)
+    sid = i + 1
+    found = {}
+    for root, key in ((data, "version-2"), (data / "log", "log/version-2")):
+        asides = sorted((root / "zkpod-set-aside").glob(f"*-server{sid}*"))
+        assert len(asides) == 1, f"zk-{i}: set-aside dirs in {root}: {asides}"
+        found[key] = asides[0]
+        kept = tree_digest(asides[0] / "version-2")
+        was = dict(before[key])
+        kept.pop("."), was.pop(".")  # the moved dir itself: a new parent
+        assert was, f"zk-{i}: the old {key} was empty: nothing to set aside"
+        assert kept == was, f"zk-{i}: {key} set aside differs: {changes(was, kept)}"
+    assert file_digests(found["version-2"], "zoo.cfg*") == before["zoo.cfg"], f"zk-{i}: zoo.cfg files"
+    lines = [ln for ln in s.pods[i].logs().splitlines() if "set aside" in ln]
+    for target in found.values():
+        path = "/var/lib/zookeeper/data/" + str(target.relative_to(data))
+        assert any(path in ln and f"server {sid} was removed from the ensemble; nothing was deleted" in ln
+                   for ln in lines), f"zk-{i}: no line names {path}: {lines}"
+    figure(f"{s.tag}_zk_{i}_set_aside", [str(t.relative_to(data)) for t in found.values()])
+
+
+class Run:
+    """The writer, the poller, the steps and their figures of one test."""
+
+    def __init__(self, s):
+        self.s = s
+        self.t = time.monotonic()
+        self.poller = load.LeaderPoller(s.addresses).start()
+        self.writer = load.Writer(",".join(f"{pod_address(NET, i)}:2181" for i in range(MAX_PODS)),
+                                  root=f"/zkpod-load-{s.tag}").start()
+        kube.wait_until_logged(s, "the first acknowledged write", lambda: self.writer.acked, 60)
+        self.pre_stop = []
+
+    def step(self, name, action, check):
+        """Runs `action`, then `check` (a wait that the step is complete);
+        records the step's time and its longest write outage (writes up to
+        1 s after it count towards it). Returns `check`'s result."""
+        t0 = time.monotonic()
+        runs = action()
+        self.pre_stop += [r for r in runs or [] if r is not None and r.hook == "preStop"]
+        result = check()
+        t1 = time.monotonic()
+        time.sleep(1.0)
+        outage = self.writer.longest_outage(t0, time.monotonic())
+        key = f"{self.s.tag}_{slug(name)}"
+        figure(f"{key}_seconds", round(t1 - t0, 1))
+        figure(f"{key}_longest_write_outage_s", round(outage, 2))
+        print(f"{self.s.tag}: {name}: {t1 - t0:.1f} s, longest write outage {outage:.2f} s")
+        return result
+
+    def finish(self, members):
+        """The pass conditions, for pods `members` (ordinals)."""
+        s = self.s
+        self.writer.stop()
+        self.poller.stop()
+        acked = self.writer.acked
+        figure(f"{s.tag}_writes_acknowledged", len(acked))
+        figure(f"{s.tag}_write_attempts_failed", self.writer.failures)
+        figure(f"{s.tag}_leader_samples", len(self.poller.samples))
+        figure(f"{s.tag}_test_seconds", round(time.monotonic() - self.t, 1))
+        assert len(acked) > 50, f"only {len(acked)} writes acknowledged ({self.writer.failures} failed)"
+        assert not self.poller.split, (
+            f"two leaders at once in {len(self.poller.split)} of {len(self.poller.samples)} samples; "
+            f"first: {self.poller.split[0]}")
+        assert sorted(s.pods) == sorted(members), sorted(s.pods)
+        pods = [s.pods[i] for i in members]
+        for p in pods:
+            missing = load.missing_on(p.endpoint, self.writer.root, acked)
+            assert not missing, f"{p.plan.name} lacks {len(missing)} of {len(acked)} acknowledged writes: {missing[:5]}"
+        confs = {p.plan.name: conf_of(p.plan.address) for p in pods}
+        assert len({(v, tuple(sorted(m.items()))) for v, m in confs.values()}) == 1, (
+            f"members report different configurations: {confs}")
+        version, voters = next(iter(confs.values()))
+        assert voters == {i + 1: "participant" for i in members}, voters
+        assert voting_leaders(s) and len(voting_leaders(s)) == 1, [mode_of(p.plan.address) for p in pods]
+        for p in pods:
+            code, err, secs, limit = p.timed_probe("readinessProbe")
+            assert code == 0, f"{p.plan.name}: the readiness probe (zkpod probe ready) exited {code}: {err}"
+        # Every hook passed, but a postStart whose container was killed under it.
+        failed = [r for r in s.hook_runs if r.code != 0]
+        killed = sum(p.hook_killed for p in [*s.gone, *s.pods.values()])
+        assert len(failed) == killed and all(r.hook == "postStart" for r in failed), (
+            "\n".join(f"{r.pod} {r.hook} exited {r.code}: {r.output}" for r in failed))
+        assert not any(p.failed_post_start for p in [*s.gone, *s.pods.values()])
+        figure(f"{s.tag}_configuration", version)
+        return version
+
+
+def assert_left(runs, ordinals):
+    """The preStop hooks of the pods a scale-down deleted removed them."""
+    for r in runs:
+        assert r.code == 0 and "left the ensemble" in r.output, f"{r.pod}: preStop: {r.output}"
+    assert sorted(int(r.pod.rsplit("-", 1)[1]) for r in runs) == sorted(ordinals), [r.pod for r in runs]
+
+
+def assert_stayed(runs):
+    """The preStop hooks of restarted pods left the membership alone."""
+    for r in runs:
+        assert r.code == 0 and "(a restart, not a scale-down)" in r.output, f"{r.pod}: preStop: {r.output}"
+
+
+def start(s, n):
+    """A first install of `n` pods (Parallel: all at once)."""
+    for i in range(n):
+        s.create(i)
+    version = wait_members(s, n)
+    s.wait_ready(range(n))
+    return version
+
+
+# --- the sequences ------------------------------------------------------------------
+
+def test_kubectl_scale_1_3_5_3_1_3_under_load(statefulset, sts):
+    # Starting at 1 as a user's first install of one server does: the
+    # overlay with replicas 1 and --servers=1 (the README: --servers is the
+    # first install's replicas; a first install of 1 with --servers=3 would
+    # wait for a quorum that never comes). Starting at 3 instead would skip
+    # growing from a lone bootstrapped server, the step that lost all data
+    # elsewhere (bitnami/charts#32542). After that only replicas changes:
+    # every pod, old or new, runs this same template.
+    s = statefulset(user_overlay(sts, 1, 1), "scale")
+    start(s, 1)
+    run = Run(s)
+    sizes = [1, 3, 5, 3, 1]  # then 1 to 3 below
+    for before, n in zip(sizes, sizes[1:]):
+        run.step(f"scale {before} to {n}", lambda n=n: s.scale(n), lambda n=n: wait_members(s, n))
+    assert_left(run.pre_stop, [4, 3, 2, 1])
+    # zk-1 and zk-2 come back on their old volumes: a removed member's data
+    # is set aside, never deleted, and the pod joins fresh.
+    old = {i: old_data(data_dir(s, i)) for i in (1, 2)}
+    run.step("scale 1 to 3 on the old volumes", lambda: s.scale(3), lambda: wait_members(s, 3))
+    for i in (1, 2):
+        assert_set_aside(s, i, old[i])
+    run.finish([0, 1, 2])
+    assert all(p.exits == [] for p in s.pods.values()), {p.name: p.exits for p in s.pods.values()}
