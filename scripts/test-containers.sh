@@ -5,7 +5,7 @@
 # through the scenarios in tests/containers/test_pods.py. Removes every
 # container and volume it made, also on failure or Ctrl-C. Prints its time.
 #
-# Environment: E2E_NET (loopback prefix, default 127.0.0.1 -> 127.0.0.10-12),
+# Environment: E2E_NET (loopback prefix, default 127.0.0.1 -> pods at 127.0.0.10-18; test_membership.py scales to 5 and checks all nine free),
 # E2E_PREFIX, E2E_UID, ZKPOD_IMAGE, SKIP_BUILD=1 (use the existing image),
 # SKIP_CARGO=1 (use the binary already built). Needs root, zookeeper (zkCli.sh),
 # kubectl (scripts/install-kubectl.sh) and python3 with pytest, kazoo, pyyaml

@@ -40,6 +40,7 @@ Needs root and podman; the suite's fixtures skip without them.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -145,7 +146,8 @@ class Pod(podman_pod.Pod):
             self.emptydirs[path] = d
         self.deleting = threading.Event()
         self.started = threading.Event()  # the current container's postStart hook exited 0
-        self.exits = []  # exit codes of the containers that ended
+        self.exits = []  # exit codes of the containers that ended, but at the deletion
+        self.terminated = None  # the exit code at the deletion
         self.failed_post_start = 0
         self.hook_killed = 0  # hooks that ended because the container died
         self.lock = threading.Lock()  # a start and a deletion never interleave
@@ -153,7 +155,8 @@ class Pod(podman_pod.Pod):
 
     # --- the kubelet -------------------------------------------------------
     def run(self, volumes=None):
-        argv = self.plan.run_argv(str(self.hosts_path), volumes, extra=(*MASK_SHELLS, "-e", f"ZKPOD_KUBE_API={self.api_url}"))
+        api = ("-e", f"ZKPOD_KUBE_API={self.api_url}")
+        argv = self.plan.run_argv(str(self.hosts_path), volumes, extra=(*MASK_SHELLS, *api))
         sh(emptydirs_as_dirs(argv, self.emptydirs))
 
     def hook(self, hook, timeout):
@@ -196,6 +199,9 @@ class Pod(podman_pod.Pod):
                 self.kill_container()
             code = podman_wait(self.name)
             self.started.clear()
+            if self.deleting.is_set():
+                self.terminated = code
+                return
             self.exits.append(code)
             if self.deleting.wait(BACKOFF[min(restarts, len(BACKOFF) - 1)]):
                 return
@@ -225,6 +231,16 @@ class Pod(podman_pod.Pod):
         LOGS.mkdir(exist_ok=True)
         with open(LOGS / f"{self.name}.log", "a") as f:
             f.write(f"### {note}\n{self.logs()}\n")
+
+
+def log_digest(text, lines, width=300):
+    """zkpod's lines and the last `lines` others of a container log, without
+    the four-letter words the tests' pollers send, each cut at `width`."""
+    keep = [ln for ln in text.splitlines() if not re.search(r"Processing \w{4} command from", ln)]
+    zkpod = [ln for ln in keep if ln.startswith("zkpod")]
+    rest = [ln for ln in keep if not ln.startswith("zkpod")][-lines:]
+    cut = [ln if len(ln) <= width else ln[:width] + " [...]" for ln in zkpod + ["..."] + rest]
+    return "\n".join(cut)
 
 
 def podman_wait(name):
@@ -362,13 +378,14 @@ class StatefulSet:
         return {p.plan.name: (p.plan.address, 2181) for p in list(self.pods.values())}
 
     def logs(self, lines=40):
-        """The last lines of every pod's container log and hooks, deleted
-        pods' too (the failure report)."""
+        """What a failure report shows: per pod (deleted pods too) every
+        line of zkpod and the last `lines` lines of ZooKeeper but the
+        pollers' four-letter words; then every hook that failed."""
         parts = []
         for p in [*self.gone, *self.pods.values()]:
             state = p.state()
-            tail = "\n".join(p.logs().splitlines()[-lines:]) if state != "absent" else "(container removed)"
-            parts.append(f"----- {p.name} ({state}, exits {p.exits}) -----\n{tail}")
+            parts.append(f"----- {p.name} ({state}, container exits {p.exits}) -----")
+            parts.append(log_digest(p.logs(), lines) if state != "absent" else "(removed; see its log file)")
         failed = [r for r in self.hook_runs if r.code != 0]
         if failed:
             parts.append("----- hooks that failed -----")

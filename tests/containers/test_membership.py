@@ -192,6 +192,12 @@ def voting_leaders(s):
     return out
 
 
+def one_leader(s):
+    """[the pod that leads], or None while there is not exactly one."""
+    leaders = voting_leaders(s)
+    return leaders if len(leaders) == 1 else None
+
+
 def slug(text):
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
@@ -266,8 +272,9 @@ class Run:
         print(f"{self.s.tag}: {name}: {t1 - t0:.1f} s, longest write outage {outage:.2f} s")
         return result
 
-    def finish(self, members):
-        """The pass conditions, for pods `members` (ordinals)."""
+    def finish(self, members, killed=()):
+        """The pass conditions, for pods `members` (ordinals); `killed`: the
+        pods whose container the test killed (each restarted once)."""
         s = self.s
         self.writer.stop()
         self.poller.stop()
@@ -290,18 +297,29 @@ class Run:
             f"members report different configurations: {confs}")
         version, voters = next(iter(confs.values()))
         assert voters == {i + 1: "participant" for i in members}, voters
-        assert voting_leaders(s) and len(voting_leaders(s)) == 1, [mode_of(p.plan.address) for p in pods]
+        leaders = voting_leaders(s)
+        assert len(leaders) == 1, f"voting leaders at the end: {leaders}"
         for p in pods:
             code, err, secs, limit = p.timed_probe("readinessProbe")
             assert code == 0, f"{p.plan.name}: the readiness probe (zkpod probe ready) exited {code}: {err}"
         # Every hook passed, but a postStart whose container was killed under it.
         failed = [r for r in s.hook_runs if r.code != 0]
-        killed = sum(p.hook_killed for p in [*s.gone, *s.pods.values()])
-        assert len(failed) == killed and all(r.hook == "postStart" for r in failed), (
+        died_under = sum(p.hook_killed for p in [*s.gone, *s.pods.values()])
+        assert len(failed) == died_under and all(r.hook == "postStart" for r in failed), (
             "\n".join(f"{r.pod} {r.hook} exited {r.code}: {r.output}" for r in failed))
         assert not any(p.failed_post_start for p in [*s.gone, *s.pods.values()])
+        # No container exited by itself (zkpod start waiting, a crash).
+        exits = {p.plan.name: p.exits for p in [*s.gone, *s.pods.values()] if p.exits}
+        assert exits == {f"zk-{i}": [137] for i in killed}, f"containers that exited: {exits}"
+        # Each deleted pod's JVM ended on its SIGTERM (143), not on the SIGKILL after the grace period.
+        assert all(p.terminated == 143 for p in s.gone), {p.name: p.terminated for p in s.gone}
         figure(f"{s.tag}_configuration", version)
         return version
+
+
+def assert_log(s, i, text):
+    """Pod i's current container logged `text`."""
+    assert text in s.pods[i].logs(), f"zk-{i} did not log {text!r}"
 
 
 def assert_left(runs, ordinals):
@@ -350,4 +368,124 @@ def test_kubectl_scale_1_3_5_3_1_3_under_load(statefulset, sts):
     for i in (1, 2):
         assert_set_aside(s, i, old[i])
     run.finish([0, 1, 2])
-    assert all(p.exits == [] for p in s.pods.values()), {p.name: p.exits for p in s.pods.values()}
+
+
+def test_kill_9_of_the_leader_in_the_middle_of_a_scale(statefulset, sts):
+    s = statefulset(sts, "kill")
+    start(s, sts["spec"]["replicas"])
+    run = Run(s)
+    seen = {}
+
+    def scale_and_kill():
+        s.scale(5)
+
+        # As soon as the first joiner votes, while the other still joins.
+        def fourth_voter():
+            for p in list(s.pods.values()):
+                _, members = conf_of(p.plan.address)
+                if sum(role == "participant" for role in members.values()) >= 4:
+                    return members
+            return None
+
+        kube.wait_until_logged(s, "a 4th voter", fourth_voter, TIMEOUT, interval=0.05)
+        (leader,) = kube.wait_until_logged(s, "one voting leader", lambda: one_leader(s), 30, interval=0.05)
+        # What the leader commits, and which joiners' postStart still runs, just before the kill.
+        _, members = conf_of(s.pods[leader].plan.address)
+        seen["voters"] = sorted(sid for sid, role in members.items() if role == "participant")
+        seen["joining"] = [f"zk-{i}" for i in (3, 4) if not s.pods[i].started.is_set()]
+        seen["leader"] = f"zk-{leader}"
+        seen["exe"] = s.kill9(leader)
+
+    run.step("scale 3 to 5 with kill -9 of the leader", scale_and_kill, lambda: wait_members(s, 5))
+    figure("kill_at_the_kill", {k: v for k, v in seen.items() if k != "exe"})
+    assert seen["exe"] == "java", f"PID 1 of {seen['leader']} was {seen['exe']}, not the JVM"
+    # The kill fell in the middle of the scale: a joiner had not finished
+    # joining (its postStart still ran).
+    assert len(seen["voters"]) >= 4 and seen["joining"], seen
+    # The killed container ended on SIGKILL (137) and the kubelet started it again.
+    run.finish(range(5), killed=[int(seen["leader"][3:])])
+
+
+def test_scale_down_then_up_again_on_the_old_volumes(statefulset, sts):
+    s = statefulset(sts, "volumes")
+    start(s, sts["spec"]["replicas"])
+    run = Run(s)
+    run.step("scale 3 to 5", lambda: s.scale(5), lambda: wait_members(s, 5))
+    run.step("scale 5 to 3", lambda: s.scale(3), lambda: wait_members(s, 3))
+    assert_left(run.pre_stop, [4, 3])
+    # The StatefulSet keeps zk-3's and zk-4's claims: their volumes hold the
+    # data of servers the ensemble has removed.
+    old = {i: old_data(data_dir(s, i)) for i in (3, 4)}
+    run.step("scale 3 to 5 on the old volumes", lambda: s.scale(5), lambda: wait_members(s, 5))
+    for i in (3, 4):
+        assert_set_aside(s, i, old[i])
+    run.finish(range(5))
+
+
+def test_rolling_restart_of_every_pod_at_5_members(statefulset, sts):
+    s = statefulset(sts, "rolling")
+    start(s, sts["spec"]["replicas"])
+    run = Run(s)
+    version = run.step("scale 3 to 5", lambda: s.scale(5), lambda: wait_members(s, 5))
+
+    def rolling():
+        # A template change such as `kubectl rollout restart` makes (an
+        # annotation): the same container; highest ordinal first, each pod
+        # Running and Ready before the next.
+        return [s.roll(i) for i in reversed(range(5))]
+
+    run.step("rolling restart of 5", rolling, lambda: wait_members(s, 5))
+    assert_stayed(run.pre_stop)
+    assert len(run.pre_stop) == 5
+    assert wait_members(s, 5) == version, "a restart changed the membership"
+    assert run.finish(range(5)) == version
+
+
+def test_the_why_scenario_servers_changed_with_replicas_rolling(statefulset, sts):
+    """Issue 9's "Why": three pods with --servers=3; then the template's
+    --servers and the replicas go to 5 together. zk-3 and zk-4 start with
+    --servers=5 while the rolling update restarts zk-2 with --servers=5,
+    then zk-1 and zk-0. With a static server list this gave two leaders and
+    diverged writes; now the new pods join and the restarted ones keep the
+    committed membership.
+
+    A real controller creates zk-3 and zk-4 at once (Parallel) but deletes
+    zk-2 only once they are Running and Ready (the rolling update waits for
+    every pod of the new revision above it); the issue's order, zk-2
+    restarting while zk-3 and zk-4 start, is the harder one, and the one
+    driven here."""
+    s = statefulset(sts, "why")
+    start(s, sts["spec"]["replicas"])
+    run = Run(s)
+    new = user_overlay(sts, 5, 5)
+
+    def new_template():
+        s.template = new
+        s.replicas = s.api.replicas = 5
+        s.create(3)
+        s.create(4)
+        left = s.delete(2)
+        s.create(2)
+        return [left]
+
+    run.step("replicas and --servers to 5, zk-3 and zk-4 start while zk-2 rolls", new_template,
+             lambda: wait_members(s, 5))
+    s.wait_ready([2])
+    version = run.step("the rolling update goes on: zk-1, zk-0", lambda: [s.roll(1), s.roll(0)],
+                       lambda: wait_members(s, 5))
+    assert_stayed(run.pre_stop)
+    assert len(run.pre_stop) == 3
+    # How: the new pods joined as observers of the committed configuration
+    # (made voters by their postStart), and the restarted ones kept it; no
+    # pod bootstrapped from --servers=5.
+    for i in (3, 4):
+        assert_log(s, i, f"membership: server {i + 1} joins the ensemble (configuration version ")
+        assert_log(s, i, "as an observer; `zkpod join` makes it a voter")
+    for i in (0, 1, 2):
+        assert_log(s, i, f"membership: server {i + 1} starts with its committed configuration (version ")
+    for i in range(5):
+        assert "bootstraps" not in s.pods[i].logs(), f"zk-{i} bootstrapped with the new template"
+    for i, p in sorted(s.pods.items()):
+        args = sh(["podman", "inspect", "--format", "{{json .Args}}", p.name]).stdout
+        assert "--servers=5" in args, f"zk-{i} does not run the new template: {args}"
+    assert run.finish(range(5)) == version
