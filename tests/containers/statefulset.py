@@ -30,7 +30,8 @@ address per pod, the hosts file for DNS, an arbitrary uid), three more:
   place whenever a pod is created or deleted;
 - the pod's emptyDirs are host directories that live as long as the pod
   (not tmpfs mounts that a `podman start` would empty), so a restarted
-  container finds its conf dir as the kubelet leaves it;
+  container finds its conf dir as the kubelet leaves it (their sizeLimit,
+  which the kubelet enforces by eviction, is not enforced);
 - `ZKPOD_KUBE_API` in the container's environment points `zkpod leave` at
   the ApiStandIn on 127.0.0.1 (the pods use the host's network); in a
   cluster it finds the API server through KUBERNETES_SERVICE_HOST and the
@@ -48,11 +49,14 @@ import threading
 import time
 from pathlib import Path
 
+import yaml
+
 from tests.containers import podman_pod
 from tests.containers.podman_pod import sh, wait_for
 from tests.containers.podspec import MASK_SHELLS, PodPlan, pod_address
+from tests.containers.settings import OVERLAY
 from tests.lib.hosts import kubelet_hosts
-from tests.lib.k8s import ROOT
+from tests.lib.k8s import K8S, ROOT, kubectl
 from tests.lib.statefulset import ApiStandIn, HookRun
 from tests.lib.wait import wait_until
 
@@ -251,6 +255,68 @@ def podman_wait(name):
         return int(r.stdout.strip())
     except ValueError:
         return None
+
+
+def overlay_kustomization(base, servers_index, servers_from, replicas, servers):
+    """A user's kustomization on top of `base` (a path relative to it) that
+    sets replicas and replaces the container's --servers argument (at
+    `servers_index`, guarded by a JSON-patch test of its old value). Pure."""
+    return yaml.safe_dump({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [base],
+        "replicas": [{"name": "zk", "count": replicas}],
+        "patches": [{
+            "target": {"kind": "StatefulSet", "name": "zk"},
+            "patch": yaml.safe_dump([
+                {"op": "test", "path": f"/spec/template/spec/containers/0/args/{servers_index}",
+                 "value": servers_from},
+                {"op": "replace", "path": f"/spec/template/spec/containers/0/args/{servers_index}",
+                 "value": f"--servers={servers}"},
+            ]),
+        }],
+    })
+
+
+def user_overlay(sts, replicas, servers, overlay=OVERLAY):
+    """`overlay` (the one under test) as a user's own overlay renders it with
+    `replicas` and `--servers=<servers>` (kubectl kustomize); its
+    StatefulSet, checked to differ from `sts` in those two fields only."""
+    args = sts["spec"]["template"]["spec"]["containers"][0]["args"]
+    (index,) = [i for i, a in enumerate(args) if a.startswith("--servers=")]
+    with tempfile.TemporaryDirectory(prefix="zkpod-overlay-") as d:
+        base = os.path.relpath(K8S / "overlays" / overlay, d)
+        with open(os.path.join(d, "kustomization.yaml"), "w") as f:
+            f.write(overlay_kustomization(base, index, args[index], replicas, servers))
+        out = subprocess.run([kubectl(), "kustomize", d], check=True, capture_output=True, text=True).stdout
+    (mine,) = [doc for doc in yaml.safe_load_all(out) if doc and doc["kind"] == "StatefulSet"]
+
+    def rest(s):
+        s = yaml.safe_load(yaml.safe_dump(s))
+        s["spec"].pop("replicas")
+        s["spec"]["template"]["spec"]["containers"][0]["args"].pop(index)
+        return s
+
+    assert rest(mine) == rest(sts), "the user's overlay changed more than replicas and --servers"
+    assert mine["spec"]["replicas"] == replicas
+    assert mine["spec"]["template"]["spec"]["containers"][0]["args"][index] == f"--servers={servers}"
+    return mine
+
+
+def remove_leftovers(prefix, tags):
+    """Removes the containers and volumes of StatefulSets `tags` that an
+    interrupted earlier run left (those named <prefix>-<tag>-...)."""
+    label = f"label=zkpod-e2e={prefix}"
+    mine = tuple(f"{prefix}-{tag}-" for tag in tags)
+    names = sh(["podman", "ps", "-a", "--filter", label, "--format", "{{.Names}}"], check=False).stdout.split()
+    names = [n for n in names if n.startswith(mine)]
+    if names:
+        sh(["podman", "rm", "--force", "--time", "0", *names], check=False, timeout=120)
+    vols = sh(["podman", "volume", "ls", "--filter", label, "--format", "{{.Name}}"], check=False).stdout.split()
+    vols = [v for v in vols if v.startswith(mine)]
+    if vols:
+        sh(["podman", "volume", "rm", "--force", *vols], check=False, timeout=120)
+    return names + vols
 
 
 class StatefulSet:

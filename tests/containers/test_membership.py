@@ -22,93 +22,27 @@ Each test has its own pods and volumes (named with its tag) and removes them.
 Needs root, podman, the built image, kubectl and kazoo (__init__.py).
 """
 
-import copy
 import hashlib
-import os
 import re
-import subprocess
-import tempfile
 import time
-
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.containers import statefulset as kube
 from tests.containers.podman_pod import sh
 from tests.containers.podspec import pod_address, secret_names
-from tests.containers.settings import NAMESPACE, NET, OVERLAY, PREFIX, UID, figure
+from tests.containers.settings import NAMESPACE, NET, PREFIX, UID, figure
 from tests.lib import load
 from tests.lib.digest import changes, tree_digest
 from tests.lib.fourlw import SERVING_MODES, four_letter, parse_srvr_mode, port_open
-from tests.lib.k8s import K8S, kubectl
 
 # The issue's sizes are 1..9: E2E_NET must give nine pod addresses, and the
 # clients are given all of them (a member may be any of them).
 MAX_PODS = 9
 TIMEOUT = 240  # a step's wait: five JVMs starting on two shared cores
-
-
-# --- templates ----------------------------------------------------------------
-
-def overlay_kustomization(base, servers_index, servers_from, replicas, servers):
-    """A user's kustomization on top of `base` (a path relative to it) that
-    sets replicas and replaces the container's --servers argument (at
-    `servers_index`, guarded by a JSON-patch test of its old value). Pure."""
-    return yaml.safe_dump({
-        "apiVersion": "kustomize.config.k8s.io/v1beta1",
-        "kind": "Kustomization",
-        "resources": [base],
-        "replicas": [{"name": "zk", "count": replicas}],
-        "patches": [{
-            "target": {"kind": "StatefulSet", "name": "zk"},
-            "patch": yaml.safe_dump([
-                {"op": "test", "path": f"/spec/template/spec/containers/0/args/{servers_index}",
-                 "value": servers_from},
-                {"op": "replace", "path": f"/spec/template/spec/containers/0/args/{servers_index}",
-                 "value": f"--servers={servers}"},
-            ]),
-        }],
-    })
-
-
-def user_overlay(sts, replicas, servers):
-    """The overlay under test as a user's own overlay renders it with
-    `replicas` and `--servers=<servers>` (kubectl kustomize); its
-    StatefulSet, checked to differ from `sts` in those two fields only."""
-    args = sts["spec"]["template"]["spec"]["containers"][0]["args"]
-    (index,) = [i for i, a in enumerate(args) if a.startswith("--servers=")]
-    with tempfile.TemporaryDirectory(prefix=f"{PREFIX}-overlay-") as d:
-        base = os.path.relpath(K8S / "overlays" / OVERLAY, d)
-        with open(os.path.join(d, "kustomization.yaml"), "w") as f:
-            f.write(overlay_kustomization(base, index, args[index], replicas, servers))
-        out = subprocess.run([kubectl(), "kustomize", d], check=True, capture_output=True, text=True).stdout
-    (mine,) = [doc for doc in yaml.safe_load_all(out) if doc and doc["kind"] == "StatefulSet"]
-
-    def rest(s):
-        s = yaml.safe_load(yaml.safe_dump(s))
-        s["spec"].pop("replicas")
-        s["spec"]["template"]["spec"]["containers"][0]["args"].pop(index)
-        return s
-
-    assert rest(mine) == rest(sts), "the user's overlay changed more than replicas and --servers"
-    assert mine["spec"]["replicas"] == replicas
-    assert mine["spec"]["template"]["spec"]["containers"][0]["args"][index] == f"--servers={servers}"
-    return mine
-
-
-def test_a_users_overlay_changes_only_replicas_and_servers(sts):
-    # Without podman: the rendering the tests below rely on.
-    mine = user_overlay(sts, 1, 1)
-    assert mine["spec"]["replicas"] == 1
-    # The JSON-patch test guards the patch: a template whose --servers is
-    # not the one rendered here is not patched blindly.
-    other = copy.deepcopy(sts)
-    args = other["spec"]["template"]["spec"]["containers"][0]["args"]
-    args[:] = [a.replace("--servers=", "--servers=7") for a in args]
-    with pytest.raises(subprocess.CalledProcessError):
-        user_overlay(other, 1, 1)
+# The tests' StatefulSets (their pods are <prefix>-<tag>-zk-N).
+TAGS = ("scale", "kill", "volumes", "rolling", "why")
 
 
 # --- fixtures -------------------------------------------------------------------
@@ -118,6 +52,7 @@ def settings(image, secret_dirs, sts):
     """What every pod plan needs; fails early on an E2E_NET without nine
     addresses, or when another run's server holds one of them."""
     addresses = [pod_address(NET, i) for i in range(MAX_PODS)]
+    kube.remove_leftovers(PREFIX, TAGS)
     busy = [a for a in addresses if port_open(a, 2181)]
     assert not busy, (f"{', '.join(busy)}: something already listens on port 2181 there; the membership tests "
                       f"need {addresses[0]}-{addresses[-1]} to themselves (set E2E_NET to a free prefix)")
@@ -132,6 +67,7 @@ def statefulset(settings):
     made = []
 
     def make(template, tag):
+        assert tag in TAGS, tag
         s = kube.StatefulSet(template, tag, **settings)
         made.append(s)
         kube.ACTIVE.append(s)
@@ -354,7 +290,7 @@ def test_kubectl_scale_1_3_5_3_1_3_under_load(statefulset, sts):
     # growing from a lone bootstrapped server, the step that lost all data
     # elsewhere (bitnami/charts#32542). After that only replicas changes:
     # every pod, old or new, runs this same template.
-    s = statefulset(user_overlay(sts, 1, 1), "scale")
+    s = statefulset(kube.user_overlay(sts, 1, 1), "scale")
     start(s, 1)
     run = Run(s)
     sizes = [1, 3, 5, 3, 1]  # then 1 to 3 below
@@ -457,7 +393,7 @@ def test_the_why_scenario_servers_changed_with_replicas_rolling(statefulset, sts
     s = statefulset(sts, "why")
     start(s, sts["spec"]["replicas"])
     run = Run(s)
-    new = user_overlay(sts, 5, 5)
+    new = kube.user_overlay(sts, 5, 5)
 
     def new_template():
         s.template = new
