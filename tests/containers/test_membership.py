@@ -42,7 +42,7 @@ from tests.lib.fourlw import SERVING_MODES, four_letter, parse_srvr_mode, port_o
 MAX_PODS = 9
 TIMEOUT = 240  # a step's wait: five JVMs starting on two shared cores
 # The tests' StatefulSets (their pods are <prefix>-<tag>-zk-N).
-TAGS = ("scale", "kill", "volumes", "rolling", "why")
+TAGS = ("seq", "kill", "volumes", "rolling", "why")
 
 
 # --- fixtures -------------------------------------------------------------------
@@ -290,7 +290,7 @@ def test_kubectl_scale_1_3_5_3_1_3_under_load(statefulset, sts):
     # growing from a lone bootstrapped server, the step that lost all data
     # elsewhere (bitnami/charts#32542). After that only replicas changes:
     # every pod, old or new, runs this same template.
-    s = statefulset(kube.user_overlay(sts, 1, 1), "scale")
+    s = statefulset(kube.user_overlay(sts, 1, 1), "seq")
     start(s, 1)
     run = Run(s)
     sizes = [1, 3, 5, 3, 1]  # then 1 to 3 below

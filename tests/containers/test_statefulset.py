@@ -15,7 +15,7 @@ from tests.containers.statefulset import (
 )
 
 
-def plan(sts, ordinal, tag="scale"):
+def plan(sts, ordinal, tag="seq"):
     secrets = {name: f"/x/{name}" for name in secret_names(sts)}
     return MemberPlan(sts, ordinal, tag=tag, net="127.0.7.1", prefix="p", namespace="default", uid=1000770000,
                       secrets=secrets)
@@ -23,11 +23,11 @@ def plan(sts, ordinal, tag="scale"):
 
 def test_a_member_plan_names_its_container_and_claims_by_tag_and_keeps_the_suites_label(sts):
     p = plan(sts, 3)
-    assert p.container_name == "p-scale-zk-3"
-    assert p.volumes == {"data": "p-scale-data-zk-3"}
+    assert p.container_name == "p-seq-zk-3"
+    assert p.volumes == {"data": "p-seq-data-zk-3"}
     argv = p.run_argv("/x/hosts")
     assert argv[argv.index("--label") + 1] == "zkpod-e2e=p"
-    assert "p-scale-data-zk-3:/var/lib/zookeeper" in argv
+    assert "p-seq-data-zk-3:/var/lib/zookeeper" in argv
     assert p.lifecycle("postStart") == ["/usr/local/bin/zkpod", "join"]
     assert p.lifecycle("preStop") == ["/usr/local/bin/zkpod", "leave"]
     assert sorted(p.emptydir_paths()) == ["/opt/zookeeper/conf", "/tmp"]
