@@ -156,6 +156,7 @@ class Pod(podman_pod.Pod):
         self.hook_killed = 0  # hooks that ended because the container died
         self.lock = threading.Lock()  # a start and a deletion never interleave
         self.thread = None
+        self.error = None  # what stopped the kubelet's thread, if it failed
 
     # --- the kubelet -------------------------------------------------------
     def run(self, volumes=None):
@@ -183,6 +184,13 @@ class Pod(podman_pod.Pod):
         return run
 
     def _kubelet(self):
+        try:
+            self._restart_loop()
+        except Exception as e:  # noqa: BLE001 (shown in the failure report)
+            self.error = f"{type(e).__name__}: {e}"
+            raise
+
+    def _restart_loop(self):
         restarts = 0
         while True:
             with self.lock:
@@ -337,6 +345,9 @@ class StatefulSet:
         self.volumes = set()
         self.hook_runs = []
         self.lock = threading.Lock()  # guards hook_runs
+        # Guards `pods` and the DNS records: parallel deletions must not
+        # publish an older view last.
+        self.pods_lock = threading.RLock()
         self.gone = []  # pods deleted so far
         for old in LOGS.glob(f"{settings['prefix']}-{tag}-*.log"):
             old.unlink()  # an earlier run's
@@ -351,8 +362,9 @@ class StatefulSet:
     def publish_dns(self):
         """The headless Service's records: every existing pod resolves, in
         every pod's hosts file."""
-        for p in list(self.pods.values()):
-            write_in_place(p.hosts_path, dns_hosts(p.plan, self.pods))
+        with self.pods_lock:
+            for p in self.pods.values():
+                write_in_place(p.hosts_path, dns_hosts(p.plan, self.pods))
 
     # --- the controller ----------------------------------------------------
     def create(self, i, template=None):
@@ -365,8 +377,9 @@ class StatefulSet:
                     sh(["podman", "volume", "create", "--label", f"zkpod-e2e={plan.prefix}", vol])
                 self.volumes.add(vol)
         p = Pod(plan, self.workdir, self.api.url, self._record)
-        self.pods[i] = p
-        self.publish_dns()
+        with self.pods_lock:
+            self.pods[i] = p
+            self.publish_dns()
         p.start_kubelet()
         return p
 
@@ -384,9 +397,10 @@ class StatefulSet:
         p.keep_logs(f"{p.plan.name} deleted at {time.strftime('%H:%M:%S')}")
         sh(["podman", "rm", "--force", "--time", "0", p.name], check=False)
         shutil.rmtree(p.home, ignore_errors=True)
-        del self.pods[i]
-        self.gone.append(p)
-        self.publish_dns()
+        with self.pods_lock:
+            del self.pods[i]
+            self.gone.append(p)
+            self.publish_dns()
         return run
 
     def scale(self, n):
@@ -441,7 +455,8 @@ class StatefulSet:
                           timeout)
 
     def addresses(self):
-        return {p.plan.name: (p.plan.address, 2181) for p in list(self.pods.values())}
+        with self.pods_lock:
+            return {p.plan.name: (p.plan.address, 2181) for p in self.pods.values()}
 
     def logs(self, lines=40):
         """What a failure report shows: per pod (deleted pods too) every
@@ -451,6 +466,8 @@ class StatefulSet:
         for p in [*self.gone, *self.pods.values()]:
             state = p.state()
             parts.append(f"----- {p.name} ({state}, container exits {p.exits}) -----")
+            if p.error:
+                parts.append(f"(its kubelet thread failed: {p.error})")
             parts.append(log_digest(p.logs(), lines) if state != "absent" else "(removed; see its log file)")
         failed = [r for r in self.hook_runs if r.code != 0]
         if failed:
