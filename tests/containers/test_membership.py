@@ -41,6 +41,10 @@ from tests.lib.fourlw import SERVING_MODES, four_letter, parse_srvr_mode, port_o
 # clients are given all of them (a member may be any of them).
 MAX_PODS = 9
 TIMEOUT = 240  # a step's wait: five JVMs starting on two shared cores
+# The leader poller asks every pod every 100 ms; a pause longer than this
+# between two of its samples (each four-letter word may take up to 0.5 s
+# when a server hangs) would leave a split brain of that length unseen.
+MAX_SAMPLE_GAP = 5.0
 # The tests' StatefulSets (their pods are <prefix>-<tag>-zk-N).
 TAGS = ("seq", "kill", "volumes", "rolling", "why")
 
@@ -134,6 +138,19 @@ def one_leader(s):
     return leaders if len(leaders) == 1 else None
 
 
+def poller_figures(samples):
+    """What the leader poller saw: its samples, the most voting leaders in
+    one sample, the samples with exactly one, and the longest time between
+    two samples (a split shorter than that could go unseen). Pure."""
+    times = [x.at for x in samples]
+    return {
+        "leader_samples": len(samples),
+        "max_leaders_in_a_sample": max((len(x.leaders) for x in samples), default=0),
+        "samples_with_one_leader": sum(len(x.leaders) == 1 for x in samples),
+        "longest_gap_between_samples_s": round(max((b - a for a, b in zip(times, times[1:])), default=0.0), 2),
+    }
+
+
 def slug(text):
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
@@ -219,17 +236,24 @@ class Run:
         acked = self.writer.acked
         figure(f"{s.tag}_writes_acknowledged", len(acked))
         figure(f"{s.tag}_write_attempts_failed", self.writer.failures)
-        figure(f"{s.tag}_leader_samples", len(self.poller.samples))
         figure(f"{s.tag}_test_seconds", round(time.monotonic() - self.t, 1))
         assert len(acked) > 50, f"only {len(acked)} writes acknowledged ({self.writer.failures} failed)"
+        seen = poller_figures(self.poller.samples)
+        for k, v in seen.items():
+            figure(f"{s.tag}_{k}", v)
         assert not self.poller.split, (
             f"two leaders at once in {len(self.poller.split)} of {len(self.poller.samples)} samples; "
             f"first: {self.poller.split[0]}")
+        # The poller could have seen two leaders: it saw one most of the
+        # time, and it never paused long enough to miss a split.
+        assert seen["samples_with_one_leader"] >= seen["leader_samples"] / 2, seen
+        assert seen["longest_gap_between_samples_s"] < MAX_SAMPLE_GAP, seen
         assert sorted(s.pods) == sorted(members), sorted(s.pods)
         pods = [s.pods[i] for i in members]
         for p in pods:
             missing = load.missing_on(p.endpoint, self.writer.root, acked)
             assert not missing, f"{p.plan.name} lacks {len(missing)} of {len(acked)} acknowledged writes: {missing[:5]}"
+        figure(f"{s.tag}_writes_verified", f"{len(acked)} on each of {len(pods)} members")
         confs = {p.plan.name: conf_of(p.plan.address) for p in pods}
         assert len({(v, tuple(sorted(m.items()))) for v, m in confs.values()}) == 1, (
             f"members report different configurations: {confs}")
@@ -284,6 +308,16 @@ def start(s, n):
     version = wait_members(s, n)
     s.wait_ready(range(n))
     return version
+
+
+def test_poller_figures_count_leaders_per_sample_and_the_longest_gap():
+    def at(t, *leaders):
+        return load.Sample(t, {}, list(leaders), {})
+
+    got = poller_figures([at(0.0, "zk-0"), at(0.1), at(0.3, "zk-0", "zk-1"), at(2.3, "zk-1")])
+    assert got == {"leader_samples": 4, "max_leaders_in_a_sample": 2, "samples_with_one_leader": 2,
+                   "longest_gap_between_samples_s": 2.0}
+    assert poller_figures([])["max_leaders_in_a_sample"] == 0
 
 
 # --- the sequences ------------------------------------------------------------------
