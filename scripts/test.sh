@@ -15,7 +15,7 @@
 #
 # Every Python test must run here: ZKPOD_TESTS_NO_SKIP=1 makes a skipped
 # test fail its suite (tests/conftest.py). ZKPOD_SKIP_CONTAINERS=1 leaves out
-# the container phase (it needs podman and about 5-6 minutes); CI runs all.
+# the container phase (it needs podman and about 5 minutes); CI runs all.
 # A new phase is one more `phase` line below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
