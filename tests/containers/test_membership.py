@@ -22,6 +22,7 @@ Each test has its own pods and volumes (named with its tag) and removes them.
 Needs root, podman, the built image, kubectl and kazoo (__init__.py).
 """
 
+import copy
 import hashlib
 import re
 import time
@@ -46,7 +47,7 @@ TIMEOUT = 240  # a step's wait: five JVMs starting on two shared cores
 # when a server hangs) would leave a split brain of that length unseen.
 MAX_SAMPLE_GAP = 5.0
 # The tests' StatefulSets (their pods are <prefix>-<tag>-zk-N).
-TAGS = ("seq", "kill", "volumes", "rolling", "why")
+TAGS = ("seq", "kill", "volumes", "rolling", "why", "control")
 
 
 # --- fixtures -------------------------------------------------------------------
@@ -283,6 +284,29 @@ class Run:
         return version
 
 
+def write_through(endpoint, path, timeout=60):
+    """Creates `path` through the server at `endpoint` only, retrying until
+    it is acknowledged; returns it."""
+    from kazoo.client import KazooClient
+    from kazoo.exceptions import KazooException
+    from kazoo.handlers.threading import KazooTimeoutError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        zk = KazooClient(hosts=endpoint, timeout=4.0)
+        try:
+            zk.start(timeout=10)
+            zk.create(path, b"x")
+            return path
+        except (KazooException, KazooTimeoutError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+        finally:
+            zk.stop()
+            zk.close()
+
+
 def assert_log(s, i, text):
     """Pod i's current container logged `text`."""
     assert text in s.pods[i].logs(), f"zk-{i} did not log {text!r}"
@@ -473,3 +497,40 @@ def test_the_why_scenario_servers_changed_with_replicas_rolling(statefulset, sts
         args = sh(["podman", "inspect", "--format", "{{json .Args}}", p.name]).stdout
         assert "--servers=5" in args, f"zk-{i} does not run the new template: {args}"
     assert run.finish(range(5)) == version
+
+
+def test_control_the_checks_catch_the_split_brain_of_a_static_ensemble(statefulset, sts):
+    """The negative control: the "Why" scenario above with every pod's
+    membership static (`--membership=static`, the fixed server list of every
+    zkpod before issue 9) splits the brain, and this suite's checks say so:
+    `Run.finish` fails on two leaders, and a write acknowledged on one side
+    is missing on the other. Without this, "never two leaders" and "no
+    acknowledged write lost" could pass because the instruments saw nothing."""
+
+    def static(template):
+        template = copy.deepcopy(template)
+        template["spec"]["template"]["spec"]["containers"][0]["args"].append("--membership=static")
+        return template
+
+    s = statefulset(static(sts), "control")
+    for i in range(3):
+        s.create(i)
+    s.wait_ready(range(3))
+    run = Run(s)
+    s.template = static(kube.user_overlay(sts, 5, 5))
+    s.replicas = s.api.replicas = 5
+    s.create(3)
+    s.create(4)
+    s.delete(2)
+    s.create(2)
+    kube.wait_until_logged(s, "two leaders (the split the static list makes)", lambda: run.poller.split, TIMEOUT)
+    # zk-0 and zk-1 keep the old list's quorum; zk-2, zk-3 and zk-4 make one of the new list.
+    old_side, new_side = [s.pods[i].endpoint for i in (0, 4)]
+    acked = {side: write_through(side, f"/zkpod-control-{n}") for n, side in enumerate((old_side, new_side))}
+    for side, other in ((old_side, new_side), (new_side, old_side)):
+        path = acked[side]
+        assert load.missing_on(other, "/", [(0.0, path)]) == [path], f"{path}, written via {side}, is on {other} too"
+    with pytest.raises(AssertionError, match="two leaders at once in"):
+        run.finish(range(5))
+    figure("control_split_samples", f"{len(run.poller.split)} of {len(run.poller.samples)}")
+
