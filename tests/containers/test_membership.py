@@ -10,13 +10,15 @@ statefulset.py's documented deviations); a test that needs another template
 renders it the way a user would, with a kustomize overlay on top of it, and
 checks that only replicas and --servers differ.
 
-Every test runs its steps under a continuous writer (kazoo) and a poller that
+Every sequence runs its steps under a continuous writer (kazoo) and a poller that
 asks every pod for `srvr` and `conf` every 100 ms (tests/lib/load.py), and
 ends by checking that there were never two leaders that could commit, that
 every acknowledged write is readable through every member, that every member
 reports the same configuration, and that the template's readiness probe
 (`zkpod probe ready`, podman exec) passes in every pod. The time of each step
-and its longest write outage go into the suite's figures.
+and its longest write outage go into the suite's figures. The last test is a
+negative control: these checks fail on the split brain that a static server
+list makes.
 
 Each test has its own pods and volumes (named with its tag) and removes them.
 Needs root, podman, the built image, kubectl and kazoo (__init__.py).
