@@ -271,50 +271,56 @@ class Writer(threading.Thread):
         from kazoo.client import KazooClient
         from kazoo.retry import KazooRetry
         hosts = ",".join(f"{ip}:2181" for ip in self.endpoints.get(fresh=True).values())
-        c = KazooClient(hosts=hosts, timeout=6, connection_retry=KazooRetry(max_tries=-1, delay=0.1, max_delay=0.5),
-                        command_retry=None)
-        c.start(timeout=15)
+        c = KazooClient(hosts=hosts, timeout=4, connection_retry=KazooRetry(max_tries=3, delay=0.1, max_delay=0.3))
+        try:
+            c.start(timeout=5)
+            c.ensure_path(self.path)
+        except Exception:
+            self._close(c)
+            raise
         return c
 
+    @staticmethod
+    def _close(c):
+        if c is not None:
+            try:
+                c.stop()
+                c.close()
+            except Exception:  # noqa: BLE001 - closing a broken client
+                pass
+
     def run(self):
-        from kazoo.exceptions import KazooException
         n = 0
         last_ok = time.monotonic()
         client = None
-        try:
-            while not self.stop_event.is_set():
+        while not self.stop_event.is_set():
+            if client is None:
                 try:
-                    if client is None:
-                        client = self._client()
-                        client.ensure_path(self.path)
-                    value = f"v{n}".encode()
-                    client.create(f"{self.path}/{n:08d}", value)
-                    self.acked[n] = value
-                    now = time.monotonic()
-                    gap = now - last_ok
-                    if gap > 1.0:
-                        self.gaps.append((time.time() - gap, round(gap, 2)))
-                    self.max_gap = max(self.max_gap, gap)
-                    last_ok = now
-                except (KazooException, OSError, Exception) as e:  # noqa: BLE001 - any failed write is unacknowledged
-                    self.failures += 1
-                    if client is not None and not client.connected and time.monotonic() - last_ok > 2.0:
-                        # Pods may have new addresses: reconnect with fresh ones.
-                        try:
-                            client.stop()
-                            client.close()
-                        except Exception:  # noqa: BLE001
-                            pass
-                        client = None
-                    elif client is None:
-                        time.sleep(0.5)
+                    client = self._client()
+                except Exception as e:  # noqa: BLE001 - no member reachable yet
                     self.error = repr(e)
-                n += 1
-                self.stop_event.wait(self.period)
-        finally:
-            if client is not None:
-                client.stop()
-                client.close()
+                    self.stop_event.wait(0.3)
+                    continue
+            try:
+                value = f"v{n}".encode()
+                client.create_async(f"{self.path}/{n:08d}", value).get(timeout=3)
+                self.acked[n] = value
+                now = time.monotonic()
+                gap = now - last_ok
+                if gap > 1.0:
+                    self.gaps.append((time.strftime("%H:%M:%S", time.localtime(time.time() - gap)), round(gap, 2)))
+                self.max_gap = max(self.max_gap, gap)
+                last_ok = now
+            except Exception as e:  # noqa: BLE001 - any failed write is unacknowledged
+                self.failures += 1
+                self.error = repr(e)
+                if time.monotonic() - last_ok > 2.0:
+                    # Pods may have new addresses: reconnect with fresh ones.
+                    self._close(client)
+                    client = None
+            n += 1
+            self.stop_event.wait(self.period)
+        self._close(client)
 
     def stop(self):
         self.stop_event.set()

@@ -102,12 +102,15 @@ def test_fsgroup_applied_to_the_volume(ensemble):
     ids = kube.exec_(NS, "zk-0", "id").stdout.strip()
     assert ids.startswith("uid=1000") and "gid=1000" in ids and "groups=1000" in ids, ids
     st = kube.exec_(NS, "zk-0", "stat", "-c", "%u %g %A", "/var/lib/zookeeper", "/var/lib/zookeeper/data",
-                    "/var/lib/zookeeper/data/myid").stdout.split("\n")
-    root, data, myid = (s.split() for s in st[:3])
-    assert root[1] == "1000" and root[2][6] == "s" and root[2][5] == "w", root  # drwxrwsr-x
+                    "/var/lib/zookeeper/data/version-2", "/var/lib/zookeeper/data/myid").stdout.split("\n")
+    root, data, zkdir, myid = (s.split() for s in st[:4])
+    # The volume's root: owned by root (the provisioner made it), group 1000 and setgid from the kubelet.
+    assert root[0] == "0" and root[1] == "1000" and root[2][6] == "s" and root[2][5] == "w", root  # drwxrwsr-x
     assert data[0] == "1000" and data[1] == "1000", data
-    assert myid[1] == "1000" and myid[2][5] == "w", myid  # zkpod's umask 007: group-writable
-    figure("data volume root as the kubelet left it", " ".join(root))
+    # ZooKeeper's own files: group 1000 inherited (setgid), group-writable (zkpod's umask 007).
+    assert zkdir[1] == "1000" and zkdir[2][5] == "w", zkdir
+    assert myid[1] == "1000", myid
+    figure("data volume: root, data, version-2, myid (uid gid mode)", " | ".join(" ".join(x) for x in (root, data, zkdir, myid)))
 
 
 def test_write_in_zk0_read_in_zk1(ensemble):
@@ -159,7 +162,7 @@ def test_rolling_update_loses_no_write(ensemble):
     assert all(old[n] != new[n] for n in PODS), "not every pod was replaced"
     for p in kube.pods(NS, SEL):
         assert p["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "150m"
-    assert "successfully rolled out" in r.stdout, r.stdout
+    assert "rolling update complete 3 pods" in r.stdout, r.stdout
     assert len(writer.acked) > 100, f"only {len(writer.acked)} writes acknowledged ({writer.error})"
     assert poller.rounds > 50
     assert poller.max_leaders <= 1, f"two leaders at once: {poller.multi[:5]}"
