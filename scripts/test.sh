@@ -9,13 +9,16 @@
 #   matrix, upstream releases 3.5-3.9 from Maven Central and Debian's
 #   (tests/versions); real Java clients, Curator and a Kafka broker, through
 #   a ZooKeeper leader kill (tests/clients); the shipped image in real
-#   containers (tests/containers, podman).
+#   containers (tests/containers, podman); the shipped manifests and the
+#   tutorial's steps on a real Kubernetes built from source (tests/cluster).
 # Each phase prints its duration, and a table of all phase times ends the
 # run (also when a phase fails: the run stops there and exits non-zero).
 #
 # Every Python test must run here: ZKPOD_TESTS_NO_SKIP=1 makes a skipped
 # test fail its suite (tests/conftest.py). ZKPOD_SKIP_CONTAINERS=1 leaves out
-# the container phase (it needs podman and about 5 minutes); CI runs all.
+# the container phase (it needs podman and about 5 minutes); ZKPOD_SKIP_K8S=1
+# leaves out the real-Kubernetes phase (its first run on a machine builds
+# Kubernetes from source); CI runs all.
 # A new phase is one more `phase` line below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,7 +89,22 @@ summary() {
     printf '=== the run FAILED (exit %s)\n' "$rc"
   fi
 }
-trap 'rc=$?; summary "$rc"; exit "$rc"' EXIT
+# The Kubernetes binaries take longest to build on a fresh machine: start that
+# now, in the background (its own process group), and join it before the
+# cluster phase. A run that fails earlier stops it.
+k8s_build=""
+if [ "${ZKPOD_SKIP_K8S:-0}" != "1" ]; then
+  mkdir -p .tmp
+  setsid scripts/cluster/build.sh >.tmp/cluster-build.log 2>&1 &
+  k8s_build=$!
+fi
+cluster_phase() {
+  wait "$k8s_build" || { cat .tmp/cluster-build.log >&2; return 1; }
+  k8s_build=""
+  cat .tmp/cluster-build.log
+  SKIP_CARGO=1 scripts/e2e-cluster.sh
+}
+trap 'rc=$?; [ -z "$k8s_build" ] || kill -- "-$k8s_build" 2>/dev/null || true; summary "$rc"; exit "$rc"' EXIT
 # A signal ends the run as failed: without these, bash would run the EXIT
 # trap with the last command's status (0) and report a killed run as passed.
 trap 'exit 129' HUP
@@ -111,3 +129,8 @@ else
   phase "containers: image, 3 pods, membership 1-5 (tests/containers)" env SKIP_CARGO=1 scripts/test-containers.sh
 fi
 phase "helm chart (tests/helm)" scripts/test-helm.sh
+if [ "${ZKPOD_SKIP_K8S:-0}" = "1" ]; then
+  skipped_phase "real Kubernetes (tests/cluster)" "ZKPOD_SKIP_K8S=1"
+else
+  phase "real Kubernetes (tests/cluster)" cluster_phase
+fi

@@ -13,3 +13,4 @@ for _d in ("containers", "lib"):  # lib last: it wins once it exists
         sys.path.insert(0, str(_TESTS / _d))
 
 from ensemble import tree_digest  # noqa: E402,F401
+from podspec import hosts_file  # noqa: E402,F401
