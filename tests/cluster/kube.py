@@ -16,6 +16,8 @@ import threading
 import time
 from pathlib import Path
 
+from tests.lib import k8s
+
 ROOT = Path(__file__).resolve().parents[2]
 STATE = Path(os.environ.get("ZKPOD_CLUSTER_DIR", "/var/lib/zkpod-cluster"))
 KUBECONFIG = os.environ.get("KUBECONFIG") or str(STATE / "admin.kubeconfig")
@@ -28,16 +30,9 @@ ZKCLI_IN_POD = ["java", "-Xmx64m", "-Dzookeeper.sasl.client=false", "-cp",
                 "org.apache.zookeeper.ZooKeeperMain"]
 
 
-def _kubectl_path():
-    if os.environ.get("KUBECTL"):
-        return os.environ["KUBECTL"]
-    for s in ("tests/manifests/install-kubectl.sh", "tests/k8s/install-kubectl.sh"):
-        if (ROOT / s).exists():
-            return subprocess.run([str(ROOT / s)], capture_output=True, text=True, check=True).stdout.strip()
-    raise RuntimeError("no install-kubectl.sh under tests/: set KUBECTL")
-
-
-KUBECTL = _kubectl_path()
+# $KUBECTL, else the kubectl of scripts/install-kubectl.sh (v1.35: one minor
+# version ahead of the cluster, within kubectl's supported skew).
+KUBECTL = k8s.kubectl()
 
 FIGURES = []
 

@@ -9,14 +9,15 @@ the real kubelet meet or differ; each test pins one observation.
 """
 
 import json
+import os
 import re
-import time
+import stat as st_
 
 import pytest
 
-import kube
-from kube import figure, kubectl
-from shared import hosts_file
+from tests.cluster import kube
+from tests.cluster.kube import figure, kubectl
+from tests.lib.hosts import kubelet_hosts
 
 NS = "zk-findings"
 
@@ -50,16 +51,15 @@ def _pod(name, *, args, probe=None, claim=None, uid=1000, gid=1000, fs_group=100
 
 
 def test_hosts_file_matches_the_imitation(ns):
-    """The container suite writes the kubelet's part of /etc/hosts itself
-    (tests/containers/podspec.hosts_file); the real kubelet's file for a pod
-    with hostname zk-0 and subdomain zk-hs is exactly that part."""
+    """Both pod suites write the kubelet's part of /etc/hosts themselves
+    (tests/lib/hosts.kubelet_hosts); the real kubelet's file for a pod with
+    hostname zk-0 and subdomain zk-hs is exactly that, byte for byte."""
     kubectl("create", "-f", "-", ns=ns, stdin=json.dumps(_pod("hosts", args=["--servers=1", "--heap=64M"])))
     kube.wait_for("pod hosts running", lambda: kube.get("pod", "hosts", ns=ns)["status"].get("phase") == "Running", 120, 0.5)
     ip = kube.pod_ip(ns, "hosts")
     real = kube.exec_(ns, "hosts", "cat", "/etc/hosts").stdout
-    imitation = hosts_file(0, 1, "127.0.0.1", "zk", f"zk-hs.{ns}.svc.cluster.local")
-    kubelet_part = imitation.split("\n\n# Peers")[0].replace("127.0.0.10\t", f"{ip}\t") + "\n"
-    assert real == kubelet_part, f"real:\n{real}\nimitation:\n{kubelet_part}"
+    imitation = kubelet_hosts("zk-0", ip, domain=f"zk-hs.{ns}.svc.cluster.local")
+    assert real == imitation, f"real:\n{real}\nimitation:\n{imitation}"
 
 
 def test_exec_probe_environment(ns):
@@ -105,8 +105,6 @@ def test_hostpath_volume_gets_no_fsgroup(ns):
     log = kubectl("logs", "on-hostpath", ns=ns).stdout
     pv = kube.get("pv", kube.get("pvc", "hostpath", ns=ns)["spec"]["volumeName"])
     path = pv["spec"]["hostPath"]["path"]
-    import os
-    import stat as st_
     s = os.stat(path)
     figure("host-path volume on the node", f"{path} uid {s.st_uid} gid {s.st_gid} mode {st_.filemode(s.st_mode)}")
     assert (s.st_uid, s.st_gid, st_.S_IMODE(s.st_mode)) == (0, 0, 0o750)

@@ -4,8 +4,8 @@ enforces the restricted Pod Security Standard. Admitted, Ready, serving."""
 
 import time
 
-import kube
-from kube import figure, kubectl
+from tests.cluster import kube
+from tests.cluster.kube import figure, kubectl
 
 NS = "zk-openshift"
 SEL = "app.kubernetes.io/name=zookeeper,app.kubernetes.io/instance=zk"

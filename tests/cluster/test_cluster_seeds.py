@@ -5,16 +5,15 @@ image: `sh -c "start.sh ..."` / `start-zookeeper`, the `sh -c` probes,
 OrderedReady, runAsUser/fsGroup 1000. Both come up Ready and serve a write
 through one pod and a read through another."""
 
-import json
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-import kube
-from kube import figure, kubectl
-from seeds import adapt
+from tests.cluster import kube
+from tests.cluster.kube import figure, kubectl
+from tests.cluster.seeds import adapt
 
 SEEDS = Path(__file__).resolve().parent / "seeds"
 CASES = {

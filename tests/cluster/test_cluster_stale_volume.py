@@ -6,9 +6,9 @@ other way round), recreate it. The two pods refuse with zkpod's message
 import json
 import time
 
-import kube
-from kube import figure, kubectl
-from shared import tree_digest
+from tests.cluster import kube
+from tests.cluster.kube import figure, kubectl
+from tests.lib.digest import changes, tree_digest
 
 NS = "zk-stale"
 SEL = "app.kubernetes.io/name=zookeeper,app.kubernetes.io/instance=zk"
@@ -75,7 +75,8 @@ def test_swapped_volumes_are_refused_and_left_alone():
             assert cs["ready"] is False
             figure(f"stale volumes: {pod} says", [ln for ln in log.splitlines() if "belongs to server" in ln][0][:240])
         # Volumes unchanged, byte for byte, metadata included.
-        assert {i: tree_digest(paths[i]) for i in (0, 1)} == before
+        for i in (0, 1):
+            assert tree_digest(paths[i]) == before[i], changes(before[i], tree_digest(paths[i]))
         # The third pod keeps its own volume and, without a quorum, is not Ready.
         assert kube.exec_(NS, "zk-2", "cat", "/var/lib/zookeeper/data/myid").stdout.strip() == "3"
         assert "zk-2" not in kube.ready_names(NS, SEL)

@@ -7,14 +7,13 @@ import json
 import os
 import re
 import signal
-import subprocess
 import threading
 import time
 
 import pytest
 
-import kube
-from kube import figure, kubectl
+from tests.cluster import kube
+from tests.cluster.kube import figure, kubectl
 
 NS = "zk-tutorial"
 SEL = "app.kubernetes.io/name=zookeeper,app.kubernetes.io/instance=zk"
