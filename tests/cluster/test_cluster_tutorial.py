@@ -238,8 +238,8 @@ def test_drain_is_blocked_by_the_pdb(ensemble, cluster):
     w.start()
     t0 = time.monotonic()
     try:
-        r = kubectl("drain", node, "--pod-selector", SEL.replace(",", ","), "--delete-emptydir-data",
-                    "--ignore-daemonsets", "--timeout=45s", check=False, timeout=120)
+        r = kubectl("drain", node, "--pod-selector", SEL, "--delete-emptydir-data",
+                    "--ignore-daemonsets", "--timeout=25s", check=False, timeout=120)
         drained_for = time.monotonic() - t0
         pending = [p["metadata"]["name"] for p in kube.pods(NS, SEL) if p["status"].get("phase") == "Pending"]
     finally:
@@ -255,5 +255,5 @@ def test_drain_is_blocked_by_the_pdb(ensemble, cluster):
     assert max(seen_down) == 1, f"more than one pod down at a time: {seen_down}"
     t1 = time.monotonic()
     kube.wait_ready(NS, SEL, 3, timeout=240)
-    figure("drain: evicted before the budget blocked it", f"{evicted} in {drained_for:.1f} s (timeout 45 s)")
+    figure("drain: evicted before the budget blocked it", f"{evicted} in {drained_for:.1f} s (timeout 25 s)")
     figure("drain: uncordon to 3 Ready", f"{time.monotonic() - t1:.1f} s")
