@@ -27,15 +27,17 @@
 # Environment:
 #   ZKPOD_CLUSTER_DIR   state (default /var/lib/zkpod-cluster)
 #   ZKPOD_KUBE_CACHE    build cache (default /var/cache/zkpod/kube)
-#   ZKPOD_IMAGE         zkpod image to build and import (default localhost/zkpod:cluster)
-#   SKIP_IMAGE=1        import the existing $ZKPOD_IMAGE instead of building it
+#   SKIP_IMAGE=1        import the existing localhost/zkpod:cluster instead of building it
+# The zkpod image is always localhost/zkpod:cluster (COORDINATION.md's tag for
+# this suite; the test overlays in tests/cluster/overlays name it), whatever
+# ZKPOD_IMAGE another suite of the same run sets.
 #   SKIP_CARGO=1        passed to scripts/build-image.sh (use the built binary)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STATE=${ZKPOD_CLUSTER_DIR:-/var/lib/zkpod-cluster}
 RUN=/run/zkpod-cluster
-IMAGE=${ZKPOD_IMAGE:-localhost/zkpod:cluster}
+IMAGE=localhost/zkpod:cluster
 PAUSE_IMAGE=localhost/zkpod-pause:1
 NODE=zkpod-node
 BRIDGE=zkpodbr0
@@ -305,7 +307,7 @@ build_images() {
     if [ "${SKIP_IMAGE:-0}" != 1 ]; then
         ZKPOD_IMAGE="$IMAGE" "$ROOT/scripts/build-image.sh" >&2
     fi
-    podman image exists "$IMAGE" || die "$IMAGE is missing: the cluster runs the zkpod image built here; fix: run without SKIP_IMAGE=1, or ZKPOD_IMAGE=<an existing image>"
+    podman image exists "$IMAGE" || die "$IMAGE is missing: the cluster runs the zkpod image built here; fix: run without SKIP_IMAGE=1"
 }
 
 import_images() {

@@ -3,7 +3,7 @@
 module works in namespaces of its own and deletes them, volumes included.
 
 Environment: KUBECONFIG (default /var/lib/zkpod-cluster/admin.kubeconfig),
-KUBECTL, ZKPOD_IMAGE (default localhost/zkpod:cluster).
+KUBECTL. The image is localhost/zkpod:cluster (local-cluster.sh imports it).
 """
 
 import json

@@ -21,7 +21,8 @@ from tests.lib import k8s
 ROOT = Path(__file__).resolve().parents[2]
 STATE = Path(os.environ.get("ZKPOD_CLUSTER_DIR", "/var/lib/zkpod-cluster"))
 KUBECONFIG = os.environ.get("KUBECONFIG") or str(STATE / "admin.kubeconfig")
-IMAGE = os.environ.get("ZKPOD_IMAGE", "localhost/zkpod:cluster")
+# scripts/local-cluster.sh imports it; tests/cluster/overlays name it.
+IMAGE = "localhost/zkpod:cluster"
 POD_NET = ipaddress.ip_network("10.244.0.0/24")
 # zkCli inside the pod: zkCli.sh is only a wrapper around this main class, and
 # Debian's zookeeper.jar names its dependencies in its manifest.
