@@ -44,15 +44,16 @@ finish() {
         wait "$tcpdump_pid" 2>/dev/null || true
         total=$(tcpdump -r "$cap" -n 2>/dev/null | wc -l)
         bad=$(tcpdump -r "$cap" -n 'net 10.244.0.0/16' 2>/dev/null | wc -l)
-        # Queries this machine sent for names only the cluster would ask for:
-        # its own zones, its pods' reverse zone, and the registry of the
-        # seeds' original images (a pull that slipped through). Other
-        # processes of the machine may look up other names; those are counted
-        # in the total but cannot be told apart here.
+        # Queries this machine sent for names only this cluster would ask
+        # for: the suite's namespaces, its pods' reverse zone, and the
+        # registries of the seeds' original images (a pull that slipped
+        # through). Other processes of the machine (other suites) may look up
+        # other names: those count in the total only.
         dns_lines=$(tcpdump -r "$cap" -n 'udp dst port 53' 2>/dev/null |
-            grep -Ei ' (A|AAAA|PTR|SRV)\? [^ ]*(cluster\.local|\.svc\.|244\.10\.in-addr\.arpa|registry\.k8s\.io|cloudurable)' || true)
+            grep -Ei ' (A|AAAA|PTR|SRV)\? [^ ]*(\.(zk-tutorial|zk-openshift|zk-stale|zk-findings|seed001|seed004)\.svc\.|244\.10\.in-addr\.arpa|registry\.k8s\.io|cloudurable)' || true)
+        other=$(tcpdump -r "$cap" -n 'udp dst port 53' 2>/dev/null | grep -c 'cluster\.local' || true)
         dns=$(printf '%s' "$dns_lines" | grep -c . || true)
-        echo "e2e-cluster.sh: on $ext during the phase: $total packets in all (other processes of this machine included), $bad to or from the cluster's 10.244.0.0/16, $dns DNS queries for cluster or registry names"
+        echo "e2e-cluster.sh: on $ext during the phase: $total packets in all (other processes of this machine included), $bad to or from the cluster's 10.244.0.0/16, $dns DNS queries for this cluster's names or the seeds' registries ($other for other cluster.local names, from other processes)"
         if [ "$bad" != 0 ] || [ "$dns" != 0 ]; then
             tcpdump -r "$cap" -n 'net 10.244.0.0/16' 2>/dev/null | head -n 20 >&2
             printf '%s\n' "$dns_lines" | head -n 20 >&2

@@ -460,8 +460,9 @@ cmd_down() {
         KUBECTL=${KUBECTL:-$(kubectl_bin 2>/dev/null || true)}
         if [ -n "$KUBECTL" ]; then
             k delete pods --all --all-namespaces --grace-period=0 --force --wait=false >/dev/null 2>&1 || true
+            # Until no container runs (exited ones wait for the kubelet's GC).
             for _ in $(seq 1 150); do
-                [ -z "$(ctr --address "$SOCK" -n k8s.io containers ls -q 2>/dev/null)" ] && break
+                ctr --address "$SOCK" -n k8s.io tasks ls 2>/dev/null | grep -q RUNNING || break
                 k delete pods --all --all-namespaces --grace-period=0 --force --wait=false >/dev/null 2>&1 || true
                 sleep 0.2
             done
