@@ -196,6 +196,21 @@ EOF
 
 net_down() {
     while iptables -D FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j DROP -m comment --comment zkpod-cluster 2>/dev/null; do :; done
+    # The kubelet's own chains (kube-proxy --cleanup removed kube-proxy's):
+    # KUBE-FIREWALL (drops outside packets to 127.0.0.0/8), its canaries and
+    # the iptables-mode hint, in both families.
+    local ipt t c
+    for ipt in iptables ip6tables; do
+        command -v "$ipt" >/dev/null || continue
+        for c in INPUT OUTPUT; do
+            while "$ipt" -D "$c" -j KUBE-FIREWALL 2>/dev/null; do :; done
+        done
+        for t in filter nat mangle; do
+            for c in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
+                "$ipt" -t "$t" -F "$c" 2>/dev/null && "$ipt" -t "$t" -X "$c" 2>/dev/null || true
+            done
+        done
+    done
     ip route del blackhole "$OUR_NET" 2>/dev/null || true
     ip link del "$BRIDGE" 2>/dev/null || true
 }
@@ -501,6 +516,9 @@ cmd_down() {
     done
     net_down
     rm -rf "$STATE" "$RUN" /tmp/hostpath_pv
+    # containerd's shims keep their sockets in /run/containerd/s whatever the
+    # state dir; drop the directories if they are empty now.
+    rmdir /run/containerd/s /run/containerd 2>/dev/null || true
     say "down in $(($(date +%s) - t0)) s (build cache kept in ${ZKPOD_KUBE_CACHE:-/var/cache/zkpod/kube})"
 }
 
