@@ -28,6 +28,8 @@
 #   ZKPOD_CLUSTER_DIR   state (default /var/lib/zkpod-cluster)
 #   ZKPOD_KUBE_CACHE    build cache (default /var/cache/zkpod/kube)
 #   SKIP_IMAGE=1        import the existing localhost/zkpod:cluster instead of building it
+# localhost/zkpod:cluster is built with ZK_SOURCE=debian (Debian's ZooKeeper
+# 3.8.0 and JRE on bookworm): the suite execs the tutorial's commands in it.
 # The zkpod image is always localhost/zkpod:cluster (COORDINATION.md's tag for
 # this suite; the test overlays in tests/cluster/overlays name it), whatever
 # ZKPOD_IMAGE another suite of the same run sets.
@@ -320,7 +322,10 @@ build_images() {
     fi
     rm -rf "$ctx"
     if [ "${SKIP_IMAGE:-0}" != 1 ]; then
-        ZKPOD_IMAGE="$IMAGE" "$ROOT/scripts/build-image.sh" >&2
+        # The Debian variant: the tutorial's steps and the seeds' manifests
+        # need what it has and the default (FROM scratch, no shell) lacks:
+        # sh, hostname, cat, stat, id, getent.
+        ZK_SOURCE=debian ZKPOD_IMAGE="$IMAGE" "$ROOT/scripts/build-image.sh" >&2
     fi
     podman image exists "$IMAGE" || die "$IMAGE is missing: the cluster runs the zkpod image built here; fix: run without SKIP_IMAGE=1"
 }
