@@ -406,7 +406,10 @@ fn logback_layout_gets_logback_xml() {
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let xml = fs::read_to_string(pod.p("conf/logback.xml")).unwrap();
-    assert!(xml.contains("<root level=\"WARN\">"), "{xml}");
+    assert!(
+        xml.contains("<root level=\"${zookeeper.console.threshold:-WARN}\">"),
+        "{xml}"
+    );
     assert!(!pod.p("conf/log4j.properties").exists());
     assert!(pod.recorded().contains(&format!(
         "-Dlogback.configurationFile={}",

@@ -6,3 +6,4 @@ mod util;
 mod membership_cli;
 mod probe_fake;
 mod start_cli;
+mod zkcli_cli;

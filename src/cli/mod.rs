@@ -17,6 +17,7 @@ pub mod probe;
 pub mod server;
 pub mod start;
 pub mod status;
+pub mod zkcli;
 
 use std::ffi::OsString;
 

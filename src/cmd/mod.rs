@@ -72,7 +72,7 @@ macro_rules! commands {
     };
 }
 
-commands!(start, join, probe, status, metrics, fourlw);
+commands!(start, join, probe, status, metrics, fourlw, zkcli);
 
 /// The entry `argv` invokes (by argv[0]'s file name, else by the subcommand
 /// in argv[1]) and the arguments to parse it with: for a subcommand, its
@@ -207,6 +207,8 @@ mod tests {
             ("/usr/local/bin/zookeeper-ready", "zookeeper-ready"),
             ("ready_live.sh", "zookeeper-ready"),
             ("metrics.sh", "metrics.sh"),
+            ("/usr/local/bin/zkCli.sh", "zkCli.sh"),
+            ("zkCli", "zkCli.sh"),
         ] {
             match name_of(&[a0, "start"]) {
                 Some(Name::DropIn(names)) => assert_eq!(names[0], first, "{a0}"),
@@ -214,6 +216,18 @@ mod tests {
             }
         }
         assert_eq!(name_of(&["zkpod-dev", "status"]), Some(Name::Sub("status")));
+        assert_eq!(
+            name_of(&["zkpod", "cli", "ls", "/"]),
+            Some(Name::Sub("cli"))
+        );
+        // zkCli's arguments reach its command untouched, a leading `--` too.
+        let (_, rest) = find(&argv(&["/usr/local/bin/zkCli.sh", "--", "-server", "h:1"])).unwrap();
+        assert_eq!(
+            rest,
+            argv(&["/usr/local/bin/zkCli.sh", "--", "-server", "h:1"])
+        );
+        let (_, rest) = find(&argv(&["zkpod", "cli", "--", "ls", "--help"])).unwrap();
+        assert_eq!(rest, argv(&["zkpod cli", "--", "ls", "--help"]));
         assert_eq!(name_of(&["zkpod"]), None);
         assert_eq!(name_of(&["zkpod", "--help"]), None);
         assert_eq!(name_of(&["zkpod", "bogus"]), None);

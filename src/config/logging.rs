@@ -146,30 +146,43 @@ pub fn detect<S: AsRef<str>>(jars: &[S]) -> anyhow::Result<Backend> {
     }
 }
 
+/// The JVM system property that overrides the level of the rendered
+/// configs (`-Dzookeeper.console.threshold=WARN`): `zkpod cli` runs
+/// ZooKeeper's client with the conf dir's config at WARN, and a JVMFLAGS
+/// entry can change the server's. Without it, the config's own level holds.
+pub const LEVEL_PROPERTY: &str = "zookeeper.console.threshold";
+
 /// Renders log4j.properties: everything to stdout at `level`, in ZooKeeper's
-/// usual layout (with the server id from the MDC).
+/// usual layout (with the server id from the MDC). log4j 1.x substitutes
+/// `${...}` from the system properties first, then from the file.
 pub fn render_log4j(level: LogLevel) -> String {
     let l = level.name();
+    let p = LEVEL_PROPERTY;
     format!(
-        "# Written by zkpod start (ZooKeeper logs through log4j 1.x here): stdout only, level {l}.\n\
-log4j.rootLogger={l}, CONSOLE\n\
+        "# Written by zkpod start (ZooKeeper logs through log4j 1.x here): stdout only, level {l}\n\
+# (a JVM flag -D{p}=LEVEL overrides it).\n\
+{p}={l}\n\
+log4j.rootLogger=${{{p}}}, CONSOLE\n\
 log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\n\
 log4j.appender.CONSOLE.Target=System.out\n\
-log4j.appender.CONSOLE.Threshold={l}\n\
+log4j.appender.CONSOLE.Threshold=${{{p}}}\n\
 log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n\
 log4j.appender.CONSOLE.layout.ConversionPattern=%d{{ISO8601}} [myid:%X{{myid}}] - %-5p [%t:%C{{1}}@%L] - %m%n\n"
     )
 }
 
-/// Renders logback.xml: everything to stdout at `level`. logback has no
-/// FATAL, so FATAL maps to ERROR.
+/// Renders logback.xml: everything to stdout at `level` (the system
+/// property [`LEVEL_PROPERTY`] overrides it: `${name:-default}`). logback has
+/// no FATAL, so FATAL maps to ERROR.
 pub fn render_logback(level: LogLevel) -> String {
     let l = match level {
         LogLevel::Fatal => "ERROR",
         other => other.name(),
     };
+    let p = LEVEL_PROPERTY;
     format!(
-        "<!-- Written by zkpod start (ZooKeeper logs through logback here): stdout only, level {l}. -->\n\
+        "<!-- Written by zkpod start (ZooKeeper logs through logback here): stdout only, level {l}\n\
+\x20    (a JVM flag -D{p}=LEVEL overrides it). -->\n\
 <configuration>\n\
 \x20 <appender name=\"CONSOLE\" class=\"ch.qos.logback.core.ConsoleAppender\">\n\
 \x20   <target>System.out</target>\n\
@@ -177,7 +190,7 @@ pub fn render_logback(level: LogLevel) -> String {
 \x20     <pattern>%d{{ISO8601}} [myid:%X{{myid}}] - %-5p [%t:%C{{1}}@%L] - %m%n</pattern>\n\
 \x20   </encoder>\n\
 \x20 </appender>\n\
-\x20 <root level=\"{l}\">\n\
+\x20 <root level=\"${{{p}:-{l}}}\">\n\
 \x20   <appender-ref ref=\"CONSOLE\"/>\n\
 \x20 </root>\n\
 </configuration>\n"
@@ -294,7 +307,10 @@ mod tests {
 
     #[test]
     fn fatal_maps_to_error_in_logback() {
-        assert!(render_logback(LogLevel::Fatal).contains("<root level=\"ERROR\">"));
-        assert!(render_log4j(LogLevel::Fatal).contains("log4j.rootLogger=FATAL, CONSOLE"));
+        assert!(render_logback(LogLevel::Fatal)
+            .contains("<root level=\"${zookeeper.console.threshold:-ERROR}\">"));
+        let log4j = render_log4j(LogLevel::Fatal);
+        assert!(log4j.contains("\nzookeeper.console.threshold=FATAL\n"));
+        assert!(log4j.contains("log4j.rootLogger=${zookeeper.console.threshold}, CONSOLE"));
     }
 }

@@ -202,7 +202,7 @@ fn dir_access(host: &dyn Host, dir: &Path) -> DirAccess {
     }
 }
 
-fn names(host: &dyn Host, dir: &Path) -> Vec<String> {
+pub(crate) fn names(host: &dyn Host, dir: &Path) -> Vec<String> {
     host.list(dir)
         .map(|v| {
             v.into_iter()
@@ -217,7 +217,7 @@ fn names(host: &dyn Host, dir: &Path) -> Vec<String> {
 
 /// The install search: `--zk-home` alone, else the default homes up to the
 /// first that holds a server jar, else Debian's jar dir too.
-fn listings(zk_home: Option<&Path>, host: &dyn Host) -> Listings {
+pub(crate) fn listings(zk_home: Option<&Path>, host: &dyn Host) -> Listings {
     let listing = |home: &Path| {
         (
             home.to_path_buf(),
@@ -252,7 +252,7 @@ fn listings(zk_home: Option<&Path>, host: &dyn Host) -> Listings {
     }
 }
 
-fn find_java(explicit: Option<&Path>, host: &dyn Host) -> JavaFound {
+pub(crate) fn find_java(explicit: Option<&Path>, host: &dyn Host) -> JavaFound {
     let java_home = host.env("JAVA_HOME");
     let path_env = host.env("PATH");
     let exists = |p: &Path| host.meta(p).is_some();
