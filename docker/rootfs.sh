@@ -17,7 +17,10 @@
 #   - the C.UTF-8 locale (LANG=C.UTF-8 in the image);
 #   - /etc/passwd and /etc/group (uid 1000 "zkpod", gid 0), /etc/nsswitch.conf
 #     (hosts: files before dns, so the kubelet's /etc/hosts is read first);
-#   and nothing else: no shell, no package manager.
+#   - with SHELL_TOOLS=busybox (the default), /usr/bin/busybox (Debian's
+#     busybox-static, statically linked) and a link to it for each applet of
+#     shell-tools.txt; with SHELL_TOOLS=none, no shell at all;
+#   and nothing else: no package manager.
 # ZK_SOURCE=debian: ROOTFS gets this Debian system (usr, etc, var, opt, ...)
 # with the packages in ZK_DEBIAN_PACKAGES, apt's lists and caches removed,
 # and the user zkpod (uid 1000, gid 0).
@@ -94,12 +97,41 @@ assemble_maven() {
         'zkpod:x:1000:0:ZooKeeper (zkpod):/var/lib/zookeeper:/usr/sbin/nologin' >"$root/etc/passwd"
     printf '%s\n' 'root:x:0:' >"$root/etc/group"
     printf '%s\n' 'passwd: files' 'group: files' 'hosts: files dns' >"$root/etc/nsswitch.conf"
+    shell_tools "$root"
     writable_dirs "$root"
-    echo "rootfs.sh: $(du -sh "$root/opt/java" | cut -f1) Java runtime, $(du -sh "$root/usr/lib" | cut -f1) C libraries, $(du -sh "$root/opt/zookeeper" | cut -f1) ZooKeeper $ZK_VERSION"
+    echo "rootfs.sh: $(du -sh "$root/opt/java" | cut -f1) Java runtime, $(du -sh "$root/usr/lib" | cut -f1) C libraries, $(du -sh "$root/opt/zookeeper" | cut -f1) ZooKeeper $ZK_VERSION, shell tools: ${SHELL_TOOLS:-busybox}"
+}
+
+# The shell tools (SHELL_TOOLS=busybox): busybox-static's one binary and a
+# link per applet listed in shell-tools.txt. A listed applet that this
+# busybox lacks fails the build.
+shell_tools() {
+    root=$1
+    case "${SHELL_TOOLS:-busybox}" in
+        none) return 0 ;;
+        busybox) ;;
+        *) die "SHELL_TOOLS must be busybox or none, not '$SHELL_TOOLS'; fix: --build-arg SHELL_TOOLS=busybox (the default: the applets of docker/shell-tools.txt) or none (no shell)" ;;
+    esac
+    bb=/bin/busybox
+    [ -x "$bb" ] || die "$bb is missing: the shell tools come from Debian's busybox-static package (installed in the build stage)"
+    # FROM scratch has no C library for a dynamically linked one.
+    if ldd "$bb" >/dev/null 2>&1; then
+        die "$bb is dynamically linked (Debian's busybox package?); the image needs busybox-static's"
+    fi
+    install -m 0755 "$bb" "$root/usr/bin/busybox"
+    have=$("$bb" --list)
+    for applet in $(sed -e 's/#.*//' "$here/shell-tools.txt"); do
+        printf '%s\n' "$have" | grep -qx "$applet" || die "busybox has no applet '$applet' (docker/shell-tools.txt)"
+        ln -s busybox "$root/usr/bin/$applet"
+    done
+    echo "rootfs.sh: busybox $("$bb" | head -n 1 | cut -d' ' -f2) with $(sed -e 's/#.*//' "$here/shell-tools.txt" | tr -s ' \n' ' ')"
 }
 
 assemble_debian() {
     root=$1
+    if [ "${SHELL_TOOLS:-busybox}" != busybox ]; then
+        die "SHELL_TOOLS=$SHELL_TOOLS needs ZK_SOURCE=maven: the debian variant is a Debian root with Debian's own shell and tools; fix: drop the build arg, or build ZK_SOURCE=maven (the default) for an image without a shell"
+    fi
     useradd --uid 1000 --gid 0 --no-create-home --home-dir /var/lib/zookeeper \
         --shell /usr/sbin/nologin --comment "ZooKeeper (zkpod)" zkpod
     mkdir -p "$root"

@@ -6,8 +6,9 @@
 # Environment:
 #   ZKPOD_IMAGE  tag to build (default localhost/zkpod:dev)
 #   BASE_IMAGE   base image (default localhost/debian:bookworm-slim)
-#   ZK_SOURCE    maven (default) or debian; ZK_VERSION and ZK_PROMETHEUS
-#                (maven only) are passed on when set (see docker/Dockerfile)
+#   ZK_SOURCE    maven (default) or debian; ZK_VERSION, ZK_PROMETHEUS and
+#                SHELL_TOOLS (maven only) are passed on when set (see
+#                docker/Dockerfile)
 #   SKIP_CARGO=1 use the binary already in target/ (e.g. built by CI just before)
 #
 # The Maven build stage gets this machine's Maven repository (~/.m2) and the
@@ -41,6 +42,7 @@ args=(--build-arg "BASE_IMAGE=$BASE" --build-arg "ZK_SOURCE=$SOURCE"
       --build-arg "VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)")
 [ -z "${ZK_VERSION:-}" ] || args+=(--build-arg "ZK_VERSION=$ZK_VERSION")
 [ -z "${ZK_PROMETHEUS:-}" ] || args+=(--build-arg "ZK_PROMETHEUS=$ZK_PROMETHEUS")
+[ -z "${SHELL_TOOLS:-}" ] || args+=(--build-arg "SHELL_TOOLS=$SHELL_TOOLS")
 if [ "$SOURCE" = maven ]; then
     m2=${ZK_DIST_M2:-$HOME/.m2/repository}
     dist=${ZK_DIST_CACHE:-/var/cache/zkpod/zk-dist}
@@ -66,4 +68,4 @@ new_id=$(podman image inspect --format '{{.Id}}' "$IMAGE")
 if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ] && [ -z "$(podman image inspect --format '{{.RepoTags}}' "$old_id" 2>/dev/null | tr -d '[]')" ]; then
     podman rmi "$old_id" >/dev/null 2>&1 || true
 fi
-echo "build-image.sh: built $IMAGE (ZK_SOURCE=$SOURCE) from $BASE: $(podman image inspect --format '{{.Size}}' "$IMAGE") bytes"
+echo "build-image.sh: built $IMAGE (ZK_SOURCE=$SOURCE, SHELL_TOOLS=${SHELL_TOOLS:-busybox}) from $BASE: $(podman image inspect --format '{{.Size}}' "$IMAGE") bytes"
