@@ -21,9 +21,12 @@ import re
 
 from tests.lib.hosts import kubelet_hosts
 
-# Bind /dev/null over the image's shells: start and the probes must not need
-# one (issue 4), and with these masks any hidden use of a shell fails the run.
-MASK_SHELLS = ("-v", "/dev/null:/usr/bin/dash:ro", "-v", "/dev/null:/usr/bin/bash:ro")
+# Bind /dev/null over the image's shells (Debian's, and busybox, which every
+# shell tool of the default image links to): start, the probes and the hooks
+# must not need one (issue 4), and with these masks any hidden use of a shell
+# fails the run.
+MASK_SHELLS = ("-v", "/dev/null:/usr/bin/dash:ro", "-v", "/dev/null:/usr/bin/bash:ro",
+               "-v", "/dev/null:/usr/bin/busybox:ro")
 
 
 def pod_address(net, ordinal):

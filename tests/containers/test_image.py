@@ -1,9 +1,11 @@
 """The image itself: its configuration (exec-form ENTRYPOINT, HEALTHCHECK,
 non-root user, labels), its file system (drop-in symlinks, group-0 writable
 dirs, a static zkpod; for ZK_SOURCE=maven the upstream layout, the jlink
-runtime of docker/jre-modules.txt, and no shell or package manager at all),
-and, in one standalone container with every shell masked, the HEALTHCHECK and
-the drop-in names at work.
+runtime of docker/jre-modules.txt, busybox with exactly the applets of
+docker/shell-tools.txt and no package manager), the shell tools at work on a
+kubelet-style hosts file, in one standalone container with every shell
+masked the HEALTHCHECK, the drop-in names and zkCli.sh at work, and the
+SHELL_TOOLS=none variant without any shell.
 
 Needs root, podman and the built image (scripts/build-image.sh); skipped
 without them (see conftest.py).
@@ -20,10 +22,10 @@ import pytest
 
 from tests.containers.podman_pod import sh, wait_for
 from tests.containers.podspec import MASK_SHELLS, pod_address
-from tests.containers.settings import NET, PREFIX, UID
+from tests.containers.settings import NET, PREFIX, UID, figure
 from tests.lib import messages
 
-DROP_INS = ("start-zookeeper", "start.sh", "zookeeper-ready", "ready_live.sh", "metrics.sh")
+DROP_INS = ("start-zookeeper", "start.sh", "zookeeper-ready", "ready_live.sh", "metrics.sh", "zkCli.sh", "zkCli")
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -31,6 +33,12 @@ def jre_modules():
     """The root modules docker/jre-modules.txt asks jlink for."""
     text = (REPO / "docker/jre-modules.txt").read_text()
     return {ln.split("#")[0].strip() for ln in text.splitlines()} - {""}
+
+
+def shell_tools():
+    """The applets docker/shell-tools.txt lists, in order."""
+    text = (REPO / "docker/shell-tools.txt").read_text()
+    return [ln.split("#")[0].strip() for ln in text.splitlines() if ln.split("#")[0].strip()]
 
 
 def has_interpreter(elf):
@@ -114,10 +122,17 @@ def test_file_system(rootfs, source):
     assert jre_modules() <= modules, jre_modules() - modules
     assert "jdk.compiler" not in modules and "java.scripting" not in modules, modules
     assert not list((rootfs / "opt/java/lib").glob("libawt*")), "java.desktop's native libraries are in the runtime"
-    # Nothing but the runtime, ZooKeeper and zkpod: no shell, no package manager.
-    for gone in ("usr/bin/sh", "usr/bin/dash", "usr/bin/bash", "usr/bin/apt-get", "usr/bin/dpkg",
+    # Nothing but the runtime, ZooKeeper, zkpod and busybox's listed applets:
+    # no other shell, no package manager.
+    for gone in ("usr/bin/dash", "usr/bin/bash", "usr/bin/apt-get", "usr/bin/dpkg",
                  "var/lib/dpkg", "var/lib/apt", "var/cache/apt", "usr/share/doc"):
         assert not (rootfs / gone).exists(), f"/{gone} is in the image"
+    busybox = rootfs / "usr/bin/busybox"
+    assert not has_interpreter(busybox.read_bytes()), "busybox is dynamically linked"
+    links = sorted(p.name for p in (rootfs / "usr/bin").iterdir() if p.is_symlink() and os.readlink(p) == "busybox")
+    assert links == sorted(shell_tools()), links
+    assert sorted(p.name for p in (rootfs / "usr/bin").iterdir()) == sorted(["busybox", *shell_tools()])
+    assert not list((rootfs / "usr/sbin").iterdir())
     assert os.readlink(rootfs / "bin") == "usr/bin" and os.readlink(rootfs / "lib64") == "usr/lib64"
     assert (rootfs / "etc/nsswitch.conf").read_text().splitlines()[2] == "hosts: files dns"
 
@@ -136,17 +151,12 @@ def test_healthcheck_and_drop_in_names_without_a_shell(image, source):
         "--tmpfs", "/opt/zookeeper/conf", "--tmpfs", "/tmp", "--tmpfs", "/var/lib/zookeeper:notmpcopyup,mode=1777",
         *MASK_SHELLS, "-e", f"ZOO_CLIENT_ADDRESS={addr}", image, "--servers=1", "--heap=128M"])
     try:
-        # A shell really is unusable in this container: masked in the Debian
-        # image (126: the runtime found /bin/sh but could not execute it), and
-        # absent from the Maven image (127). An unrelated podman failure would
-        # exit 125 or say something else.
+        # A shell really is unusable in this container: the runtime finds
+        # /bin/sh (dash, or a link to busybox) but cannot execute it (126). An
+        # unrelated podman failure would exit 125 or say something else.
         r = subprocess.run(["podman", "exec", name, "/bin/sh", "-c", "true"], capture_output=True, text=True)
-        if source == "debian":
-            assert r.returncode == 126, r
-            assert 'exec: "/bin/sh": permission denied' in r.stderr, r.stderr
-        else:
-            assert r.returncode == 127, r
-            assert 'stat /bin/sh: no such file or directory' in r.stderr, r.stderr
+        assert r.returncode == 126, r
+        assert 'exec: "/bin/sh": permission denied' in r.stderr, r.stderr
         # The image's HEALTHCHECK (what `docker ps` shows), run on demand.
         wait_for("the HEALTHCHECK to pass", lambda: subprocess.run(
             ["podman", "healthcheck", "run", name], capture_output=True).returncode == 0, 60, interval=1)
@@ -158,8 +168,79 @@ def test_healthcheck_and_drop_in_names_without_a_shell(image, source):
         r = sh(["podman", "exec", name, "zookeeper-ready", "2999"], check=False)
         assert r.returncode == 1, r
         assert f"zkpod: {messages.refused(f'{addr}:2999')}" in r.stderr, r.stderr
+        # zkCli.sh (zkpod cli: ZooKeeperMain on the image's java and jars) on
+        # this server's address, found in the zoo.cfg zkpod wrote; quiet
+        # (WARN) but for ZooKeeperMain's own lines.
+        r = sh(["podman", "exec", name, "zkCli.sh", "create", "/from-zkcli", "in-the-image"], timeout=60)
+        assert f"Connecting to {addr}:2181" in r.stdout, r.stdout
+        assert "Created /from-zkcli" in r.stdout + r.stderr, r
+        assert " INFO " not in r.stdout + r.stderr, r
+        r = sh(["podman", "exec", name, "zkCli", "get", "/from-zkcli"], timeout=60)
+        assert "in-the-image" in r.stdout.splitlines(), r.stdout
     finally:
         sh(["podman", "rm", "--force", "--time", "0", name], check=False)
+
+
+def test_shell_tools_serve_the_tutorials_commands(image, source, tmp_path):
+    """The shell tools as the tutorial and the seeds use them, with the
+    kubelet's hosts file: hostname, hostname -f (the FQDN), cat, id, ls,
+    grep, stat; and busybox's sh execs the last command of `sh -c`, so the
+    seeds' `sh -c "start.sh ..."` leaves zkpod (then the JVM) as PID 1."""
+    if source == "debian":
+        pytest.skip("the debian variant's tools are Debian's own (coreutils, dash)")
+    from tests.lib.hosts import kubelet_hosts
+    hosts = tmp_path / "hosts"
+    hosts.write_text(kubelet_hosts("zk-0", "10.244.0.5"))
+    script = ("hostname; hostname -f; id; ls /usr/local/bin; stat -c '%u %g %a' /var/lib/zookeeper; "
+              "head -n 1 /etc/hosts; tail -n 1 /etc/hosts; env | grep -c '^ZOO_'; sleep 0; "
+              "ps -o pid,args | grep -c '^ *1 /bin/sh -c hostname;'; sh -c 'cat /proc/1/cmdline'")
+    r = sh(["podman", "run", "--rm", "--network", "none", "--hostname", "zk-0", "--no-hosts",
+            "-v", f"{hosts}:/etc/hosts:ro", "--user", f"{UID}:0", "--read-only", "--cap-drop=ALL",
+            "--label", f"zkpod-e2e={PREFIX}", "--entrypoint", "/bin/sh", image, "-c", script])
+    out = r.stdout.split("\n")
+    assert out[:3] == ["zk-0", "zk-0.zk-hs.default.svc.cluster.local", f"uid={UID}({UID}) gid=0(root) groups=0(root)"], out
+    assert out[3:11] == sorted(DROP_INS + ("zkpod",)), out
+    assert out[11] == "1000 0 775", out
+    assert out[12] == "# Kubernetes-managed hosts file.", out
+    assert out[13] == "10.244.0.5\tzk-0.zk-hs.default.svc.cluster.local\tzk-0", out
+    assert out[14] == "3", out  # ZOO_CONF_DIR, ZOO_DATA_DIR, ZOO_DATA_LOG_DIR from the image
+    assert out[15] == "1", out  # ps: the script's shell is PID 1
+    # The script's last command, `sh -c 'cat ...'`, was exec'd in place of
+    # PID 1, and so was cat in place of that inner shell: no shell is left
+    # above the command (Debian's dash would stay, forking it).
+    assert out[16].split("\0")[:2] == ["cat", "/proc/1/cmdline"], out
+
+
+def test_image_without_shell_tools(image, source):
+    """SHELL_TOOLS=none: the same image without busybox, so without any
+    shell: nothing in /usr/bin, /bin/sh cannot be found (127); zkpod, its
+    drop-in names and zkCli.sh are all there."""
+    if source == "debian":
+        pytest.skip("SHELL_TOOLS=none is a ZK_SOURCE=maven variant")
+    tag = f"{image}-noshell"
+    env = dict(os.environ, ZKPOD_IMAGE=tag, SHELL_TOOLS="none", SKIP_CARGO="1")
+    r = subprocess.run([str(REPO / "scripts/build-image.sh")], env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    try:
+        labels = json.loads(sh(["podman", "image", "inspect", tag]).stdout)[0]["Config"]["Labels"]
+        assert labels["io.zkpod.shell-tools"] == "none"
+        root = Path(sh(["podman", "image", "mount", tag]).stdout.strip())
+        try:
+            assert not list((root / "usr/bin").iterdir()), list((root / "usr/bin").iterdir())
+            for name in DROP_INS:
+                assert os.readlink(root / "usr/local/bin" / name) == "zkpod", name
+        finally:
+            sh(["podman", "image", "unmount", tag], check=False)
+        r = subprocess.run(["podman", "run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", tag, "-c", "true"],
+                           capture_output=True, text=True)
+        assert r.returncode == 127, r
+        assert "/bin/sh: no such file or directory" in r.stderr, r.stderr
+        size = {t: int(sh(["podman", "image", "inspect", "--format", "{{.Size}}", t]).stdout) for t in (image, tag)}
+        figure("image_bytes_with_shell_tools", size[image])
+        figure("image_bytes_without_shell_tools", size[tag])
+        assert 0 < size[image] - size[tag] < 3_000_000, size
+    finally:
+        sh(["podman", "rmi", "--force", tag], check=False)
 
 
 def test_binary_runs_from_scratch(tmp_path, rootful_podman):
