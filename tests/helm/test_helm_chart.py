@@ -502,6 +502,10 @@ def test_membership_hooks_service_account_and_secret(scenario):
     }, name
     # zkpod leave gives up after 60 s, well before the kubelet's SIGKILL.
     assert spec["terminationGracePeriodSeconds"] > 60, name
+    # A liveness kill (a restart: leave returns at once) is not held for
+    # the pod's grace: the probe's own, as in the kustomize base.
+    if "livenessProbe" in c:
+        assert 5 <= c["livenessProbe"]["terminationGracePeriodSeconds"] <= 30, name
     assert spec["automountServiceAccountToken"] is True
     values = merged_values(files)
     account = one(docs, "ServiceAccount")

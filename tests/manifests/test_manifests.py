@@ -95,6 +95,20 @@ def test_restricted_pod_security_standard(rendered):
     assert spec["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
 
 
+def test_a_liveness_kill_is_not_held_for_the_pods_grace_period(rendered):
+    """The pod's 90 s grace is for zkpod leave on a scale-down; a liveness
+    kill is a restart (leave returns at once) of a JVM that may ignore
+    SIGTERM: the probe's own terminationGracePeriodSeconds (Kubernetes 1.28+)
+    sends SIGKILL sooner. The startup and readiness probes do not kill with
+    their own grace (readiness cannot have one)."""
+    name, docs = rendered
+    spec = pod_spec(docs)
+    c = container(docs)
+    grace = c["livenessProbe"]["terminationGracePeriodSeconds"]
+    assert 5 <= grace <= 30 < spec["terminationGracePeriodSeconds"], (name, grace)
+    assert "terminationGracePeriodSeconds" not in c["readinessProbe"], name
+
+
 def test_membership_hooks_rbac_and_the_superuser_secret(rendered):
     """Dynamic membership (issue 9): the hooks are zkpod join / leave (the
     namespace harness runs the same ones), the service account may only
