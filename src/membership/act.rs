@@ -20,6 +20,7 @@ use crate::client::zk::{Admin, ZkError};
 use crate::client::{Endpoint, Session};
 use crate::config::dynamic::Config;
 use crate::config::superuser;
+use crate::config::zoocfg;
 use crate::membership::local::{self, Local, Written};
 use crate::membership::reconcile::{self, Step};
 use crate::sys::report::{diagnose, Code};
@@ -76,6 +77,19 @@ fn await_written(conf_dir: &Path, until: Instant) -> Result<Written> {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// The configuration the server started with: the dynamic config file its
+/// zoo.cfg names. `None` when either cannot be read or parsed (then `join`
+/// asks the server, as for a joiner).
+fn started_with(l: &Local) -> Option<Config> {
+    let cfg = zoocfg::parse(&std::fs::read_to_string(&l.zoo_cfg).ok()?);
+    let file = Path::new(cfg.get("dynamicConfigFile")?);
+    let file = match l.zoo_cfg.parent() {
+        Some(dir) if file.is_relative() => dir.join(file),
+        _ => file.to_path_buf(),
+    };
+    Config::parse(&std::fs::read_to_string(file).ok()?).ok()
 }
 
 fn endpoint(l: &Local, timeout: Duration) -> Endpoint {
@@ -295,8 +309,17 @@ pub fn join(conf_dir: &Path, timeout: Duration) -> Result<Code> {
         info!("join: static membership: nothing to do");
         return Ok(Code::Ok);
     };
-    wait_serving(&l, &w, until)?;
     let me = l.server.clone();
+    if let Some(cfg) = started_with(&l).filter(|c| reconcile::voter_at_start(c, &me)) {
+        info!(
+            "join: server {} started as a voter (configuration {}, {} voters): nothing to join",
+            me.id,
+            cfg.version_text(),
+            cfg.voters()
+        );
+        return Ok(Code::Ok);
+    }
+    wait_serving(&l, &w, until)?;
     // Required: this server votes.
     let mut cfg = match converge(&l, until, "join", |c| reconcile::participant_step(c, &me))? {
         Outcome::Done(c) => c,

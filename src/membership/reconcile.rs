@@ -43,6 +43,17 @@ pub fn same_server(have: &Server, want: &Server) -> bool {
         && same_client(&have.client, &want.client)
 }
 
+/// `zkpod join`, before it waits for the server to serve: whether the
+/// configuration the server started with (its dynamic config file, as
+/// `zkpod start` left it) already makes it a voter: an initial member of a
+/// new ensemble, or a voter restarting. Then there is nothing to join, and
+/// the hook must not wait: the kubelet publishes a pod's address, and so its
+/// DNS name, only once the postStart hook has returned, and the peers of a
+/// voter reach it by that name to form a quorum with it.
+pub fn voter_at_start(started_with: &Config, me: &Server) -> bool {
+    started_with.is_participant(me.id)
+}
+
 /// `zkpod join`, first and required: make `me` a participant (with its
 /// wanted line, when it has to be added).
 pub fn participant_step(current: &Config, me: &Server) -> Step {
@@ -119,6 +130,19 @@ mod tests {
             &format!("zk-{}.zk-hs:2888:3888:participant;2181", id - 1),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_voter_at_start_has_nothing_to_join_an_observer_or_a_stranger_has() {
+        let bootstrap = cfg("server.1=zk-0.zk-hs:2888:3888:participant\nserver.2=zk-1.zk-hs:2888:3888:participant\nversion=100000000");
+        // An initial member, even with a line the flags would change later.
+        assert!(voter_at_start(&bootstrap, &me(1)));
+        assert!(voter_at_start(&bootstrap, &me(2)));
+        // A joiner starts as an observer of the committed configuration.
+        let joining = cfg("server.1=zk-0.zk-hs:2888:3888:participant;2181\nserver.3=zk-2.zk-hs:2888:3888:observer;2181\nversion=100000002");
+        assert!(!voter_at_start(&joining, &me(3)));
+        // Not in it at all.
+        assert!(!voter_at_start(&bootstrap, &me(4)));
     }
 
     #[test]
