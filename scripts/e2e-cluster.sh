@@ -1,70 +1,63 @@
 #!/usr/bin/env bash
-# The real-Kubernetes phase (issue 11): brings up the single-node cluster
-# (scripts/local-cluster.sh up: binaries from the build cache, or built), runs
-# tests/cluster against it, and takes the cluster down again, also on failure.
-# Meanwhile tcpdump watches the machine's outside interface: the phase fails
-# if any packet to or from the cluster's networks (10.244.0.0/16) shows up
-# there, or any DNS query for a cluster name or an image registry.
+# The real-Kubernetes phase (issue 11), as root:
+#   1. build: the cluster's binaries (from the build cache, or built from the
+#      Go module proxy), kubectl and helm, the pause and zkpod images
+#      (scripts/local-cluster.sh build): the only step that may download;
+#   2. under scripts/no-egress.sh (nothing the cluster or the tests send may
+#      leave the machine; the phase fails on any packet that tries): bring the
+#      cluster up, run tests/cluster against it, take it down again, also on
+#      failure.
 #
-# Environment: ZKPOD_KEEP_CLUSTER=1 leaves the cluster up afterwards;
-# SKIP_CARGO=1 / SKIP_IMAGE=1 are passed to local-cluster.sh; extra
-# arguments go to pytest (e.g. -k drain).
+# Environment: ZKPOD_KEEP_CLUSTER=1 leaves the cluster up afterwards (for
+# debugging: then no-egress.sh is not used, since the cluster outlives the
+# phase); SKIP_CARGO=1 is passed to the image build; extra arguments go to
+# pytest (e.g. -k drain).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 t0=$(date +%s)
 say() { echo "e2e-cluster.sh: $*" >&2; }
 
-for m in pytest kazoo yaml; do
-    python3 -c "import $m" 2>/dev/null || {
-        say "python module $m missing; fix: scripts/install-deps.sh"
-        exit 1
-    }
-done
-
-# The outside interface: the one the default route leaves by.
-ext=$(ip route show default | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }')
-cap=$(mktemp /tmp/zkpod-cluster-XXXXXX.pcap)
-tcpdump_pid=""
-if [ -n "$ext" ] && command -v tcpdump >/dev/null; then
-    tcpdump -i "$ext" -n -s 256 -U -w "$cap" >/dev/null 2>&1 &
-    tcpdump_pid=$!
-else
-    say "no default route or no tcpdump: the outside interface is not watched"
+if [ -z "${ZKPOD_NO_EGRESS_CGROUP:-}" ]; then
+    for m in pytest kazoo yaml; do
+        python3 -c "import $m" 2>/dev/null || {
+            say "python module $m missing; fix: scripts/install-deps.sh"
+            exit 1
+        }
+    done
+    scripts/install-helm.sh >/dev/null
+    scripts/local-cluster.sh build
+    t_build=$(date +%s)
+    # The watch must be able to fail: one UDP datagram to a documentation
+    # address (TEST-NET-2) from inside it is recorded and rejected (exit 3).
+    set +e
+    NO_EGRESS_QUIET=1 scripts/no-egress.sh -- python3 -c 'import socket
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"canary", ("198.51.100.1", 9))
+except OSError:
+    pass' >/dev/null 2>&1
+    canary=$?
+    set -e
+    [ "$canary" = 3 ] || { say "no-egress.sh did not catch a canary packet (exit $canary, want 3): its zero would prove nothing"; exit 1; }
+    set +e
+    if [ "${ZKPOD_KEEP_CLUSTER:-0}" = 1 ]; then
+        say "ZKPOD_KEEP_CLUSTER=1: the cluster outlives the phase, so no-egress.sh does not watch it"
+        SKIP_IMAGE=1 ZKPOD_NO_EGRESS_CGROUP=none "$0" "$@"
+    else
+        SKIP_IMAGE=1 scripts/no-egress.sh --local zkpodbr0 --local-net 10.244.0.0/16 -- "$0" "$@"
+    fi
+    rc=$?
+    set -e
+    echo "e2e-cluster.sh: phase took $(($(date +%s) - t0)) s (build $((t_build - t0)) s; exit $rc)"
+    exit "$rc"
 fi
 
+# Inside no-egress.sh's cgroup: everything from here on stays on the machine.
 finish() {
-    local rc=$? bad dns total
+    local rc=$?
     if [ "${ZKPOD_KEEP_CLUSTER:-0}" != 1 ]; then
         scripts/local-cluster.sh down || rc=1
     fi
-    if [ -n "$tcpdump_pid" ]; then
-        sleep 1
-        kill -INT "$tcpdump_pid" 2>/dev/null || true
-        wait "$tcpdump_pid" 2>/dev/null || true
-        total=$(tcpdump -r "$cap" -n 2>/dev/null | wc -l)
-        bad=$(tcpdump -r "$cap" -n 'net 10.244.0.0/16' 2>/dev/null | wc -l)
-        # Queries this machine sent for names only this cluster would ask
-        # for: the suite's namespaces, its pods' reverse zone, and the
-        # registries of the seeds' original images (a pull that slipped
-        # through). Other processes of the machine (other suites) may look up
-        # other names: those count in the total only.
-        dns_lines=$(tcpdump -r "$cap" -n 'udp dst port 53' 2>/dev/null |
-            grep -Ei ' (A|AAAA|PTR|SRV)\? [^ ]*(\.(zk-tutorial|zk-openshift|zk-stale|zk-findings|seed001|seed004)\.svc\.|244\.10\.in-addr\.arpa|registry\.k8s\.io|cloudurable)' || true)
-        other=$(tcpdump -r "$cap" -n 'udp dst port 53' 2>/dev/null | grep -c 'cluster\.local' || true)
-        dns=$(printf '%s' "$dns_lines" | grep -c . || true)
-        echo "e2e-cluster.sh: on $ext during the phase: $total packets in all (other processes of this machine included), $bad to or from the cluster's 10.244.0.0/16, $dns DNS queries for this cluster's names or the seeds' registries ($other for other cluster.local names, from other processes)"
-        if [ "$bad" != 0 ] || [ "$dns" != 0 ]; then
-            tcpdump -r "$cap" -n 'net 10.244.0.0/16' 2>/dev/null | head -n 20 >&2
-            printf '%s\n' "$dns_lines" | head -n 20 >&2
-            mkdir -p .tmp
-            cp "$cap" .tmp/e2e-cluster-eth.pcap
-            say "traffic from the cluster left the machine (above; capture kept in .tmp/e2e-cluster-eth.pcap); GUIDE.md forbids it"
-            rc=1
-        fi
-        rm -f "$cap"
-    fi
-    echo "e2e-cluster.sh: phase took $(($(date +%s) - t0)) s (exit $rc)"
     exit "$rc"
 }
 trap finish EXIT

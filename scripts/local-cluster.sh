@@ -2,7 +2,8 @@
 # A real single-node Kubernetes on this machine, built from source, for the
 # tests in tests/cluster (issue 11). As root:
 #
-#   scripts/local-cluster.sh up       build (or reuse) the binaries, start it, print the kubeconfig
+#   scripts/local-cluster.sh build    build (or reuse) the binaries and images, start nothing
+#   scripts/local-cluster.sh up       build (or reuse) them, start it, print the kubeconfig
 #   scripts/local-cluster.sh status   what runs
 #   scripts/local-cluster.sh down     stop everything, remove all state (the build cache stays)
 #
@@ -21,18 +22,26 @@
 # 10.244.128.0/24 (kube-proxy DNATs those to pod addresses or to the API server
 # on 10.244.0.1:6443). No masquerade to outside; the host blackholes the rest
 # of 10.244.0.0/16 and drops anything forwarded from the bridge to another
-# interface. The cluster DNS (10.244.0.1:53) knows only cluster.local: it has
-# no upstream. Every image is preloaded (pause and zkpod, built with podman).
+# interface. The cluster DNS (10.244.0.1:53) answers only its own zones,
+# cluster.local and the reverse zone of 10.244.0.0/16, and REFUSES every other
+# name itself: it has no upstream (no forward plugin is even compiled in). The
+# kubelet gives pods a resolv.conf built from $STATE/resolv.conf (only that
+# nameserver, no search domains of the host's). Every image is preloaded
+# (pause and zkpod, built with podman): nothing is pulled.
+# `build` is the only step that may download (Go modules, the image's
+# packages); after it, `up` and everything it starts stay on the machine
+# (scripts/e2e-cluster.sh runs them under scripts/no-egress.sh).
 #
 # Environment:
 #   ZKPOD_CLUSTER_DIR   state (default /var/lib/zkpod-cluster)
 #   ZKPOD_KUBE_CACHE    build cache (default /var/cache/zkpod/kube)
 #   SKIP_IMAGE=1        import the existing localhost/zkpod:cluster instead of building it
-# localhost/zkpod:cluster is built with ZK_SOURCE=debian (Debian's ZooKeeper
-# 3.8.0 and JRE on bookworm): the suite execs the tutorial's commands in it.
-# The zkpod image is always localhost/zkpod:cluster (COORDINATION.md's tag for
-# this suite; the test overlays in tests/cluster/overlays name it), whatever
-# ZKPOD_IMAGE another suite of the same run sets.
+# localhost/zkpod:cluster is the default image (docker/Dockerfile as it
+# ships: ZooKeeper from Maven Central on the jlink runtime, FROM scratch, with
+# the shell tools). The zkpod image is always localhost/zkpod:cluster
+# (COORDINATION.md's tag for this suite; the test overlays in
+# tests/cluster/overlays name it), whatever ZKPOD_IMAGE another suite of the
+# same run sets.
 #   SKIP_CARGO=1        passed to scripts/build-image.sh (use the built binary)
 set -euo pipefail
 
@@ -291,13 +300,16 @@ iptables: {localhostNodePorts: false, masqueradeAll: false}
 # 0: leave the machine's conntrack settings as they are.
 conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
 EOF
+    # Only these zones: CoreDNS answers a name in no zone of a server block
+    # with REFUSED, itself. (A server block for "." would pass such names down
+    # its plugin chain and answer SERVFAIL.)
     cat >"$STATE/Corefile" <<EOF
-.:53 {
+cluster.local:53 244.10.in-addr.arpa:53 {
     bind $NODE_IP
     errors
     health 127.0.0.1:10254
     ready 127.0.0.1:10253
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
+    kubernetes cluster.local 244.10.in-addr.arpa {
         kubeconfig $KUBECONFIG_OUT
         pods insecure
     }
@@ -322,10 +334,9 @@ build_images() {
     fi
     rm -rf "$ctx"
     if [ "${SKIP_IMAGE:-0}" != 1 ]; then
-        # The Debian variant: the tutorial's steps and the seeds' manifests
-        # need what it has and the default (FROM scratch, no shell) lacks:
-        # sh, hostname, cat, stat, id, getent.
-        ZK_SOURCE=debian ZKPOD_IMAGE="$IMAGE" "$ROOT/scripts/build-image.sh" >&2
+        # The default image, as docker/Dockerfile builds it: the tutorial's
+        # steps and the seeds' `sh -c` run on its shell tools.
+        env -u ZK_SOURCE -u SHELL_TOOLS ZKPOD_IMAGE="$IMAGE" "$ROOT/scripts/build-image.sh" >&2
     fi
     podman image exists "$IMAGE" || die "$IMAGE is missing: the cluster runs the zkpod image built here; fix: run without SKIP_IMAGE=1"
 }
@@ -338,6 +349,23 @@ import_images() {
         # The kubelet's image GC is off; also label it pinned like a sandbox image.
         ctr --address "$SOCK" -n k8s.io images label "$img" io.cri-containerd.pinned=pinned >/dev/null
     done
+}
+
+# The binaries (scripts/cluster/build.sh: from the build cache, or from the Go
+# module proxy), kubectl, and the pause and zkpod images. Sets KUBECTL and BIN.
+build_all() {
+    KUBECTL=$(kubectl_bin)
+    BIN=$("$ROOT/scripts/cluster/build.sh")
+    phase "build (or cache)"
+    build_images
+    phase "images (podman)"
+}
+
+cmd_build() {
+    [ "$(id -u)" -eq 0 ] || die "must run as root (podman builds the images); fix: sudo $0 build"
+    build_all
+    printf '  %s\n' "${PHASES[@]}"
+    echo "binaries in $BIN, images $PAUSE_IMAGE and $IMAGE"
 }
 
 cmd_up() {
@@ -360,13 +388,8 @@ cmd_up() {
     fi
     mkdir -p "$STATE/logs" "$STATE/pids" "$STATE/volumes" "$RUN"
 
-    KUBECTL=$(kubectl_bin)
-    BIN=$("$ROOT/scripts/cluster/build.sh")
+    build_all
     local K=$BIN/kube A=$BIN/addons
-    phase "build (or cache)"
-
-    build_images
-    phase "images (podman)"
 
     make_pki
     write_configs
@@ -547,11 +570,12 @@ cmd_status() {
 }
 
 case "${1:-}" in
+    build) cmd_build ;;
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
     *)
-        echo "usage: $0 up|down|status" >&2
+        echo "usage: $0 build|up|down|status" >&2
         exit 2
         ;;
 esac

@@ -24,11 +24,6 @@ KUBECONFIG = os.environ.get("KUBECONFIG") or str(STATE / "admin.kubeconfig")
 # scripts/local-cluster.sh imports it; tests/cluster/overlays name it.
 IMAGE = "localhost/zkpod:cluster"
 POD_NET = ipaddress.ip_network("10.244.0.0/24")
-# zkCli inside the pod: zkCli.sh is only a wrapper around this main class, and
-# Debian's zookeeper.jar names its dependencies in its manifest.
-ZKCLI_IN_POD = ["java", "-Xmx64m", "-Dzookeeper.sasl.client=false", "-cp",
-                "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-nop.jar",
-                "org.apache.zookeeper.ZooKeeperMain"]
 
 
 # $KUBECTL, else the kubectl of scripts/install-kubectl.sh (v1.35: one minor
@@ -134,10 +129,27 @@ def exec_(ns, pod, *cmd, timeout=120, check=True):
     return kubectl("exec", pod, "--", *cmd, ns=ns, timeout=timeout, check=check)
 
 
-def zkcli(ns, pod, *cmd, server="127.0.0.1:2181", timeout=120):
-    """zkCli (ZooKeeperMain) run inside the pod, as the tutorial's
-    `kubectl exec zk-0 -- zkCli.sh create /hello world`: (rc, output)."""
-    r = exec_(ns, pod, *ZKCLI_IN_POD, "-server", server, *cmd, timeout=timeout, check=False)
+def parse_id(out):
+    """busybox's `id`, parsed: {"uid": int, "gid": int, "groups": [int]}.
+    A number has its name in parentheses only when passwd/group has one:
+    `uid=1000(zkpod) gid=0(root) groups=0(root),1000`."""
+    import re
+    found = {k: [int(n) for n in re.findall(r"(?:^|,)(\d+)", v)] for k, v in re.findall(r"(\w+)=(\S+)", out)}
+    return {"uid": found["uid"][0], "gid": found["gid"][0], "groups": found.get("groups", []), "text": out}
+
+
+def ids(ns, pod):
+    """`id` in the pod, parsed (parse_id)."""
+    return parse_id(exec_(ns, pod, "id").stdout.strip())
+
+
+def zkcli(ns, pod, *cmd, server=None, timeout=120):
+    """The image's zkCli.sh (zkpod cli: ZooKeeperMain on the image's java)
+    run inside the pod, as the tutorial's `kubectl exec zk-0 -- zkCli.sh
+    create /hello world`: -server defaults to the pod's own client address.
+    (rc, output)."""
+    server_args = ["-server", server] if server else []
+    r = exec_(ns, pod, "zkCli.sh", *server_args, *cmd, timeout=timeout, check=False)
     return r.returncode, r.stdout + r.stderr
 
 

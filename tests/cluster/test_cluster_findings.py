@@ -66,7 +66,7 @@ def test_exec_probe_environment(ns):
     """An exec probe runs in the container with the container's environment
     (image ENV + spec env), as the uid/gid of the pod, with fsGroup as a
     supplementary group, and HOME from the image's passwd entry."""
-    probe = ["/bin/sh", "-c", "env | sort > /tmp/probe.env; id > /tmp/probe.id; /usr/local/bin/zkpod probe ready"]
+    probe = ["/bin/sh", "-c", "env > /tmp/probe.env; id > /tmp/probe.id; /usr/local/bin/zkpod probe ready"]
     kubectl("create", "-f", "-", ns=ns, stdin=json.dumps(_pod("probe-env", args=["--servers=1", "--heap=64M"], probe=probe)))
     kube.wait_for("pod probe-env Ready", lambda: kube.is_ready(kube.get("pod", "probe-env", ns=ns)), 120, 0.5)
     env = dict(line.split("=", 1) for line in kube.exec_(ns, "probe-env", "cat", "/tmp/probe.env").stdout.splitlines())
@@ -76,7 +76,7 @@ def test_exec_probe_environment(ns):
     assert env["POD_NAMESPACE"] == ns
     assert env["HOSTNAME"] == "zk-0"
     assert env["HOME"] == "/var/lib/zookeeper", env  # the image's passwd entry for uid 1000
-    assert ident == "uid=1000(zkpod) gid=1000 groups=1000", ident
+    assert ident == "uid=1000(zkpod) gid=1000 groups=1000", ident  # busybox's id: no group 1000 in /etc/group
     assert "KUBERNETES_SERVICE_HOST" in env  # injected even with enableServiceLinks: false
     # The probe's environment is the container's as created, not what zkpod
     # start changed before exec'ing the JVM (PID 1 now).

@@ -15,6 +15,8 @@ UID = "1000770000"
 def test_arbitrary_uid_with_gid_0():
     kube.create_namespace(NS, "restricted")
     try:
+        # The production overlays expect the operator's Secret (README).
+        kubectl("create", "secret", "generic", "zk-auth", "--from-literal=password=openshift-test-password", ns=NS)
         t0 = time.monotonic()
         r = kubectl("apply", "-k", kube.ROOT / "tests/cluster/overlays/openshift", ns=NS)
         assert "Warning" not in r.stderr, r.stderr
@@ -22,8 +24,8 @@ def test_arbitrary_uid_with_gid_0():
         figure("openshift overlay: apply to 3 pods Ready", f"{time.monotonic() - t0:.1f} s")
         for i in range(3):
             pod = f"zk-{i}"
-            ids = kube.exec_(NS, pod, "id").stdout.strip()
-            assert ids.startswith(f"uid={UID} gid=0") and UID in ids.split("groups=")[1], ids
+            ids = kube.ids(NS, pod)
+            assert ids["uid"] == int(UID) and ids["gid"] == 0 and int(UID) in ids["groups"], ids
             st = kube.exec_(NS, pod, "stat", "-c", "%u %g %A", "/var/lib/zookeeper/data/myid").stdout.split()
             assert st[0] == UID, st
         stat = kube.exec_(NS, "zk-0", "stat", "-c", "%n %u %g %A", "/var/lib/zookeeper", "/var/lib/zookeeper/data",
@@ -31,7 +33,7 @@ def test_arbitrary_uid_with_gid_0():
         root = stat[0].split()
         assert root[2] == UID and root[3][6] == "s", root  # the kubelet applied the SCC's fsGroup
         figure("openshift overlay: volume (path uid gid mode)", " | ".join(stat))
-        figure("openshift overlay: id", ids)
+        figure("openshift overlay: id", ids["text"])
         rc, out = kube.zkcli(NS, "zk-0", "create", "/openshift", "arbitrary-uid")
         assert rc == 0 and "Created /openshift" in out, out
         rc, out = kube.zkcli(NS, "zk-2", "get", "/openshift")

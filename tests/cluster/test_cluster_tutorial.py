@@ -62,10 +62,13 @@ def test_hostnames_myid_and_fqdns(ensemble):
         assert kube.exec_(NS, pod, "cat", "/var/lib/zookeeper/data/myid").stdout.strip() == str(i + 1)
         fqdn = kube.exec_(NS, pod, "hostname", "-f").stdout.strip()
         assert fqdn == f"{pod}.zk-hs.{NS}.svc.cluster.local"
-    # zoo.cfg names the peers by those FQDNs.
+    # The committed membership names the peers by those FQDNs (zoo.cfg is
+    # on the data volume, with the dynamic config file beside it).
     cfg = kube.exec_(NS, "zk-0", "cat", "/opt/zookeeper/conf/zoo.cfg").stdout
+    dyn = [ln.split("=", 1)[1] for ln in cfg.splitlines() if ln.startswith("dynamicConfigFile=")]
+    members = kube.exec_(NS, "zk-0", "cat", dyn[0]).stdout if dyn else cfg
     for i, pod in enumerate(PODS):
-        assert f"server.{i + 1}={pod}.zk-hs.{NS}.svc.cluster.local:2888:3888" in cfg, cfg
+        assert f"server.{i + 1}={pod}.zk-hs.{NS}.svc.cluster.local:2888:3888" in members, (cfg, members)
 
 
 def test_hosts_file_is_what_the_imitation_assumes(ensemble):
@@ -83,23 +86,28 @@ def test_hosts_file_is_what_the_imitation_assumes(ensemble):
 
 
 def test_dns_resolves_peers_and_nothing_outside(ensemble):
-    out = kube.exec_(NS, "zk-0", "getent", "hosts", f"zk-2.zk-hs.{NS}.svc.cluster.local").stdout.split()
-    assert out[0] == kube.pod_ip(NS, "zk-2")
+    """The image's nslookup asks the cluster DNS: a peer's name is its pod
+    address; the pod's resolv.conf is the kubelet's, with no search domain
+    or nameserver of the host's; a name outside the cluster's zones is
+    REFUSED by the cluster DNS itself, at once (it has no upstream)."""
+    r = kube.exec_(NS, "zk-0", "nslookup", f"zk-2.zk-hs.{NS}.svc.cluster.local")
+    assert f"Address: {kube.pod_ip(NS, 'zk-2')}" in r.stdout.splitlines(), r.stdout
     resolv = kube.exec_(NS, "zk-0", "cat", "/etc/resolv.conf").stdout
-    assert "nameserver 10.244.0.1" in resolv, resolv
-    assert f"search {NS}.svc.cluster.local svc.cluster.local cluster.local" in resolv, resolv
-    # The cluster DNS has no upstream: an outside name fails, on the machine.
+    assert resolv.splitlines() == [f"search {NS}.svc.cluster.local svc.cluster.local cluster.local",
+                                   "nameserver 10.244.0.1", "options ndots:5"], resolv
     t0 = time.monotonic()
-    r = kube.exec_(NS, "zk-0", "getent", "hosts", "example.com", check=False)
-    assert r.returncode != 0 and not r.stdout, r.stdout
-    figure("pod: failed lookup of an outside name", f"{time.monotonic() - t0:.2f} s")
+    r = kube.exec_(NS, "zk-0", "nslookup", "example.com.", check=False)
+    took = time.monotonic() - t0
+    assert r.returncode != 0, r.stdout
+    assert "REFUSED" in r.stdout + r.stderr, r.stdout + r.stderr
+    figure("pod: lookup of an outside name", f"REFUSED by the cluster DNS in {took:.2f} s")
 
 
 def test_fsgroup_applied_to_the_volume(ensemble):
     """The kubelet applies fsGroup 1000 to the local volume: group 1000, setgid,
     group-writable; the process has 1000 as a supplementary group."""
-    ids = kube.exec_(NS, "zk-0", "id").stdout.strip()
-    assert ids.startswith("uid=1000") and "gid=1000" in ids and "groups=1000" in ids, ids
+    ids = kube.ids(NS, "zk-0")
+    assert ids["uid"] == 1000 and ids["gid"] == 1000 and 1000 in ids["groups"], ids
     st = kube.exec_(NS, "zk-0", "stat", "-c", "%u %g %A", "/var/lib/zookeeper", "/var/lib/zookeeper/data",
                     "/var/lib/zookeeper/data/version-2", "/var/lib/zookeeper/data/myid").stdout.split("\n")
     root, data, zkdir, myid = (s.split() for s in st[:4])
@@ -196,7 +204,9 @@ def test_process_failure_restarts_and_rejoins(ensemble):
 
 def test_liveness_restarts_a_hung_jvm(ensemble):
     """A JVM that stops answering (SIGSTOP) fails `zkpod probe live`; after
-    failureThreshold x periodSeconds the kubelet kills and restarts it."""
+    failureThreshold x periodSeconds the kubelet kills and restarts it. A
+    stopped JVM never acts on SIGTERM: the kubelet sends SIGKILL after the
+    probe's terminationGracePeriodSeconds (15 s), not the pod's (90 s)."""
     pod = "zk-1"
     before = kube.container_status(NS, pod)["restartCount"]
     pid = kube.host_pid(NS, pod)
@@ -211,6 +221,13 @@ def test_liveness_restarts_a_hung_jvm(ensemble):
         except ProcessLookupError:
             pass
     restarted = time.monotonic() - t0
+    spec = kube.get("pod", pod, ns=NS)["spec"]
+    probe_grace = spec["containers"][0]["livenessProbe"]["terminationGracePeriodSeconds"]
+    period, threshold = (spec["containers"][0]["livenessProbe"][k] for k in ("periodSeconds", "failureThreshold"))
+    # Detection (at most failureThreshold x periodSeconds) plus the probe's
+    # grace, with room for a loaded machine; the pod's grace would be >= 90 s.
+    assert spec["terminationGracePeriodSeconds"] == 90 and probe_grace == 15
+    assert restarted < period * threshold + probe_grace + 25, f"restart took {restarted:.1f} s: the pod's 90 s grace held it?"
     events = kubectl("get", "events", "--field-selector", f"involvedObject.name={pod}", "-o", "json", ns=NS).stdout
     msgs = [e["message"] for e in json.loads(events)["items"]]
     assert any("Liveness probe failed" in m for m in msgs), msgs
