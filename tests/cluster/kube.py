@@ -82,6 +82,11 @@ def create_namespace(name, enforce="restricted"):
     doc = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
     kubectl("delete", "namespace", name, "--ignore-not-found", "--wait=true", timeout=300)
     kubectl("create", "-f", "-", stdin=json.dumps(doc))
+    # The controller manager creates its `default` ServiceAccount a moment
+    # later; until then admission refuses every pod (the first test after
+    # `up` met it: "serviceaccount "default" not found").
+    wait_for(f"the default ServiceAccount of {name}",
+             lambda: kubectl("get", "serviceaccount", "default", ns=name, check=False).returncode == 0, 60, 0.2)
 
 
 def delete_namespace(name):
