@@ -63,7 +63,10 @@ impl Image {
         let mut c = Command::new(program);
         c.args(args)
             .env_clear()
-            .env("PATH", format!("{}:/usr/bin:/bin", self.p("jre/bin").display()))
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", self.p("jre/bin").display()),
+            )
             .env("ZOO_HOME", self.p("zk"))
             .env("ZOO_CONF_DIR", self.p("conf"));
         c
@@ -151,8 +154,7 @@ fn the_membership_record_names_the_address_once_zoo_cfg_does_not() {
     // zoo.cfg; membership.properties (zkpod start's record) still names it,
     // and the probes ask there too.
     let img = Image::new();
-    fs::write(img.p("conf/zoo.cfg"), "dynamicConfigFile=/x
-").unwrap();
+    fs::write(img.p("conf/zoo.cfg"), "dynamicConfigFile=/x\n").unwrap();
     let zkcli = img.link("zkCli");
     let server = |img: &Image| {
         let o = img.run(&zkcli, &["ls", "/"]).output().unwrap();
