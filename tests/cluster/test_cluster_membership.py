@@ -55,15 +55,15 @@ def _serving(ns, pod):
     return r.returncode == 0 and json.loads(r.stdout).get("serving") is True
 
 
-def wait_voters(ns, n, timeout=300):
-    """Waits until exactly zk-0..zk-(n-1) exist and are Ready, and each one's
-    zkpod status serves and its conf lists servers 1..n as voters, one
+def wait_voters(ns, n, timeout=300, sel=SEL, sts="zk"):
+    """Waits until exactly <sts>-0..<sts>-(n-1) exist and are Ready, and each
+    one's zkpod status serves and its conf lists servers 1..n as voters, one
     version on all; returns that version."""
     want = {i + 1: "participant" for i in range(n)}
-    names = [f"zk-{i}" for i in range(n)]
+    names = [f"{sts}-{i}" for i in range(n)]
 
     def done():
-        pods = kube.pods(ns, SEL)
+        pods = kube.pods(ns, sel)
         if [p["metadata"]["name"] for p in pods] != names:
             return None
         if not all(kube.is_ready(p) and not p["metadata"].get("deletionTimestamp") for p in pods):
@@ -80,7 +80,7 @@ def wait_voters(ns, n, timeout=300):
         return kube.wait_for(f"exactly {names} Ready, each with voters 1..{n}", done, timeout, 1.0)
     except AssertionError as e:
         pods = kubectl("get", "pods", "-o", "wide", ns=ns, check=False).stdout
-        confs = {p["metadata"]["name"]: _members(ns, p["metadata"]["name"]) for p in kube.pods(ns, SEL)}
+        confs = {p["metadata"]["name"]: _members(ns, p["metadata"]["name"]) for p in kube.pods(ns, sel)}
         raise AssertionError(f"{e}\n{pods}\nconf of each pod: {confs}") from None
 
 
