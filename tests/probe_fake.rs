@@ -145,7 +145,7 @@ fn closes_at_once_with_nothing() {
     let f = fake(usize::MAX, |_| Act::Reply(b"imok".to_vec()));
     assert_unhealthy(
         &probe("live", f.port, &[]),
-        &format!("127.0.0.1:{} closed the connection without replying, twice: the server is shutting down or refusing the connection (maxClientCnxns reached from this address?). Fix: check the container log for \"Too many connections\" and raise --max_client_cnxns; during a restart this clears by itself", f.port),
+        &format!("127.0.0.1:{} closed the connection without replying, twice: the server is shutting down or refusing the connection (maxClientCnxns reached from this address?), or it is a TLS port that drops plaintext clients. Fix: check the container log for \"Too many connections\" and raise --max_client_cnxns; during a restart this clears by itself; for zoo.cfg's secureClientPort use --tls auto or on", f.port),
     );
     // The empty reply was retried exactly once.
     assert_eq!(f.conns.load(Ordering::SeqCst), 2);

@@ -5,4 +5,5 @@ mod util;
 
 mod membership_cli;
 mod probe_fake;
+mod probe_tls;
 mod start_cli;

@@ -314,6 +314,8 @@ pub fn run_prog(program: &Path, args: &[&str], conf_dir: &Path) -> Run {
         "ZOO_PROBE_PORT",
         "ZOO_PROBE_TIMEOUT",
         "ZOO_READY_MODE",
+        "ZOO_PROBE_TLS",
+        "ZOO_PROBE_TLS_SERVER_NAME",
     ] {
         cmd.env_remove(v);
     }
@@ -339,4 +341,159 @@ pub fn dropin(dir: &Path, name: &str) -> std::path::PathBuf {
     let p = dir.join(name);
     std::os::unix::fs::symlink(zkpod(), &p).unwrap();
     p
+}
+
+// ---- TLS: a test PKI and a fake TLS four-letter-word server ---------------
+
+/// A CA and a server certificate for `zk-0.zk-hs.default.svc.cluster.local`
+/// (and its client use), written in cert-manager's Secret layout to a temp
+/// dir, made with rcgen at test time.
+pub struct Pki {
+    pub dir: tempfile::TempDir,
+    pub ca_pem: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+pub const FQDN: &str = "zk-0.zk-hs.default.svc.cluster.local";
+
+impl Pki {
+    pub fn new() -> Pki {
+        use rcgen::{
+            CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+            PKCS_ECDSA_P256_SHA256,
+        };
+        let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.distinguished_name
+            .push(DnType::CommonName, "zkpod test CA");
+        ca.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+        let issuer = Issuer::new(ca, ca_key);
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut p = CertificateParams::new(vec![FQDN.to_string()]).unwrap();
+        p.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        let cert_pem = p.signed_by(&key, &issuer).unwrap().pem();
+        let key_pem = key.serialize_pem();
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("ca.crt"), &ca_pem).unwrap();
+        fs::write(dir.path().join("tls.crt"), &cert_pem).unwrap();
+        fs::write(dir.path().join("tls.key"), &key_pem).unwrap();
+        Pki {
+            dir,
+            ca_pem,
+            cert_pem,
+            key_pem,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A conf dir with the zoo.cfg `zkpod start --tls-dir` writes for TLS
+    /// clients (secure port `port` on 127.0.0.1) and its key and trust
+    /// stores.
+    pub fn conf_dir(&self, port: u16) -> tempfile::TempDir {
+        let conf = tempfile::tempdir().unwrap();
+        let ks = conf.path().join("keystore.pem");
+        let ts = conf.path().join("truststore.pem");
+        fs::write(&ks, format!("{}{}", self.key_pem, self.cert_pem)).unwrap();
+        fs::write(&ts, &self.ca_pem).unwrap();
+        fs::write(
+            conf.path().join("zoo.cfg"),
+            format!(
+                "clientPort=1\nclientPortAddress=127.0.0.1\nsecureClientPort={port}\nssl.keyStore.location={}\nssl.keyStore.type=PEM\nssl.trustStore.location={}\nssl.trustStore.type=PEM\n",
+                ks.display(),
+                ts.display()
+            ),
+        )
+        .unwrap();
+        conf
+    }
+
+    fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(self.ca_pem.as_bytes()).unwrap())
+            .unwrap();
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider.clone(),
+        )
+        .build()
+        .unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(
+                vec![CertificateDer::from_pem_slice(self.cert_pem.as_bytes()).unwrap()],
+                PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes()).unwrap(),
+            )
+            .unwrap();
+        Arc::new(config)
+    }
+}
+
+/// What a fake TLS server does with a connection.
+#[derive(Clone)]
+pub enum TlsAct {
+    /// Handshake (requiring a client certificate from the test CA), read
+    /// the word, write these bytes, close.
+    Reply(Vec<u8>),
+    /// Accept, then never answer the ClientHello.
+    StallHandshake,
+    /// Answer the ClientHello with these plaintext bytes and close.
+    Plain(Vec<u8>),
+}
+
+/// Starts a fake TLS server on 127.0.0.1; the number of completed
+/// handshakes is counted.
+pub fn tls_fake(pki: &Pki, act: TlsAct) -> Fake {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let conns = Arc::new(AtomicUsize::new(0));
+    let words = Arc::new(Mutex::new(Vec::new()));
+    let config = pki.server_config();
+    let (c, w) = (conns.clone(), words.clone());
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut tcp) = stream else { continue };
+            let (config, act, c, w) = (config.clone(), act.clone(), c.clone(), w.clone());
+            thread::spawn(move || {
+                tcp.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+                match act {
+                    TlsAct::StallHandshake => thread::sleep(STALL),
+                    TlsAct::Plain(b) => {
+                        let mut hello = [0u8; 5];
+                        let _ = tcp.read_exact(&mut hello);
+                        let _ = tcp.write_all(&b);
+                    }
+                    TlsAct::Reply(b) => {
+                        let conn = rustls::ServerConnection::new(config).unwrap();
+                        let mut tls = rustls::StreamOwned::new(conn, tcp);
+                        let mut word = [0u8; 4];
+                        if tls.read_exact(&mut word).is_err() {
+                            return;
+                        }
+                        c.fetch_add(1, Ordering::SeqCst);
+                        w.lock()
+                            .unwrap()
+                            .push(String::from_utf8_lossy(&word).into_owned());
+                        let _ = tls.write_all(&b);
+                        tls.conn.send_close_notify();
+                        let _ = tls.flush();
+                    }
+                }
+            });
+        }
+    });
+    Fake { port, conns, words }
 }

@@ -1,7 +1,8 @@
-//! zoo.cfg as the probes read it (`zoocfg::parse`, `client_endpoint`), on
-//! any bytes. Properties: parsing is a fixpoint (the parsed settings written
-//! back as `key=value` lines parse to the same settings), and the endpoint
-//! agrees with the parsed clientPort and clientPortAddress.
+//! zoo.cfg as the probes read it (`zoocfg::parse`, `client_ports`), on any
+//! bytes. Properties: parsing is a fixpoint (the parsed settings written
+//! back as `key=value` lines parse to the same settings), and the client
+//! ports agree with the parsed clientPort, clientPortAddress,
+//! secureClientPort and ssl.keyStore.location.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,15 +14,21 @@ fuzz_target!(|data: &[u8]| {
     let again: String = parsed.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     assert_eq!(zoocfg::parse(&again), parsed, "not a fixpoint: {again:?}");
 
-    let (addr, port) = zoocfg::client_endpoint(&text);
-    assert_eq!(
-        port,
-        parsed
-            .get(keys::CLIENT_PORT.name)
-            .and_then(|p| p.parse().ok())
-    );
-    if let Some(a) = addr {
-        assert!(!a.is_empty());
-        assert_eq!(Some(&a), parsed.get(keys::CLIENT_PORT_ADDRESS.name));
+    let ports = zoocfg::client_ports(&text);
+    let port = |k: &keys::Key| parsed.get(k.name).and_then(|p| p.parse::<u16>().ok());
+    assert_eq!(ports.plain, port(&keys::CLIENT_PORT));
+    assert_eq!(ports.secure, port(&keys::SECURE_CLIENT_PORT));
+    for (addr, key) in [
+        (&ports.plain_address, &keys::CLIENT_PORT_ADDRESS),
+        (&ports.secure_address, &keys::SECURE_CLIENT_PORT_ADDRESS),
+    ] {
+        if let Some(a) = addr {
+            assert!(!a.is_empty());
+            assert_eq!(Some(a), parsed.get(key.name));
+        }
+    }
+    if let Some((location, _)) = &ports.keystore {
+        assert!(!location.is_empty());
+        assert_eq!(Some(location), parsed.get(keys::SSL_KEYSTORE_LOCATION.name));
     }
 });

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::client::tls::TlsSpec;
+
 /// A server's client address and the deadline for everything asked of it
 /// in one [`Session`](crate::client::Session) (connect, retry and replies).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +14,8 @@ pub struct Endpoint {
     pub host: String,
     pub port: u16,
     pub timeout: Duration,
+    /// TLS on this port (ZooKeeper's secureClientPort), or plain TCP.
+    pub tls: Option<TlsSpec>,
 }
 
 impl fmt::Display for Endpoint {
@@ -78,6 +82,7 @@ mod tests {
             host: host.into(),
             port: 2181,
             timeout: Duration::from_secs(1),
+            tls: None,
         };
         assert_eq!(e("::1").to_string(), "[::1]:2181");
         assert_eq!(e("[::1]").to_string(), "[::1]:2181");

@@ -25,7 +25,7 @@ impl Command for FourLwCli {
 /// refuses the word (not whitelisted).
 pub fn run(a: &FourLwArgs) -> anyhow::Result<Code> {
     let word = parse_word(&a.command).map_err(|m| fail(Code::Usage, m))?;
-    let e = endpoint(&a.server);
+    let e = endpoint(&a.server)?;
     let bytes = Session::open(&e)?
         .ask(&word)
         .map_err(|err| fail(Code::Unhealthy, Reason::from(err).line(&e)))?;

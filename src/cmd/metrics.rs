@@ -55,7 +55,7 @@ pub fn script(server: &ServerArgs) -> anyhow::Result<Code> {
 }
 
 fn mntr(server: &ServerArgs) -> anyhow::Result<Vec<u8>> {
-    let e = endpoint(server);
+    let e = endpoint(server)?;
     let s = Session::open(&e)?;
     fetch_mntr(&mut |w| s.ask(w)).map_err(|r| fail(Code::Unhealthy, r.line(&e)))
 }

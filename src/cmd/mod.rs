@@ -141,28 +141,30 @@ pub fn top_command() -> clap::Command {
 /// With dynamic membership ZooKeeper drops clientPort and clientPortAddress
 /// from zoo.cfg once its own line in the committed configuration names the
 /// client endpoint; then `membership.properties` (zkpod start's record)
-/// names it.
-pub(crate) fn endpoint(s: &ServerArgs) -> Endpoint {
-    crate::probe::endpoint::resolve(s.host.as_deref(), s.port, s.timeout, || {
+/// names them, and the rest of zoo.cfg (the TLS keys) still counts.
+/// Fails (exit 1, the probes' failure) when TLS is asked for without PEM
+/// material to use.
+pub(crate) fn endpoint(s: &ServerArgs) -> anyhow::Result<Endpoint> {
+    crate::probe::endpoint::resolve(&s.ask(), || {
         let cfg = zoocfg::read(&s.conf_dir);
-        match cfg {
-            Some(text) if zoocfg::client_endpoint(&text).1.is_some() => Some(text),
-            other => {
-                let local =
-                    std::fs::read_to_string(s.conf_dir.join(crate::membership::local::FILE))
-                        .ok()
-                        .and_then(|t| crate::membership::local::Written::parse(&t).ok())
-                        .and_then(|w| w.member);
-                match local {
-                    Some(l) => Some(format!(
-                        "clientPort={}\nclientPortAddress={}\n",
-                        l.client_port, l.client_host
-                    )),
-                    None => other,
-                }
-            }
+        if cfg.as_deref().map(zoocfg::client_ports).and_then(|p| p.plain).is_some() {
+            return cfg;
+        }
+        let local = std::fs::read_to_string(s.conf_dir.join(crate::membership::local::FILE))
+            .ok()
+            .and_then(|t| crate::membership::local::Written::parse(&t).ok())
+            .and_then(|w| w.member);
+        match local {
+            Some(l) => Some(format!(
+                "{}\nclientPort={}\nclientPortAddress={}\n",
+                cfg.unwrap_or_default(),
+                l.client_port,
+                l.client_host
+            )),
+            None => cfg,
         }
     })
+    .map_err(|m| crate::sys::report::fail(Code::Unhealthy, m))
 }
 
 #[cfg(test)]

@@ -44,7 +44,7 @@ pub fn startup(a: &LiveArgs) -> anyhow::Result<Code> {
 /// Readiness: `srvr` reports a mode in which the server is serving
 /// requests, or with `--mode ruok` the liveness check.
 pub fn ready(a: &ReadyArgs) -> anyhow::Result<Code> {
-    let e = endpoint(&a.server);
+    let e = endpoint(&a.server)?;
     let s = Session::open(&e)?;
     let verdict = match a.mode {
         ReadyMode::Serving => verdict::readiness(&mut |w| s.ask(w)),
@@ -60,7 +60,7 @@ pub fn ready_script(server: &ServerArgs) -> anyhow::Result<Code> {
 }
 
 fn alive(server: &ServerArgs) -> anyhow::Result<Code> {
-    let e = endpoint(server);
+    let e = endpoint(server)?;
     let s = Session::open(&e)?;
     finish(&e, verdict::liveness(&mut |w| s.ask(w)))
 }

@@ -23,7 +23,7 @@ impl Command for StatusCli {
 /// Prints the status. Fails (exit 1) when the server cannot be reached, does
 /// not allow `srvr`, or answers something that is not ZooKeeper's.
 pub fn run(a: &StatusArgs) -> anyhow::Result<Code> {
-    let e = endpoint(&a.server);
+    let e = endpoint(&a.server)?;
     let s = Session::open(&e)?;
     let status = ask_status(&e.to_string(), &mut |w| s.ask(w))
         .map_err(|r| fail(Code::Unhealthy, r.line(&e)))?;

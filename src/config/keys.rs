@@ -6,7 +6,7 @@
 //! (`settings::Settings::entries`), the refusal of flag-owned keys in `--set`
 //! (`settings::parse_extra`), the hint for an unknown key
 //! ([`unknown_key_hint`]), the probes' reading of zoo.cfg
-//! (`zoocfg::client_endpoint`), and the CLI's defaults for the flags that own
+//! (`zoocfg::client_ports`), and the CLI's defaults for the flags that own
 //! a key. The versions were read from ZooKeeper's own sources (the first
 //! release tag whose server code names the key); version-aware rendering
 //! filters on them with [`Key::known_in`].
@@ -271,6 +271,17 @@ pub const ADMIN_RESTORE_ENABLED: Key = Key::decided("admin.restore.enabled", "fa
 pub const STANDALONE_ENABLED: Key = Key::owned("standaloneEnabled", Owner::Membership, v(3, 5, 0));
 pub const RECONFIG_ENABLED: Key = Key::owned("reconfigEnabled", Owner::Membership, v(3, 5, 3));
 pub const DYNAMIC_CONFIG_FILE: Key = Key::owned("dynamicConfigFile", Owner::Membership, v(3, 5, 0));
+
+// Keys of ZooKeeper's TLS for clients that the probes read back from
+// zoo.cfg: the secure client port and ZooKeeper's own key and trust stores,
+// which a probe uses as its client material.
+pub const SECURE_CLIENT_PORT: Key = Key::zookeeper("secureClientPort", v(3, 5, 1));
+pub const SECURE_CLIENT_PORT_ADDRESS: Key = Key::zookeeper("secureClientPortAddress", v(3, 5, 1));
+pub const SSL_KEYSTORE_LOCATION: Key = Key::zookeeper("ssl.keyStore.location", v(3, 5, 1));
+pub const SSL_KEYSTORE_TYPE: Key = Key::zookeeper("ssl.keyStore.type", v(3, 5, 5));
+pub const SSL_TRUSTSTORE_LOCATION: Key = Key::zookeeper("ssl.trustStore.location", v(3, 5, 1));
+pub const SSL_TRUSTSTORE_TYPE: Key = Key::zookeeper("ssl.trustStore.type", v(3, 5, 5));
+
 /// `server.N=host:quorumPort:electionPort`, one line per member.
 pub const SERVER: Key = Key::family("server.", Owner::ServerList, v(3, 4, 0));
 
@@ -302,7 +313,7 @@ pub const KEYS: &[Key] = &[
     FIPS_MODE,
     ADMIN_SNAPSHOT_ENABLED,
     ADMIN_RESTORE_ENABLED,
-    Key::zookeeper("secureClientPort", v(3, 5, 1)),
+    SECURE_CLIENT_PORT,
     Key::zookeeper("observerMasterPort", v(3, 6, 0)),
     Key::zookeeper("globalOutstandingLimit", v(3, 4, 0)),
     Key::zookeeper("preAllocSize", v(3, 4, 0)),
@@ -311,7 +322,11 @@ pub const KEYS: &[Key] = &[
     Key::zookeeper("snapSizeLimitInKb", v(3, 6, 0)),
     Key::zookeeper("txnLogSizeLimitInKb", v(3, 6, 0)),
     Key::zookeeper("maxCnxns", v(3, 6, 0)),
-    Key::zookeeper("secureClientPortAddress", v(3, 5, 1)),
+    SECURE_CLIENT_PORT_ADDRESS,
+    SSL_KEYSTORE_LOCATION,
+    SSL_KEYSTORE_TYPE,
+    SSL_TRUSTSTORE_LOCATION,
+    SSL_TRUSTSTORE_TYPE,
     Key::zookeeper("fsync.warningthresholdms", v(3, 4, 0)),
     Key::zookeeper("maxResponseCacheSize", v(3, 6, 0)),
     Key::zookeeper("maxGetChildrenResponseCacheSize", v(3, 6, 0)),

@@ -63,16 +63,38 @@ pub fn parse(text: &str) -> BTreeMap<String, String> {
     map
 }
 
-/// Where a server configured by `text` takes client connections:
-/// (clientPortAddress when it names one address, clientPort).
-pub fn client_endpoint(text: &str) -> (Option<String>, Option<u16>) {
+/// Where a server takes client connections, as its zoo.cfg says: the
+/// plaintext and the TLS port (each with its address when it names one
+/// address, not all of them), and ZooKeeper's TLS key and trust stores.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientPorts {
+    pub plain: Option<u16>,
+    pub plain_address: Option<String>,
+    pub secure: Option<u16>,
+    pub secure_address: Option<String>,
+    /// `ssl.keyStore.location` and `ssl.keyStore.type`.
+    pub keystore: Option<(String, Option<String>)>,
+    /// `ssl.trustStore.location` and `ssl.trustStore.type`.
+    pub truststore: Option<(String, Option<String>)>,
+}
+
+/// Reads the client ports and TLS stores of a zoo.cfg's `text`.
+pub fn client_ports(text: &str) -> ClientPorts {
     let cfg = parse(text);
-    let port = cfg.get(keys::CLIENT_PORT.name).and_then(|p| p.parse().ok());
-    let addr = cfg
-        .get(keys::CLIENT_PORT_ADDRESS.name)
-        .filter(|a| !a.is_empty() && a.as_str() != "0.0.0.0" && a.as_str() != "::")
-        .cloned();
-    (addr, port)
+    let get = |k: &keys::Key| cfg.get(k.name).filter(|v| !v.is_empty()).cloned();
+    let port = |k: &keys::Key| get(k).and_then(|p| p.parse().ok());
+    let address = |k: &keys::Key| {
+        get(k).filter(|a| a.as_str() != "0.0.0.0" && a.as_str() != "::" && a.as_str() != "[::]")
+    };
+    let store = |loc: &keys::Key, kind: &keys::Key| get(loc).map(|l| (l, get(kind)));
+    ClientPorts {
+        plain: port(&keys::CLIENT_PORT),
+        plain_address: address(&keys::CLIENT_PORT_ADDRESS),
+        secure: port(&keys::SECURE_CLIENT_PORT),
+        secure_address: address(&keys::SECURE_CLIENT_PORT_ADDRESS),
+        keystore: store(&keys::SSL_KEYSTORE_LOCATION, &keys::SSL_KEYSTORE_TYPE),
+        truststore: store(&keys::SSL_TRUSTSTORE_LOCATION, &keys::SSL_TRUSTSTORE_TYPE),
+    }
 }
 
 /// Reads `conf_dir/zoo.cfg` if it exists and is readable.
@@ -253,11 +275,25 @@ server.3=zk-2.zk-hs.default.svc.cluster.local:2888:3888
     }
 
     #[test]
-    fn endpoint() {
+    fn client_ports_and_tls_stores() {
+        let p = client_ports("clientPort=2190\nclientPortAddress=127.0.0.12\n");
         assert_eq!(
-            client_endpoint("clientPort=2190\nclientPortAddress=127.0.0.12\n"),
-            (Some("127.0.0.12".to_string()), Some(2190))
+            (p.plain, p.plain_address.as_deref(), p.secure),
+            (Some(2190), Some("127.0.0.12"), None)
         );
-        assert_eq!(client_endpoint("clientPortAddress=0.0.0.0\n"), (None, None));
+        assert_eq!(
+            client_ports("clientPortAddress=0.0.0.0\n"),
+            ClientPorts::default()
+        );
+        let p = client_ports(
+            "clientPort=2181\nclientPortAddress=127.0.0.1\nsecureClientPort=2281\nsecureClientPortAddress=::\nssl.keyStore.location=/c/keystore.pem\nssl.keyStore.type=PEM\nssl.trustStore.location=/c/truststore.pem\n",
+        );
+        assert_eq!(p.secure, Some(2281));
+        assert_eq!(p.secure_address, None);
+        assert_eq!(
+            p.keystore,
+            Some(("/c/keystore.pem".to_string(), Some("PEM".to_string())))
+        );
+        assert_eq!(p.truststore, Some(("/c/truststore.pem".to_string(), None)));
     }
 }

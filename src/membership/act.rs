@@ -83,6 +83,8 @@ fn endpoint(l: &Local, timeout: Duration) -> Endpoint {
         host: l.client_host.clone(),
         port: l.client_port,
         timeout,
+        // The local plaintext listener (127.0.0.1 in TLS-only mode, issue 13).
+        tls: None,
     }
 }
 

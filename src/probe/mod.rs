@@ -6,4 +6,5 @@
 pub mod endpoint;
 pub mod metrics;
 pub mod status;
+pub mod tls;
 pub mod verdict;

@@ -59,7 +59,7 @@ pub fn ask_all(candidates: &[Candidate]) -> Result<Vec<(String, Peer)>> {
         let mut set = tokio::task::JoinSet::new();
         for (i, c) in candidates.iter().enumerate() {
             let (host, port) = (c.host.clone(), c.port);
-            set.spawn(async move { (i, fourlw::query(&host, port, b"conf", deadline).await) });
+            set.spawn(async move { (i, fourlw::query(&host, port, b"conf", deadline, None).await) });
         }
         let mut out: Vec<Option<Peer>> = vec![None; candidates.len()];
         while let Some(done) = set.join_next().await {
