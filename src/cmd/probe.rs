@@ -6,6 +6,7 @@ use crate::cli::probe::{LiveArgs, ProbeCli, ProbeKind, ReadyArgs, ReadyMode, Rea
 use crate::cli::server::ServerArgs;
 use crate::client::{Endpoint, Session};
 use crate::cmd::{endpoint, entry, Command, Entry, Name};
+use crate::probe::refresh::refresh;
 use crate::probe::verdict::{self, Verdict};
 use crate::sys::report::{fail, Code};
 
@@ -44,6 +45,7 @@ pub fn startup(a: &LiveArgs) -> anyhow::Result<Code> {
 /// Readiness: `srvr` reports a mode in which the server is serving
 /// requests, or with `--mode ruok` the liveness check.
 pub fn ready(a: &ReadyArgs) -> anyhow::Result<Code> {
+    refresh_tls(&a.server);
     let e = endpoint(&a.server)?;
     let s = Session::open(&e)?;
     let verdict = match a.mode {
@@ -60,9 +62,18 @@ pub fn ready_script(server: &ServerArgs) -> anyhow::Result<Code> {
 }
 
 fn alive(server: &ServerArgs) -> anyhow::Result<Code> {
+    refresh_tls(server);
     let e = endpoint(server)?;
     let s = Session::open(&e)?;
     finish(&e, verdict::liveness(&mut |w| s.ask(w)))
+}
+
+/// Brings ZooKeeper's TLS stores in step with a rotated Secret (see
+/// `probe::refresh`). Its outcome does not change the verdict: new files
+/// that fail a check leave the old stores, which still serve, and the
+/// reason in the conf dir for `zkpod status`.
+fn refresh_tls(server: &ServerArgs) {
+    refresh(&server.conf_dir, rustls_pki_types::UnixTime::now());
 }
 
 /// Exit 0 when healthy, else the verdict's line with exit code 1.

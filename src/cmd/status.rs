@@ -9,6 +9,7 @@ use crate::cmd::{endpoint, entry, Command, Entry, Name};
 use crate::probe::status::ask_status;
 use crate::sys::report::{fail, Code};
 use crate::sys::stdout::emit;
+use crate::tls::stores::REFUSED;
 
 pub const ENTRIES: &[Entry] = &[entry::<StatusCli>()];
 
@@ -25,8 +26,11 @@ impl Command for StatusCli {
 pub fn run(a: &StatusArgs) -> anyhow::Result<Code> {
     let e = endpoint(&a.server)?;
     let s = Session::open(&e)?;
-    let status = ask_status(&e.to_string(), &mut |w| s.ask(w))
+    let mut status = ask_status(&e.to_string(), &mut |w| s.ask(w))
         .map_err(|r| fail(Code::Unhealthy, r.line(&e)))?;
+    status.tls_refused = crate::tls::read_pem_file(&a.server.conf_dir.join(REFUSED))
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).trim_end().to_string());
     let out = if a.json {
         status.render_json() + "\n"
     } else {

@@ -240,7 +240,7 @@ pub fn parse_material(
     let parse = |file: &Path, bytes: &[u8]| {
         pem::parse(bytes).map_err(|detail| Problem::NotPem {
             file: file.to_path_buf(),
-            detail,
+            detail: detail.to_string(),
         })
     };
     let cert_pem = parse(&sources.cert, cert)?;

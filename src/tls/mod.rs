@@ -11,6 +11,7 @@
 pub mod bundle;
 pub mod check;
 pub mod pem;
+pub mod stores;
 pub mod time;
 
 #[cfg(test)]
@@ -36,12 +37,39 @@ pub fn secret_layout(dir: &Path) -> Sources {
     }
 }
 
+/// The most a PEM file zkpod reads may hold: a key and a long chain are a
+/// few KiB; a file past this is not one.
+pub const PEM_CAP: u64 = 1 << 20;
+
+/// Reads at most [`PEM_CAP`] bytes of a regular file (following symlinks,
+/// as a Secret volume's files are). Fails with the OS error, or
+/// `InvalidData` for a file that is not regular or is larger.
+pub fn read_pem_file(p: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(p)?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            ErrorKind::InvalidData,
+            "not a regular file",
+        ));
+    }
+    let mut buf = Vec::new();
+    f.take(PEM_CAP + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > PEM_CAP {
+        return Err(std::io::Error::new(
+            ErrorKind::InvalidData,
+            "larger than 1 MiB",
+        ));
+    }
+    Ok(buf)
+}
+
 /// Reads and parses the material named by `sources` (the key and the
 /// certificate may be one file). Fails with the first file that cannot be
 /// read or parsed.
 pub fn load(sources: Sources) -> Result<Material, Problem> {
     let read = |p: &Path| {
-        std::fs::read(p).map_err(|e| Problem::Unreadable {
+        read_pem_file(p).map_err(|e| Problem::Unreadable {
             file: p.to_path_buf(),
             detail: e.to_string(),
             missing: e.kind() == ErrorKind::NotFound,

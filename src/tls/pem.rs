@@ -66,10 +66,33 @@ pub struct Pem {
     pub encrypted_key: bool,
 }
 
+/// Why bytes are not PEM, in words that quote nothing of the file (it may
+/// be a key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotPem {
+    NoEnd,
+    BadBegin,
+    BadBase64,
+    TooLarge,
+    Other,
+}
+
+impl std::fmt::Display for NotPem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NotPem::NoEnd => "a section has no END line",
+            NotPem::BadBegin => "a BEGIN line is malformed",
+            NotPem::BadBase64 => "a section's base64 is invalid",
+            NotPem::TooLarge => "a section is too large",
+            NotPem::Other => "it cannot be decoded",
+        })
+    }
+}
+
 /// Sorts the PEM sections of `bytes`. Sections of other kinds (a CSR, a
-/// public key) are skipped. Fails with the decoder's reason (bad base64, a
-/// section without its END line) when the text is not PEM.
-pub fn parse(bytes: &[u8]) -> Result<Pem, String> {
+/// public key) are skipped. Fails with why the text is not PEM (bad
+/// base64, a section without its END line), never quoting it.
+pub fn parse(bytes: &[u8]) -> Result<Pem, NotPem> {
     let mut pem = Pem {
         encrypted_key: contains(bytes, b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
             || contains(bytes, b"Proc-Type: 4,ENCRYPTED"),
@@ -81,7 +104,13 @@ pub fn parse(bytes: &[u8]) -> Result<Pem, String> {
         return Ok(pem);
     }
     for section in <(SectionKind, Vec<u8>)>::pem_slice_iter(bytes) {
-        let (kind, der) = section.map_err(|e| e.to_string())?;
+        let (kind, der) = section.map_err(|e| match e {
+            rustls_pki_types::pem::Error::MissingSectionEnd { .. } => NotPem::NoEnd,
+            rustls_pki_types::pem::Error::IllegalSectionStart { .. } => NotPem::BadBegin,
+            rustls_pki_types::pem::Error::Base64Decode(_) => NotPem::BadBase64,
+            rustls_pki_types::pem::Error::SectionTooLarge => NotPem::TooLarge,
+            _ => NotPem::Other,
+        })?;
         let format = match kind {
             SectionKind::Certificate => {
                 pem.certs.push(CertificateDer::from(der));
@@ -142,9 +171,9 @@ mod tests {
         let legacy = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
         assert!(parse(legacy.as_bytes()).unwrap().encrypted_key);
         let cut = "-----BEGIN CERTIFICATE-----\nMIIB\n";
-        assert!(parse(cut.as_bytes())
-            .unwrap_err()
-            .contains("missing section end"));
+        assert_eq!(parse(cut.as_bytes()), Err(NotPem::NoEnd));
+        let bad = "-----BEGIN CERTIFICATE-----\nnot*base64!\n-----END CERTIFICATE-----\n";
+        assert_eq!(parse(bad.as_bytes()), Err(NotPem::BadBase64));
         assert_eq!(parse(b"not pem at all").unwrap(), Pem::default());
     }
 
