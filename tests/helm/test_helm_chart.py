@@ -177,9 +177,9 @@ def test_servers_flag_services_and_ports_agree(scenario):
     headless = services[sts["spec"]["serviceName"]]
     assert headless["spec"]["clusterIP"] == "None" and headless["spec"]["publishNotReadyAddresses"] is True
     ports = {p["name"]: p["containerPort"] for p in c["ports"]}
-    assert ports["client"] == int(flag_value(c["args"], "--client_port"))
-    assert ports["server"] == int(flag_value(c["args"], "--server_port"))
-    assert ports["leader-election"] == int(flag_value(c["args"], "--election_port"))
+    assert ports["tcp-client"] == int(flag_value(c["args"], "--client_port"))
+    assert ports["tcp-server"] == int(flag_value(c["args"], "--server_port"))
+    assert ports["tcp-election"] == int(flag_value(c["args"], "--election_port"))
     for p in headless["spec"]["ports"]:
         assert ports[p["targetPort"]] == p["port"], (name, p)
     for svc in services.values():
@@ -190,7 +190,7 @@ def test_servers_flag_services_and_ports_agree(scenario):
     members = env["MEMBERS"].split()
     assert len(members) == sts["spec"]["replicas"]
     assert members[0].startswith(f"{sts['metadata']['name']}-0.{sts['spec']['serviceName']}.default.svc.")
-    assert env["CLIENT_PORT"] == str(ports["client"])
+    assert env["CLIENT_PORT"] == str(ports["tcp-client"])
 
 
 def test_every_written_path_is_on_a_writable_volume(scenario):
@@ -318,11 +318,11 @@ def test_seed003_readme_set_line():
     ("Memory=2Gi", lambda d: server_container(d)["resources"]["requests"]["memory"] == "2Gi"
         and server_container(d)["resources"]["limits"]["memory"] == "2Gi"),
     ("PeerPort=2890", lambda d: flag_value(server_container(d)["args"], "--server_port") == "2890"
-        and {"name": "server", "containerPort": 2890} in server_container(d)["ports"]
-        and {"name": "server", "port": 2890, "targetPort": "server"}
+        and {"name": "tcp-server", "containerPort": 2890} in server_container(d)["ports"]
+        and {"name": "tcp-server", "port": 2890, "targetPort": "tcp-server", "appProtocol": "tcp"}
         in [s for s in by_kind(d, "Service") if s["spec"].get("clusterIP") == "None"][0]["spec"]["ports"]),
     ("LeaderElectionPort=3890", lambda d: flag_value(server_container(d)["args"], "--election_port") == "3890"
-        and {"name": "leader-election", "containerPort": 3890} in server_container(d)["ports"]),
+        and {"name": "tcp-election", "containerPort": 3890} in server_container(d)["ports"]),
     ("Storage=5Gi", lambda d: servers(d)["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "5Gi"),
 ])
 def test_each_legacy_parameter_maps_onto_the_new_values(legacy, check):
