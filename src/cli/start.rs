@@ -12,7 +12,7 @@ use crate::config::jvm::{parse_heap, HeapSpec};
 use crate::config::keys;
 use crate::config::logging::LogLevel;
 use crate::config::settings::{parse_servers, SettingsInput};
-use crate::start::input::Input;
+use crate::start::input::{Input, Plaintext, TlsInput};
 
 /// `zkpod start ...`.
 #[derive(Parser, Debug)]
@@ -365,6 +365,40 @@ pub struct StartArgs {
     /// yet (a leader election) before deciding without it, e.g. 30s.
     #[arg(long = "peer-wait", env = "ZOO_PEER_WAIT", default_value = "30s", value_parser = crate::client::endpoint::parse_duration)]
     pub peer_wait: std::time::Duration,
+
+    /// Client and quorum TLS from a directory in cert-manager's Secret
+    /// layout (tls.crt, tls.key, ca.crt): the files are checked, and
+    /// ZooKeeper's PEM key store (mode 0600) and trust store are written in
+    /// the conf dir.
+    #[arg(long = "tls-dir", env = "ZOO_TLS_DIR")]
+    pub tls_dir: Option<PathBuf>,
+
+    /// The TLS client port (secureClientPort), with --tls-dir.
+    #[arg(
+        long = "secure-client-port",
+        env = "ZOO_SECURE_CLIENT_PORT",
+        default_value_t = 2281
+    )]
+    pub secure_client_port: u16,
+
+    /// With --tls-dir, who reaches the plaintext client port: loopback
+    /// (127.0.0.1: the probes and zkpod join/leave in the pod; clients
+    /// outside the pod reach only TLS) or all (every address, while clients
+    /// move to TLS).
+    #[arg(
+        long = "plaintext-client",
+        env = "ZOO_PLAINTEXT_CLIENT",
+        value_enum,
+        default_value = "loopback"
+    )]
+    pub plaintext_client: PlaintextArg,
+}
+
+/// `--plaintext-client`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaintextArg {
+    Loopback,
+    All,
 }
 
 /// `--membership`.
@@ -407,6 +441,14 @@ impl StartArgs {
             },
             superuser_password_file: self.superuser_password_file,
             peer_wait: self.peer_wait,
+            tls: self.tls_dir.map(|dir| TlsInput {
+                dir,
+                secure_port: self.secure_client_port,
+                plaintext: match self.plaintext_client {
+                    PlaintextArg::Loopback => Plaintext::Loopback,
+                    PlaintextArg::All => Plaintext::All,
+                },
+            }),
         }
     }
 

@@ -147,7 +147,12 @@ pub fn top_command() -> clap::Command {
 pub(crate) fn endpoint(s: &ServerArgs) -> anyhow::Result<Endpoint> {
     crate::probe::endpoint::resolve(&s.ask(), || {
         let cfg = zoocfg::read(&s.conf_dir);
-        if cfg.as_deref().map(zoocfg::client_ports).and_then(|p| p.plain).is_some() {
+        if cfg
+            .as_deref()
+            .map(zoocfg::client_ports)
+            .and_then(|p| p.plain)
+            .is_some()
+        {
             return cfg;
         }
         let local = std::fs::read_to_string(s.conf_dir.join(crate::membership::local::FILE))

@@ -282,6 +282,32 @@ pub const SSL_KEYSTORE_TYPE: Key = Key::zookeeper("ssl.keyStore.type", v(3, 5, 5
 pub const SSL_TRUSTSTORE_LOCATION: Key = Key::zookeeper("ssl.trustStore.location", v(3, 5, 1));
 pub const SSL_TRUSTSTORE_TYPE: Key = Key::zookeeper("ssl.trustStore.type", v(3, 5, 5));
 
+// Keys `zkpod start --tls-dir` writes (issue 13): the Netty factory the
+// secure client port needs, quorum TLS with the same PEM stores, and the
+// reload switches. PEM stores came in 3.5.5, which is why --tls-dir needs it.
+pub const SERVER_CNXN_FACTORY: Key = Key::zookeeper("serverCnxnFactory", v(3, 4, 0));
+pub const NETTY_SERVER_CNXN_FACTORY: &str = "org.apache.zookeeper.server.NettyServerCnxnFactory";
+pub const SSL_QUORUM: Key = Key::zookeeper("sslQuorum", v(3, 5, 5));
+pub const SSL_QUORUM_KEYSTORE_LOCATION: Key =
+    Key::zookeeper("ssl.quorum.keyStore.location", v(3, 5, 5));
+pub const SSL_QUORUM_KEYSTORE_TYPE: Key = Key::zookeeper("ssl.quorum.keyStore.type", v(3, 5, 5));
+pub const SSL_QUORUM_TRUSTSTORE_LOCATION: Key =
+    Key::zookeeper("ssl.quorum.trustStore.location", v(3, 5, 5));
+pub const SSL_QUORUM_TRUSTSTORE_TYPE: Key =
+    Key::zookeeper("ssl.quorum.trustStore.type", v(3, 5, 5));
+/// ZOOKEEPER-3174 (branch-3.5, released in 3.5.5).
+pub const SSL_QUORUM_RELOAD: Key = Key::zookeeper("sslQuorumReloadCertFiles", v(3, 5, 5));
+/// ZOOKEEPER-3806, released in 3.7.2, 3.8.1 and 3.9.0 (not 3.8.0): see
+/// [`client_cert_reload_in`].
+pub const CLIENT_CERT_RELOAD: Key = Key::zookeeper("client.certReload", v(3, 7, 2));
+
+/// Whether `release` reloads the client port's key and trust store
+/// (`client.certReload`): 3.7.2+ on 3.7, 3.8.1+ on 3.8, and 3.9.0+. The
+/// key table holds one first release per key; this one has two branches.
+pub fn client_cert_reload_in(release: Version) -> bool {
+    CLIENT_CERT_RELOAD.known_in(release) && !(v(3, 8, 0) <= release && release < v(3, 8, 1))
+}
+
 /// `server.N=host:quorumPort:electionPort`, one line per member.
 pub const SERVER: Key = Key::family("server.", Owner::ServerList, v(3, 4, 0));
 
@@ -370,9 +396,14 @@ pub const KEYS: &[Key] = &[
     Key::zookeeper("quorum.auth.server.saslLoginContext", v(3, 4, 10)),
     Key::zookeeper("quorum.auth.kerberos.servicePrincipal", v(3, 4, 10)),
     Key::zookeeper("quorum.cnxn.threads.size", v(3, 4, 10)),
-    Key::zookeeper("sslQuorum", v(3, 5, 5)),
-    Key::zookeeper("sslQuorumReloadCertFiles", v(3, 5, 5)),
-    Key::zookeeper("serverCnxnFactory", v(3, 4, 0)),
+    SSL_QUORUM,
+    SSL_QUORUM_RELOAD,
+    SERVER_CNXN_FACTORY,
+    CLIENT_CERT_RELOAD,
+    SSL_QUORUM_KEYSTORE_LOCATION,
+    SSL_QUORUM_KEYSTORE_TYPE,
+    SSL_QUORUM_TRUSTSTORE_LOCATION,
+    SSL_QUORUM_TRUSTSTORE_TYPE,
     Key::zookeeper("portUnification", v(3, 5, 5)),
     Key::zookeeper("client.portUnification", v(3, 5, 7)),
     Key::zookeeper("snapshot.trust.empty", v(3, 5, 6)),
@@ -478,6 +509,21 @@ pub fn unknown_key_hint(key: &str) -> Option<Warning> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn client_cert_reload_is_read_from_3_7_2_3_8_1_and_3_9_0() {
+        use crate::config::version::v;
+        for (r, read) in [
+            (v(3, 7, 1), false),
+            (v(3, 7, 2), true),
+            (v(3, 8, 0), false),
+            (v(3, 8, 1), true),
+            (v(3, 9, 0), true),
+            (v(3, 5, 10), false),
+        ] {
+            assert_eq!(super::client_cert_reload_in(r), read, "{r}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -79,6 +79,20 @@ pub struct Settings {
     /// Dynamic membership: set once the start has decided which committed
     /// configuration the server starts with (`None`: a static server list).
     pub dynamic: Option<DynamicSettings>,
+    /// `--tls-dir`: client and quorum TLS with the PEM stores zkpod writes
+    /// in the conf dir (`None`: plaintext only).
+    pub tls: Option<TlsSettings>,
+}
+
+/// What `--tls-dir` adds to zoo.cfg (issue 13).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// `secureClientPort` (`--secure-client-port`).
+    pub secure_port: u16,
+    /// The key store (PKCS#8 key and chain in one PEM file).
+    pub keystore: PathBuf,
+    /// The trust store (the CA certificates).
+    pub truststore: PathBuf,
 }
 
 /// What dynamic membership changes in zoo.cfg: no server lines (they live in
@@ -169,6 +183,9 @@ impl Settings {
             if let Some(host) = &i.metrics_host {
                 e.push((&keys::METRICS_HOST, host.clone()));
             }
+        }
+        if let Some(t) = &self.tls {
+            e.extend(tls_entries(t, release));
         }
         let mut decided = vec![&keys::ELECTION_PORT_BIND_RETRY, &keys::FIPS_MODE];
         if i.admin_server {
@@ -480,7 +497,39 @@ pub fn build(a: &SettingsInput, myid: u32, servers: Vec<Member>) -> anyhow::Resu
         four_letter_words: parse_whitelist(&a.four_letter_words)?,
         extra: parse_extra(&a.set, a.cfg_extra.as_deref())?,
         dynamic: None,
+        tls: None,
     })
+}
+
+/// The zoo.cfg lines of `--tls-dir` for `release`: the secure client port
+/// on Netty, quorum TLS, both with the same PEM stores (a pod's certificate
+/// serves as server and client), and reloading where `release` has it.
+/// Hostname verification stays on (ZooKeeper's default; `fips-mode=false`
+/// keeps its verifying trust manager on 3.8.2+).
+pub fn tls_entries(t: &TlsSettings, release: Version) -> Vec<(&'static Key, String)> {
+    let ks = t.keystore.display().to_string();
+    let ts = t.truststore.display().to_string();
+    let mut e = vec![
+        (
+            &keys::SERVER_CNXN_FACTORY,
+            keys::NETTY_SERVER_CNXN_FACTORY.to_string(),
+        ),
+        (&keys::SECURE_CLIENT_PORT, t.secure_port.to_string()),
+        (&keys::SSL_KEYSTORE_LOCATION, ks.clone()),
+        (&keys::SSL_KEYSTORE_TYPE, "PEM".to_string()),
+        (&keys::SSL_TRUSTSTORE_LOCATION, ts.clone()),
+        (&keys::SSL_TRUSTSTORE_TYPE, "PEM".to_string()),
+        (&keys::SSL_QUORUM, true.to_string()),
+        (&keys::SSL_QUORUM_KEYSTORE_LOCATION, ks),
+        (&keys::SSL_QUORUM_KEYSTORE_TYPE, "PEM".to_string()),
+        (&keys::SSL_QUORUM_TRUSTSTORE_LOCATION, ts),
+        (&keys::SSL_QUORUM_TRUSTSTORE_TYPE, "PEM".to_string()),
+        (&keys::SSL_QUORUM_RELOAD, true.to_string()),
+    ];
+    if keys::client_cert_reload_in(release) {
+        e.push((&keys::CLIENT_CERT_RELOAD, true.to_string()));
+    }
+    e
 }
 
 /// Warnings about settings that are valid but probably not what was meant.

@@ -89,6 +89,7 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
             .filter(|p| p.starts_with(&plan.data_dir) || p.starts_with(&plan.data_log_dir))
             .collect();
         owned.extend(plan.superuser.as_ref().and_then(|s| s.argfile.clone()));
+        owned.extend(plan.tls.as_ref().map(|t| t.keystore.clone()));
         owned.extend(set_aside);
         changed.extend(privs::chown_paths(&mut RealSys, &owned, ids)?);
         if !changed.is_empty() {
@@ -285,6 +286,14 @@ pub fn print_dry_run(plan: &Plan, conf_files: &[FileSpec]) -> std::io::Result<()
     }
     for (path, contents, _) in conf_files {
         writeln!(out, "==> {} <==", path.display())?;
+        if plan.tls.as_ref().is_some_and(|t| &t.keystore == path) {
+            // The private key is never printed.
+            writeln!(
+                out,
+                "# (the private key and the certificate chain, mode 0600: not shown)"
+            )?;
+            continue;
+        }
         out.write_all(contents)?;
     }
     if let Some((_, home)) = plan.env.iter().find(|(k, _)| k == "HOME") {

@@ -78,6 +78,11 @@ pub struct Facts {
     /// `membership.properties` records for the hooks.
     pub pid: u32,
     pub self_stat: Option<String>,
+    /// `--tls-dir`: the Secret's files read (as this process, which is
+    /// the runtime user unless zkpod starts as root) and parsed.
+    pub tls: Option<Result<crate::tls::check::Material, crate::tls::check::Problem>>,
+    /// The wall clock (seconds since the epoch), for certificate validity.
+    pub now_secs: u64,
 }
 
 /// The dynamic configuration on the volume: the zoo.cfg ZooKeeper last ran
@@ -175,6 +180,11 @@ pub fn gather(input: &Input, host: &dyn Host) -> Result<Facts> {
         java_release: java_release(host, input.java.as_deref()),
         pid: std::process::id(),
         self_stat: text(host, Path::new("/proc/self/stat")),
+        tls: input
+            .tls
+            .as_ref()
+            .map(|t| crate::tls::load(crate::tls::secret_layout(&t.dir))),
+        now_secs: crate::sys::clock::now().as_secs(),
         home_env,
         passwd,
         data_dir,

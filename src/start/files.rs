@@ -48,6 +48,10 @@ pub fn conf_files(plan: &Plan) -> Vec<FileSpec> {
         written.render().into_bytes(),
         0o644,
     ));
+    if let Some(t) = &plan.tls {
+        // Mode 0600 for the key store: apply chowns it to the ZooKeeper user.
+        files.extend(t.files.iter().cloned());
+    }
     if let Some(s) = &plan.superuser {
         if let Some(file) = &s.argfile {
             // Readable by the ZooKeeper user only (apply chowns it to them).

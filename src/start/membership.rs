@@ -40,6 +40,14 @@ pub struct Candidate {
     pub port: u16,
 }
 
+/// How the peers are asked over TLS: the Secret's directory (this pod's
+/// certificate is the client certificate, its CA the trust) and the port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerTls {
+    pub dir: PathBuf,
+    pub port: u16,
+}
+
 /// What the membership step needs to know, decided by the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Need {
@@ -60,6 +68,9 @@ pub struct Need {
     pub data_log_dir: PathBuf,
     /// `--peer-wait`.
     pub peer_wait: Duration,
+    /// `--tls-dir`: the peers are asked on their TLS client port (with
+    /// `--plaintext-client loopback` their plaintext port is out of reach).
+    pub tls: Option<PeerTls>,
     /// The flags' client endpoint (used when the committed configuration
     /// gives this server none).
     pub client: ClientSpec,
@@ -248,6 +259,7 @@ pub fn need(i: NeedInput<'_>) -> anyhow::Result<Need> {
         data_dir: data_dir.to_path_buf(),
         data_log_dir: data_log_dir.to_path_buf(),
         peer_wait,
+        tls: None,
         client: ClientSpec {
             address: settings.client_address.clone(),
             port: settings.client_port,

@@ -23,6 +23,7 @@ use crate::start::identity::{self, IdInput};
 use crate::start::input::Input;
 use crate::start::install::{self, Install};
 use crate::start::membership::{self as start_membership, Need, Settled};
+use crate::start::tls as start_tls;
 use crate::start::user;
 use crate::start::volume::{self, Action};
 use crate::sys::host::Meta;
@@ -72,6 +73,8 @@ pub struct Plan {
     pub password_file: Option<PathBuf>,
     /// This process (the JVM's, after the exec): pid and start time.
     pub process: (u32, u64),
+    /// `--tls-dir`: the stores and `tls.source` for the conf dir.
+    pub tls: Option<crate::start::tls::TlsPlan>,
 }
 
 impl Plan {
@@ -205,7 +208,10 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
     let mut zoo = input.settings.clone();
     zoo.data_dir = facts.data_dir.clone();
     zoo.data_log_dir = facts.data_log_dir.clone();
-    let settings = settings::build(&zoo, id.myid, members)?;
+    if let Some(t) = &input.tls {
+        start_tls::adjust_settings(t, &mut zoo)?;
+    }
+    let mut settings = settings::build(&zoo, id.myid, members)?;
     warnings.extend(settings::warnings(&settings));
     let install = install::discover(&facts.install)?;
     summary.push(format!(
@@ -226,6 +232,26 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
             "install a release whose server jar carries its version in the file name (the binary tarball's or scripts/zk-dist.sh's layout)",
         ));
     }
+    let tls = match (&input.tls, &facts.tls) {
+        (Some(t), Some(material)) => {
+            let fqdn = match (&id.pod, &domain) {
+                (Some(pod), Some(domain)) => Some(format!("{}-{}.{domain}", pod.base, pod.ordinal)),
+                _ => None,
+            };
+            let p = start_tls::plan(
+                t,
+                material,
+                facts.now_secs,
+                install.release(),
+                fqdn.as_deref(),
+                &facts.conf_dir,
+                &mut settings,
+            )?;
+            summary.push(p.summary.clone());
+            Some(p)
+        }
+        _ => None,
+    };
     let java = install::check_java(&facts.java)?;
     let limit = facts
         .memory_limit
@@ -302,6 +328,11 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
                 "membership: dynamic (ZooKeeper reconfig; --servers {} is the initial size)",
                 input.servers
             ));
+            let mut need = need;
+            need.tls = tls.as_ref().map(|t| start_membership::PeerTls {
+                dir: t.dir.clone(),
+                port: t.secure_port,
+            });
             Some(need)
         }
         _ => None,
@@ -416,6 +447,7 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
                 .and_then(crate::membership::local::start_time)
                 .unwrap_or(0),
         ),
+        tls,
     })
 }
 
@@ -562,6 +594,7 @@ pub(crate) mod tests {
             membership: crate::membership::Mode::Static,
             superuser_password_file: None,
             peer_wait: std::time::Duration::from_secs(30),
+            tls: None,
         }
     }
 
@@ -648,6 +681,8 @@ pub(crate) mod tests {
             self_stat: Some(
                 "1 (zkpod) R 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 4242 1 1".into(),
             ),
+            tls: None,
+            now_secs: 1_795_000_000,
         }
     }
 
@@ -999,5 +1034,145 @@ pub(crate) mod tests {
         assert!(p.settings.servers.is_empty());
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].starts_with("hostname \"laptop\" has no ordinal"));
+    }
+
+    // --tls-dir (issue 13).
+    const ZK1: &str = "zk-1.zk-hs.default.svc.cluster.local";
+
+    fn tls_input(plaintext: crate::start::input::Plaintext) -> Input {
+        let mut i = input();
+        i.tls = Some(crate::start::input::TlsInput {
+            dir: "/etc/zookeeper/tls".into(),
+            secure_port: 2281,
+            plaintext,
+        });
+        i
+    }
+
+    fn tls_facts(leaf: &crate::tls::testpki::Leaf) -> Facts {
+        let ca = crate::tls::testpki::Ca::new("zkpod test CA");
+        let mut f = facts();
+        f.tls = Some(Ok(crate::tls::check::tests::material(&ca, leaf, &ca)));
+        f
+    }
+
+    fn zk1_leaf() -> crate::tls::testpki::Leaf {
+        crate::tls::testpki::Leaf {
+            names: vec![ZK1.into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn tls_dir_writes_the_stores_and_client_and_quorum_tls_with_plaintext_on_loopback() {
+        use crate::start::input::Plaintext;
+        let (p, _) = run(&tls_input(Plaintext::Loopback), &tls_facts(&zk1_leaf()));
+        let p = p.unwrap();
+        let files = crate::start::files::conf_files(&p);
+        let zoo = String::from_utf8(files[0].1.clone()).unwrap();
+        for line in [
+            "clientPortAddress=127.0.0.1\n",
+            "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory\n",
+            "secureClientPort=2281\n",
+            "ssl.keyStore.location=/v/conf/keystore.pem\n",
+            "ssl.keyStore.type=PEM\n",
+            "ssl.trustStore.location=/v/conf/truststore.pem\n",
+            "ssl.trustStore.type=PEM\n",
+            "sslQuorum=true\n",
+            "ssl.quorum.keyStore.location=/v/conf/keystore.pem\n",
+            "ssl.quorum.trustStore.location=/v/conf/truststore.pem\n",
+            "sslQuorumReloadCertFiles=true\n",
+            // Hostname verification stays on: fips-mode=false keeps
+            // ZooKeeper's verifying trust manager (3.8.2+ reads it).
+        ] {
+            assert!(zoo.contains(line), "{line} missing in:\n{zoo}");
+        }
+        // 3.8.0 (the fixture's Debian release) has no client.certReload.
+        assert!(!zoo.contains("client.certReload"), "{zoo}");
+        let by_name = |n: &str| {
+            files
+                .iter()
+                .find(|f| f.0 == Path::new("/v/conf").join(n))
+                .unwrap()
+        };
+        let ks = by_name("keystore.pem");
+        assert_eq!(ks.2, 0o600);
+        let ks_text = String::from_utf8(ks.1.clone()).unwrap();
+        assert!(
+            ks_text.starts_with("-----BEGIN PRIVATE KEY-----\n"),
+            "PKCS#8 first"
+        );
+        assert!(ks_text.contains("-----BEGIN CERTIFICATE-----\n"));
+        assert_eq!(by_name("truststore.pem").2, 0o644);
+        assert_eq!(
+            String::from_utf8(by_name("tls.source").1.clone()).unwrap(),
+            format!("# Written by zkpod start: the source of keystore.pem and truststore.pem (zkpod probe refreshes them from it).\nsource=/etc/zookeeper/tls\nname={ZK1}\n")
+        );
+        assert!(
+            p.summary.iter().any(|l| l
+                == &format!("TLS: clients on port 2281 and the quorum, certificate for {ZK1}, expires 2027-01-01T00:00:00Z; plaintext only on 127.0.0.1")),
+            "{:?}",
+            p.summary
+        );
+        assert!(!format!("{p:?}").contains("PRIVATE"), "Debug shows no key");
+        // --plaintext-client all keeps every address.
+        let (all, _) = run(&tls_input(Plaintext::All), &tls_facts(&zk1_leaf()));
+        let all = all.unwrap();
+        let zoo = crate::config::zoocfg::render(&all.settings, all.release());
+        assert!(!zoo.contains("clientPortAddress"), "{zoo}");
+    }
+
+    #[test]
+    fn tls_dir_refusals() {
+        use crate::start::input::Plaintext;
+        let i = tls_input(Plaintext::Loopback);
+        // No SAN for this pod: exit 11, naming the name and the fix.
+        let (code, msg) = refusal(&i, &tls_facts(&crate::tls::testpki::Leaf::default()));
+        assert_eq!(code, Code::Tls);
+        assert!(msg.contains(ZK1) && msg.contains("spec.dnsNames"), "{msg}");
+        assert!(msg.contains("zkpod start changed nothing"), "{msg}");
+        // Expired by the facts' clock.
+        let mut f = tls_facts(&zk1_leaf());
+        f.now_secs = 1_830_000_000; // 2027-12-28
+        let (code, msg) = refusal(&i, &f);
+        assert_eq!(code, Code::Tls);
+        assert!(msg.contains("expired"), "{msg}");
+        // A missing file.
+        let mut f = facts();
+        f.tls = Some(Err(crate::tls::check::Problem::Unreadable {
+            file: "/etc/zookeeper/tls/tls.key".into(),
+            detail: "No such file or directory (os error 2)".into(),
+            missing: true,
+        }));
+        let (code, msg) = refusal(&i, &f);
+        assert_eq!(code, Code::Tls);
+        assert!(
+            msg.starts_with(
+                "cannot read /etc/zookeeper/tls/tls.key (No such file or directory (os error 2)): "
+            ),
+            "{msg}"
+        );
+        // Flags that contradict TLS-only: exit 4.
+        let mut i2 = i.clone();
+        i2.settings.client_address = Some("10.0.0.2".into());
+        let (code, msg) = refusal(&i2, &tls_facts(&zk1_leaf()));
+        assert_eq!(code, Code::Config);
+        assert!(msg.starts_with("--client_address 10.0.0.2 with --tls-dir and --plaintext-client loopback (the default): "), "{msg}");
+        let mut i3 = i.clone();
+        i3.settings.set = vec!["secureClientPort=3000".into()];
+        let (code, msg) = refusal(&i3, &tls_facts(&zk1_leaf()));
+        assert_eq!(code, Code::Config);
+        assert!(
+            msg.starts_with("--set secureClientPort=... with --tls-dir: "),
+            "{msg}"
+        );
+        let mut i4 = i.clone();
+        i4.tls.as_mut().unwrap().secure_port = 2181;
+        let (code, msg) = refusal(&i4, &tls_facts(&zk1_leaf()));
+        assert_eq!(code, Code::Config);
+        assert!(
+            msg.starts_with("--secure-client-port and --client_port are both 2181: "),
+            "{msg}"
+        );
     }
 }

@@ -41,6 +41,10 @@ pub enum Code {
     /// `zkpod join` / `zkpod leave` could not change the membership (no
     /// quorum, no superuser password, the deadline passed).
     Membership = 10,
+    /// `zkpod start --tls-dir`: the TLS material is missing, unreadable or
+    /// unusable (key/certificate mismatch, expired, another CA, no SAN for
+    /// the pod); nothing was changed.
+    Tls = 11,
     /// `java` exists but cannot be executed (as tini and the shells do).
     NotExecutable = 126,
     /// `java` was not found (as tini and the shells do).

@@ -117,7 +117,7 @@ pub enum Problem {
 }
 
 /// The fix that makes cert-manager issue what ZooKeeper needs.
-const CERTIFICATE_FIX: &str = "in the cert-manager Certificate, list every pod's FQDN under spec.dnsNames (zk-0.zk-hs.<namespace>.svc.cluster.local, ...; see docker/k8s/tls/certificate.yaml) and keep spec.usages at server auth, client auth, digital signature, key encipherment";
+const CERTIFICATE_FIX: &str = "in the cert-manager Certificate, list every pod's FQDN under spec.dnsNames (zk-0.zk-hs.<namespace>.svc.cluster.local, ...; see docker/k8s/components/tls/certificate.yaml) and keep spec.usages at server auth, client auth, digital signature, key encipherment";
 
 impl Problem {
     /// The message in three parts: what is wrong (naming the file), what it
@@ -566,7 +566,7 @@ pub(crate) mod tests {
         let other = "zk-1.zk-hs.default.svc.cluster.local";
         assert_eq!(
             line_of(check(&m, now(), Some(other))),
-            "the certificate in /etc/zookeeper/tls/tls.crt has no subject alternative name for zk-1.zk-hs.default.svc.cluster.local (it names zk-0.zk-hs.default.svc.cluster.local, zk-cs.default.svc): ZooKeeper's peers check a server's host name against its certificate (quorum hostname verification), so they would refuse this server. Fix: in the cert-manager Certificate, list every pod's FQDN under spec.dnsNames (zk-0.zk-hs.<namespace>.svc.cluster.local, ...; see docker/k8s/tls/certificate.yaml) and keep spec.usages at server auth, client auth, digital signature, key encipherment"
+            "the certificate in /etc/zookeeper/tls/tls.crt has no subject alternative name for zk-1.zk-hs.default.svc.cluster.local (it names zk-0.zk-hs.default.svc.cluster.local, zk-cs.default.svc): ZooKeeper's peers check a server's host name against its certificate (quorum hostname verification), so they would refuse this server. Fix: in the cert-manager Certificate, list every pod's FQDN under spec.dnsNames (zk-0.zk-hs.<namespace>.svc.cluster.local, ...; see docker/k8s/components/tls/certificate.yaml) and keep spec.usages at server auth, client auth, digital signature, key encipherment"
         );
         // The check is optional (a standalone server has no peers).
         check(&m, now(), None).unwrap();
