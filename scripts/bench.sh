@@ -3,7 +3,8 @@
 #
 #   scripts/bench.sh            # as root; prints a summary, writes .tmp/bench-results.md
 #
-# 1. start: `zkpod start` (release) up to the exec of a stand-in java that
+# 1. start: `zkpod start --membership static` (release; the static server
+#    list the bash script writes too; dynamic membership asks the peers first) up to the exec of a stand-in java that
 #    exits at once (a static no-op), writing its files durably, against a bash
 #    entrypoint doing the tutorial start-zookeeper's steps
 #    (scripts/bench/start-zookeeper.bash) and against the no-op itself. All of
@@ -14,10 +15,16 @@
 #    127.0.0.22: `zkpod probe live` vs `echo ruok | nc` in bash vs the no-op;
 #    peak RSS of the probe with GNU time. A minimal static C ruok client
 #    (scripts/bench/ruok.c) runs alongside as the floor: the round trip itself.
+# 2b. probe over TLS (issue 13): a second standalone ZooKeeper started by
+#    `zkpod start --tls-dir` on BENCH_TLS_IP (certificates made with openssl
+#    here): `zkpod probe live` on its secure port 2281 (rustls handshake with a
+#    client certificate, as the kubelet's probe runs it) against the same
+#    probe on the same server's plaintext port, in one hyperfine run.
 # 3. the release binary: size, stripped size, ldd.
 #
 # Env: BENCH_OUT (summary file), BENCH_RUNS (default 200), BENCH_WARMUP (20),
-#      BENCH_IP (default 127.0.0.22, the probe target's loopback address).
+#      BENCH_IP (default 127.0.0.22, the probe target's loopback address),
+#      BENCH_TLS_IP (default 127.0.0.23, the TLS probe target's).
 set -euo pipefail
 # A pod's environment has no RUST_BACKTRACE; with it set, every error value
 # zkpod creates walks the stack (anyhow captures a backtrace), which is not
@@ -29,6 +36,7 @@ OUT=${BENCH_OUT:-$REPO/.tmp/bench-results.md}
 RUNS=${BENCH_RUNS:-200}
 WARMUP=${BENCH_WARMUP:-20}
 IP=${BENCH_IP:-127.0.0.22}
+TLS_IP=${BENCH_TLS_IP:-127.0.0.23}
 PORT=2181
 BIN=$REPO/target/x86_64-unknown-linux-gnu/release/zkpod
 DOMAIN=zk-hs.default.svc.cluster.local
@@ -49,7 +57,7 @@ if [ "${1:-}" = "__start_in_ns" ]; then
         --prepare "rm -rf $W/b/conf" \
         --prepare "true" \
         -n "zkpod start" \
-        "$BIN start --servers 3 --data_dir $W/z/data --data_log_dir $W/z/datalog --conf_dir $W/z/conf --heap 512M --java $W/noop" \
+        "$BIN start --servers 3 --membership static --data_dir $W/z/data --data_log_dir $W/z/datalog --conf_dir $W/z/conf --heap 512M --java $W/noop" \
         -n "bash start-zookeeper" \
         "$REPO/scripts/bench/start-zookeeper.bash --servers=3 --data_dir=$W/b/data --data_log_dir=$W/b/datalog --conf_dir=$W/b/conf --heap=512M --java=$W/noop" \
         -n "static no-op" \
@@ -72,12 +80,16 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 W=$(mktemp -d /tmp/zkpod-bench.XXXXXX)
 chmod 755 "$W"
 ZKPID=
+TLSPID=
+stop_group() {
+    [ -n "$1" ] || return 0
+    kill -TERM -- "-$1" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$1" 2>/dev/null || true
+}
 cleanup() {
-    if [ -n "$ZKPID" ]; then
-        kill -TERM -- "-$ZKPID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$ZKPID" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL -- "-$ZKPID" 2>/dev/null || true
-    fi
+    stop_group "$ZKPID"
+    stop_group "$TLSPID"
     rm -rf "$W"
 }
 trap cleanup EXIT
@@ -162,6 +174,53 @@ for _ in $(seq "$RUNS"); do
     bash -c "OK=\$(echo ruok | nc $IP $PORT); [ \"\$OK\" == \"imok\" ]" || nc_fail=$((nc_fail + 1))
 done
 
+# ---- 2b. probe over TLS -----------------------------------------------------
+stop_group "$ZKPID"; ZKPID=
+if (echo srvr | nc -w 2 "$TLS_IP" "$PORT") >/dev/null 2>&1; then
+    die "something already answers on $TLS_IP:$PORT; set BENCH_TLS_IP to a free 127.0.0.x address"
+fi
+T=$W/tls
+mkdir -p "$T/ca" "$T/secret"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca/ca.key" \
+    -out "$T/secret/ca.crt" -days 30 -subj "/CN=zkpod bench CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out "$T/secret/tls.key"
+openssl req -new -key "$T/secret/tls.key" -subj "/CN=zk-0.$DOMAIN" -out "$T/leaf.csr"
+printf 'subjectAltName=DNS:zk-0.%s\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n' "$DOMAIN" >"$T/ext"
+openssl x509 -req -in "$T/leaf.csr" -CA "$T/secret/ca.crt" -CAkey "$T/ca/ca.key" -CAcreateserial \
+    -days 30 -extfile "$T/ext" -out "$T/secret/tls.crt" 2>/dev/null
+printf '127.0.0.1\tlocalhost\n%s\tzk-0.%s\tzk-0\n' "$TLS_IP" "$DOMAIN" >"$T/hosts"
+echo "bench: starting a standalone ZooKeeper with --tls-dir on $TLS_IP (2181 plaintext, 2281 TLS)" >&2
+setsid unshare --uts --mount sh -c "hostname zk-0 && mount --bind $T/hosts /etc/hosts && exec $BIN start --servers 1 --data_dir $T/data --data_log_dir $T/datalog --conf_dir $T/conf --client_address $TLS_IP --heap 128M --tls-dir $T/secret" \
+    >"$T/server.log" 2>&1 </dev/null &
+TLSPID=$!
+TLSARGS="--host $TLS_IP --port 2281 --tls on --tls-dir $T/secret --tls-server-name zk-0.$DOMAIN"
+ok=
+for _ in $(seq 120); do
+    # shellcheck disable=SC2086 # TLSARGS is a list of flags
+    if "$BIN" probe ready $TLSARGS 2>/dev/null; then ok=1; break; fi
+    kill -0 "$TLSPID" 2>/dev/null || break
+    sleep 0.5
+done
+[ -n "$ok" ] || { tail -30 "$T/server.log" >&2; die "ZooKeeper with TLS on $TLS_IP did not become ready"; }
+echo "bench: warming both ports (500 probes each)" >&2
+for _ in $(seq 500); do
+    # shellcheck disable=SC2086
+    "$BIN" probe live $TLSARGS >/dev/null 2>&1 || true
+    "$BIN" probe live --host "$TLS_IP" --port "$PORT" --tls off >/dev/null 2>&1 || true
+done
+echo "bench: probe over TLS vs plaintext on the same server, $RUNS runs each" >&2
+hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$W/probe-tls.json" \
+    -n "zkpod probe live (TLS 2281)" "$BIN probe live $TLSARGS" \
+    -n "zkpod probe live (plaintext 2181)" "$BIN probe live --host $TLS_IP --port $PORT --tls off" \
+    -n "static no-op" "$W/noop" >&2
+: >"$W/rss-tls"
+for _ in $(seq 30); do
+    # shellcheck disable=SC2086
+    /usr/bin/time -f %M -a -o "$W/rss-tls" "$BIN" probe live $TLSARGS || true
+done
+stop_group "$TLSPID"; TLSPID=
+
 # ---- 3. the binary ---------------------------------------------------------
 size=$(stat -c %s "$BIN")
 strip -o "$W/zkpod.stripped" "$BIN"
@@ -184,6 +243,12 @@ mkdir -p "$(dirname "$OUT")"
     python3 "$SUM" table "probe: liveness against a real ZooKeeper 3.8.0 on $IP:$PORT" \
         "$W/probe.json" "static no-op" \
         "Targets (issue 3): zkpod probe live >= 5x faster than bash+nc; <= 1.5x the no-op. The static C ruok client (scripts/bench/ruok.c: connect, send, read to EOF, nothing else) shows the floor: the server's own round trip."
+    echo
+    python3 "$SUM" table "probe over TLS: the same ZooKeeper ($TLS_IP, started with --tls-dir), secure port vs plaintext port" \
+        "$W/probe-tls.json" "zkpod probe live (plaintext 2181)" \
+        "TLS adds the handshake (ECDSA P-256, a client certificate) and reading the PEM files."
+    echo
+    echo "- peak RSS of zkpod probe live over TLS: $(python3 "$SUM" stats "$W/rss-tls")"
     echo
     echo "### probe failures against the healthy server ($RUNS tries each, outside hyperfine)"
     echo

@@ -213,7 +213,10 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
     }
     let mut settings = settings::build(&zoo, id.myid, members)?;
     warnings.extend(settings::warnings(&settings));
-    let install = install::discover(&facts.install)?;
+    let mut install = install::discover(&facts.install)?;
+    if input.tls.is_some() {
+        install::add_tls_jars(&mut install, &facts.install)?;
+    }
     summary.push(format!(
         "ZooKeeper {} at {}, logging through {}",
         install.version.as_deref().unwrap_or("(version unknown)"),
@@ -1053,6 +1056,12 @@ pub(crate) mod tests {
         let ca = crate::tls::testpki::Ca::new("zkpod test CA");
         let mut f = facts();
         f.tls = Some(Ok(crate::tls::check::tests::material(&ca, leaf, &ca)));
+        if let Some(names) = f.install.debian.as_mut() {
+            names.extend([
+                "netty-codec.jar".to_string(),
+                "netty-resolver.jar".to_string(),
+            ]);
+        }
         f
     }
 
@@ -1115,6 +1124,14 @@ pub(crate) mod tests {
             p.summary
         );
         assert!(!format!("{p:?}").contains("PRIVATE"), "Debug shows no key");
+        // Debian's manifest lacks what the Netty server needs: on the classpath.
+        assert!(
+            p.command
+                .iter()
+                .any(|a| a.contains("/usr/share/java/netty-codec.jar")),
+            "{:?}",
+            p.command
+        );
         // --plaintext-client all keeps every address.
         let (all, _) = run(&tls_input(Plaintext::All), &tls_facts(&zk1_leaf()));
         let all = all.unwrap();
@@ -1138,7 +1155,7 @@ pub(crate) mod tests {
         assert_eq!(code, Code::Tls);
         assert!(msg.contains("expired"), "{msg}");
         // A missing file.
-        let mut f = facts();
+        let mut f = tls_facts(&zk1_leaf());
         f.tls = Some(Err(crate::tls::check::Problem::Unreadable {
             file: "/etc/zookeeper/tls/tls.key".into(),
             detail: "No such file or directory (os error 2)".into(),
@@ -1152,6 +1169,16 @@ pub(crate) mod tests {
             ),
             "{msg}"
         );
+        // Debian without netty-codec: exit 7, before anything is written.
+        let mut f = tls_facts(&zk1_leaf());
+        f.install
+            .debian
+            .as_mut()
+            .unwrap()
+            .retain(|n| n != "netty-codec.jar");
+        let (code, msg) = refusal(&i, &f);
+        assert_eq!(code, Code::Install);
+        assert!(msg.starts_with("--tls-dir with Debian's ZooKeeper, but /usr/share/java/netty-codec.jar is not installed: "), "{msg}");
         // Flags that contradict TLS-only: exit 4.
         let mut i2 = i.clone();
         i2.settings.client_address = Some("10.0.0.2".into());
