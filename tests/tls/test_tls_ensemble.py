@@ -10,14 +10,11 @@ import shutil
 import socket
 import ssl
 import subprocess
-import time
-from pathlib import Path
 
-import pytest
 from kazoo.client import KazooClient
 
 from tests.lib import pki
-from tests.lib.fourlw import four_letter, four_letter_tls
+from tests.lib.fourlw import four_letter_tls
 from tests.lib.netns import reachable
 from tests.lib.wait import wait_until
 from tests.tls.conftest import SECURE_PORT
