@@ -119,23 +119,18 @@ def zk_dist(dest: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def zkpod_bin():
+def zkpod_bin(zkpod_snapshot):
+    """The binary under test (tests/conftest.py's snapshot), after the root
+    check and the namespace suites' lock."""
     reason = needs.root("network namespaces, unshare, bind mounts", "sudo scripts/test-tls.sh")
     if reason:
         pytest.skip(reason)
     missing = [t for t in ("ip", "openssl", "unshare", "java") if not shutil.which(t)]
     if missing:
         pytest.fail(f"missing for the TLS suite: {', '.join(missing)} (scripts/install-deps.sh)", pytrace=False)
-    built = h.zkpod_binary("debug")
-    snap_dir = Path(tempfile.mkdtemp(prefix="zkpod-tls-bin-", dir="/tmp"))
-    os.chmod(snap_dir, 0o755)
-    snap = snap_dir / "zkpod"
-    shutil.copy2(built, snap)
-    os.chmod(snap, 0o755)
     f = h.lock(block=True)
-    yield snap
+    yield zkpod_snapshot
     f.close()
-    shutil.rmtree(snap_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
