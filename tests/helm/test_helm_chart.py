@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import jsonschema
 import kubernetes_validate
@@ -238,6 +239,17 @@ def _dry_run_argv(docs, password_file):
     env["POD_NAMESPACE"] = "default"
     assert env["ZOO_SUPERUSER_PASSWORD_FILE"] == "/etc/zkpod/auth/password"
     env["ZOO_SUPERUSER_PASSWORD_FILE"] = str(password_file)
+    if "ZOO_TLS_DIR" in env:
+        # tls.*: a certificate for pod 0, made with openssl, stands in for the
+        # Secret mounted at ZOO_TLS_DIR.
+        from tests.lib import pki
+        assert env["ZOO_TLS_DIR"] == "/etc/zookeeper/tls"
+        base = Path(password_file).parent / "tls"
+        if not (base / "secret").exists():
+            ca = pki.make_ca(base / "ca")
+            fqdn = f"{sts['metadata']['name']}-0.{sts['spec']['serviceName']}.default.svc.cluster.local"
+            pki.issue(ca, base / "secret", [fqdn])
+        env["ZOO_TLS_DIR"] = str(base / "secret")
     args = list(c["args"])
     if flag_value(args, "--heap").startswith("auto"):
         args.append("--heap=512M")
@@ -276,6 +288,9 @@ def test_zkpod_accepts_the_rendered_flags(scenario, password_file):
     assert r.stdout.count("\nserver.") == initial, r.stdout
     # The password reached zkpod, which gives the JVM its digest (no warning about a missing one).
     assert "no --superuser-password-file" not in r.stderr, r.stderr
+    if name == "tls":
+        assert "TLS: clients on port 2281 and the quorum" in r.stdout, r.stdout
+        assert "secureClientPort=2281" in r.stdout and "clientPortAddress=127.0.0.1" in r.stdout, r.stdout
 
 
 def test_values_reach_zoo_cfg(password_file):
