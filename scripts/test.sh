@@ -107,8 +107,8 @@ phase "manifests (tests/manifests)" scripts/test-manifests.sh
 phase "version matrix (tests/versions)" scripts/test-versions.sh
 phase "Java clients (tests/clients)" scripts/test-clients.sh
 if [ "${ZKPOD_SKIP_CONTAINERS:-0}" = "1" ]; then
-  skipped_phase "containers: image, 3 pods, membership 1-5 (tests/containers)" "ZKPOD_SKIP_CONTAINERS=1"
+  skipped_phase "containers: image, 3 pods, membership 1-5, TLS (tests/containers)" "ZKPOD_SKIP_CONTAINERS=1"
 else
-  phase "containers: image, 3 pods, membership 1-5 (tests/containers)" env SKIP_CARGO=1 scripts/test-containers.sh
+  phase "containers: image, 3 pods, membership 1-5, TLS (tests/containers)" env SKIP_CARGO=1 scripts/test-containers.sh
 fi
 phase "helm chart (tests/helm)" scripts/test-helm.sh
