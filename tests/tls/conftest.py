@@ -79,6 +79,8 @@ class Tls:
     client: Path  # a client certificate's Secret-layout dir
     net: PodNet
     pods: list[NetPod]
+    joiner: Optional[NetPod] = None
+    password: Optional[Path] = None
 
     def srvr(self, pod: NetPod, timeout: float = 3.0) -> str:
         return four_letter_tls(pod.ip, SECURE_PORT, "srvr", ca=str(self.ca.cert),
@@ -141,17 +143,26 @@ def tls(zkpod_bin, request):
     ca = pki.make_ca(base / "ca")
     client = pki.issue(ca, base / "client", ["zkpod-test-client"], usages=("clientAuth",))
     net = PodNet("zkt", SUBNET).up()
+    # The superuser password zkpod join/leave reconfigure with (the Secret zk-auth).
+    password = base / "password"
+    password.write_text("tls-suite-superuser\n")
+    os.chmod(password, 0o444)
     pods: list[NetPod] = []
-    peers = [(f"zk-{i}", f"{SUBNET}.{10 + i}") for i in range(SIZE)]
-    for i in range(SIZE):
+    # One more pod than the initial members: the joiner of test_a_fourth_server_joins.
+    peers = [(f"zk-{i}", f"{SUBNET}.{10 + i}") for i in range(SIZE + 1)]
+    for i in range(SIZE + 1):
         addr = net.add(f"zk-{i}", 10 + i)
         pod = NetPod(base, i, addr, SIZE, zkpod_bin, peers=peers, net=net,
-                     extra_args=["--zk-home", str(zk_home), "--tls-dir", str(base / f"zk-{i}" / "secret")])
+                     extra_args=["--zk-home", str(zk_home), "--tls-dir", str(base / f"zk-{i}" / "secret")],
+                     env={"ZOO_SUPERUSER_PASSWORD_FILE": str(password)})
         pod.home.mkdir()
         os.chmod(pod.home, 0o755)
         pki.issue(ca, pod.secret, [pod.fqdn])
         pods.append(pod)
+    joiner = pods.pop()
     t = Tls(base, zk_home, ca, client, net, pods)
+    t.joiner = joiner
+    t.password = password
     failed_before = request.session.testsfailed
     try:
         for p in pods:
@@ -161,7 +172,7 @@ def tls(zkpod_bin, request):
         failed = request.session.testsfailed > failed_before
         if failed:
             print("\n" + t.logs())
-        for p in pods:
+        for p in [*pods, joiner]:
             p.stop()
         net.down()
         if not failed:

@@ -195,3 +195,33 @@ def test_the_quorum_survives_a_leader_kill(tls):
         zk.stop()
         zk.close()
     assert not missing, f"acknowledged writes lost: {missing}"
+
+
+def test_a_fourth_server_joins_over_tls(tls):
+    """kubectl scale 3 -> 4 in TLS-only mode: the new pod's start asks its
+    peers' committed configuration over TLS, and its postStart hook
+    (`zkpod join`) reconfigures through the pod's own plaintext loopback
+    listener; it ends as a voter that serves TLS clients."""
+    tls.wait_quorum()
+    j = tls.joiner
+    j.start()
+    env = {**os.environ, "ZOO_SUPERUSER_PASSWORD_FILE": str(tls.password)}
+    r = subprocess.run([*j.net.exec(j.name), str(j.zkpod), "join", "--conf_dir", str(j.conf_dir)],
+                       capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, f"zkpod join exited {r.returncode}:\n{r.stdout}{r.stderr}\n{j.proc.tail(40)}"
+    members = [*tls.pods, j]
+    modes = tls.wait_quorum(members)
+    assert sorted(modes.values()) == ["follower", "follower", "follower", "leader"], modes
+    leader = next(p for p in members if modes[p.name] == "leader")
+    conf = four_letter_tls(leader.ip, SECURE_PORT, "conf", ca=str(tls.ca.cert), cert=str(tls.client / "tls.crt"),
+                           key=str(tls.client / "tls.key"), server_hostname=leader.fqdn)
+    assert f"server.4={j.fqdn}:2888:3888:participant;127.0.0.1:2181" in conf, conf
+    r = j.run_zkpod("probe", "ready")
+    assert r.returncode == 0, r.stdout + r.stderr
+    zk = kazoo(tls, [j])
+    try:
+        zk.sync("/")
+        assert zk.exists("/tls/hello"), "the joiner lacks a write made before it joined"
+    finally:
+        zk.stop()
+        zk.close()
