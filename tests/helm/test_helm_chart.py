@@ -291,6 +291,9 @@ def test_zkpod_accepts_the_rendered_flags(scenario, password_file):
     if name == "tls":
         assert "TLS: clients on port 2281 and the quorum" in r.stdout, r.stdout
         assert "secureClientPort=2281" in r.stdout and "clientPortAddress=127.0.0.1" in r.stdout, r.stdout
+        # The dry run shows the key store's path, never the private key.
+        assert "keystore.pem <==\n# (the private key and the certificate chain, mode 0600: not shown)" in r.stdout
+        assert "PRIVATE KEY" not in r.stdout
 
 
 def test_values_reach_zoo_cfg(password_file):
