@@ -41,6 +41,12 @@ pub fn run(input: &Input) -> Result<Code> {
     if let Some(need) = &plan.membership {
         let decision = peers::decide(need)?;
         plan.settle(decision)?;
+        if let Some(t) = &plan.tls {
+            let d = plan.settings.dynamic.as_ref();
+            if let Some(w) = crate::start::tls::exposure(t.plaintext, d, plan.myid) {
+                warn!("{w}");
+            }
+        }
     }
     let conf_files = files::conf_files(&plan);
     if input.dry_run {

@@ -24,7 +24,7 @@ use crate::config::settings::{self, Settings, TlsSettings};
 use crate::config::version::{v, Version};
 use crate::start::input::{Plaintext, TlsInput};
 use crate::sys::fs::FileSpec;
-use crate::sys::report::{diagnose, Code};
+use crate::sys::report::{diagnose, Code, Warning};
 use crate::tls::check::{self, Material, Problem};
 use crate::tls::stores::{self, State};
 
@@ -214,4 +214,56 @@ pub fn plan(
         plaintext: t.plaintext,
         dir: t.dir.clone(),
     })
+}
+
+/// After the membership decision: whether the committed configuration
+/// keeps this server's plaintext client port on more than loopback although
+/// `--plaintext-client loopback` asked for less. ZooKeeper takes the client
+/// address from the server's committed line (an ensemble made before TLS
+/// was turned on has `;0.0.0.0:2181` or none), and zkpod never edits that
+/// configuration behind ZooKeeper's back.
+pub fn exposure(
+    plaintext: Plaintext,
+    dynamic: Option<&settings::DynamicSettings>,
+    myid: u32,
+) -> Option<Warning> {
+    let d = dynamic?;
+    if plaintext != Plaintext::Loopback || d.client_address.as_deref().is_some_and(is_loopback) {
+        return None;
+    }
+    let addr = d.client_address.as_deref().unwrap_or("0.0.0.0");
+    Some(Warning::new(
+        format!("the committed configuration gives server {myid} the client address {addr}:{}, not 127.0.0.1", d.client_port),
+        "ZooKeeper takes it from there, so the plaintext client port stays reachable from outside the pod despite --plaintext-client loopback",
+        format!("move the server's client address once, with the superuser: reconfig -add \"server.{myid}=<its quorum and election part>;127.0.0.1:{}\" (zkCli over TLS), or let it leave and join again (kubectl scale down and up)", d.client_port),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::settings::DynamicSettings;
+
+    #[test]
+    fn a_committed_client_address_off_loopback_is_warned_about() {
+        let d = |a: Option<&str>| DynamicSettings {
+            file: "/v/zoo.cfg.dynamic.100000000".into(),
+            client_port: 2181,
+            client_address: a.map(str::to_string),
+        };
+        assert_eq!(
+            exposure(Plaintext::Loopback, Some(&d(Some("127.0.0.1"))), 2),
+            None
+        );
+        assert_eq!(exposure(Plaintext::All, Some(&d(None)), 2), None);
+        assert_eq!(exposure(Plaintext::Loopback, None, 2), None);
+        let w = exposure(Plaintext::Loopback, Some(&d(None)), 2)
+            .unwrap()
+            .to_string();
+        assert!(
+            w.starts_with("the committed configuration gives server 2 the client address 0.0.0.0:2181, not 127.0.0.1: "),
+            "{w}"
+        );
+        assert!(w.contains(";127.0.0.1:2181"), "{w}");
+    }
 }
