@@ -346,11 +346,16 @@ pub struct StartArgs {
     /// Print every file that would be written and the java command line; change nothing.
     #[arg(long = "dry-run")]
     pub dry_run: bool,
+
+    /// Where the proc filesystem is mounted (the tests point it at a fake).
+    #[arg(long = "proc-root", default_value = "/proc", hide = true)]
+    pub proc_root: PathBuf,
 }
 
 impl StartArgs {
-    /// The flags as the plain values `start` works on.
-    pub fn into_input(self) -> Input {
+    /// The flags as the plain values `start` works on; `program` is how
+    /// zkpod was started (`zkpod start`, `start.sh`).
+    pub fn into_input(self, program: &str) -> Input {
         Input {
             settings: self.settings_input(),
             servers: self.servers,
@@ -373,6 +378,8 @@ impl StartArgs {
             zk_home: self.zk_home,
             java: self.java,
             dry_run: self.dry_run,
+            proc_root: self.proc_root,
+            program: program.to_string(),
         }
     }
 

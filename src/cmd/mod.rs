@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use crate::cli::server::ServerArgs;
-use crate::client::Endpoint;
+use crate::client::{Endpoint, Session};
 use crate::config::zoocfg;
 use crate::sys::report::Code;
 
@@ -137,11 +137,32 @@ pub fn top_command() -> clap::Command {
         .subcommands(subs)
 }
 
-/// The server the flags (and, for what they leave open, zoo.cfg) point at.
-pub(crate) fn endpoint(s: &ServerArgs) -> Endpoint {
-    crate::probe::endpoint::resolve(s.host.as_deref(), s.port, s.timeout, || {
-        zoocfg::read(&s.conf_dir)
-    })
+/// The server the flags (and, for what they leave open, zoo.cfg) point at,
+/// and a session with it. The session's deadline starts before zoo.cfg is
+/// read, so `--timeout` covers everything the command reads.
+///
+/// Fails (exit 1) when zoo.cfg cannot be read or says no usable port, or
+/// when reading it alone took the whole deadline.
+pub(crate) fn open(s: &ServerArgs) -> anyhow::Result<(Endpoint, Session)> {
+    let started = std::time::Instant::now();
+    let e =
+        crate::probe::endpoint::resolve(s.host.as_deref(), s.port, s.timeout, &s.conf_dir, || {
+            zoocfg::read(&s.conf_dir)
+        })?;
+    if started.elapsed() >= s.timeout {
+        return Err(crate::sys::report::diagnose(
+            Code::Unhealthy,
+            format!(
+                "reading {} took longer than --timeout ({}ms)",
+                crate::sys::report::path(&zoocfg::path(&s.conf_dir)),
+                s.timeout.as_millis()
+            ),
+            "the probe ran out of time before it asked ZooKeeper (the volume or the node is stalled)",
+            "pass --port and --host (ZOO_PROBE_PORT, ZOO_PROBE_HOST) so the probe reads no file, or check the node's I/O",
+        ));
+    }
+    let session = Session::open_at(&e, started)?;
+    Ok((e, session))
 }
 
 #[cfg(test)]

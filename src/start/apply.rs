@@ -1,8 +1,17 @@
-//! Carrying a plan out: make the dirs, write every file in one durable
-//! batch, chown the data dirs where needed, drop root, and exec the JVM so
-//! that it replaces zkpod (PID 1 in the container, receiving SIGTERM
-//! directly; nothing of zkpod stays resident, as with gosu). Or, for
-//! `--dry-run`, print all of it and change nothing.
+//! Carrying a plan out: make the dirs, lock the volume, check that it is
+//! still what the plan saw, write every file (the conf files first, myid
+//! last, the old myid set aside under a unique name), chown the data dirs
+//! where needed, drop root, and exec the JVM so that it replaces zkpod (PID
+//! 1 in the container, receiving SIGTERM directly; nothing of zkpod stays
+//! resident, as with gosu). Or, for `--dry-run`, print all of it and change
+//! nothing.
+//!
+//! The order is what keeps a failure from leaving a mixed state (issue 8):
+//! every file is staged (written to a temp name and fsynced) before any
+//! target changes, so a full disk changes nothing; the conf files are
+//! renamed in and made durable before myid, so no state has a new myid
+//! and old conf files; a start that fails after that is completed by the
+//! next one, which writes the same files again.
 //!
 //! Everything here runs single-threaded: the privilege drop must happen
 //! before any thread exists.
@@ -11,23 +20,26 @@ use std::convert::Infallible;
 use std::ffi::CString;
 use std::io::Write as _;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use log::info;
+use log::{info, warn};
 
+use crate::start::facts;
 use crate::start::files;
 use crate::start::plan::Plan;
-use crate::start::volume::Action;
-use crate::sys::fs::{self, FileSpec};
+use crate::start::volume::{Action, Myid, Volume};
+use crate::sys::fs::{self, FileSpec, Lock};
+use crate::sys::host::RealHost;
 use crate::sys::privs::{self, RealSys};
-use crate::sys::report::{diagnose, Code};
+use crate::sys::report::{self, diagnose, Code};
 
 /// Writes the plan's dirs and files, chowns, and drops root. Nothing is
-/// written until every file is staged (see `fs::write_all_atomic`).
+/// written until every file is staged (see `fs::stage`).
 ///
-/// Fails on the first step that fails, naming the path (exit code 8 for
-/// I/O, 6 for a refused chown or privilege drop).
+/// Fails on the first step that fails, naming the path (exit code 5 when
+/// another server holds or changed the volume, 8 for I/O, 6 for a refused
+/// chown or privilege drop).
 pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
     for line in &plan.summary {
         info!("{line}");
@@ -37,25 +49,43 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
         let mode = if *dir == plan.conf_dir { 0o775 } else { 0o770 };
         created.extend(fs::create_dirs(dir, mode)?);
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let mut batch = files::myid_files(plan, now);
-    let myid_written = !batch.is_empty();
-    batch.extend(conf_files.iter().cloned());
-    fs::write_all_atomic(&batch)?;
-    if myid_written {
+    lock_volume(plan)?;
+    // Locked: nobody else can change the volume now. Was it changed between
+    // the plan's look and the lock (a second pod starting at the same time)?
+    match facts::read_volume(&RealHost, &plan.data_dir, &plan.data_log_dir) {
+        Ok(v) if v == plan.volume => {}
+        Ok(v) => return Err(changed_meanwhile(plan, &v)),
+        Err(e) => return Err(report::os_failure(e.action, &e.path, &e.error.io())),
+    }
+    let myid = files::myid_file(plan);
+    let mut batch = conf_files.to_vec();
+    batch.extend(myid.clone());
+    let mut staged = fs::stage(&batch)?;
+    staged.commit_next(conf_files.len())?;
+    info!(
+        "wrote {} files to {}",
+        conf_files.len(),
+        plan.conf_dir.display()
+    );
+    if let Action::Replace { old } = &plan.myid_action {
+        let path = plan.data_dir.join("myid");
+        let kept = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => Some(fs::keep_aside(&path, "bak")?),
+            Ok(_) => Some(fs::set_aside(&path, "bak")?),
+            Err(_) => None,
+        };
+        if let Some(k) = kept {
+            info!("kept the old myid ({old}) as {}", report::path(&k));
+        }
+    }
+    if myid.is_some() {
+        staged.commit_next(1)?;
         info!(
             "wrote myid {} to {}",
             plan.myid,
             plan.data_dir.join("myid").display()
         );
     }
-    info!(
-        "wrote {} files to {}",
-        conf_files.len(),
-        plan.conf_dir.display()
-    );
     if let Some(ids) = plan.drop_to {
         let mut targets: Vec<PathBuf> = vec![plan.data_dir.clone(), plan.data_log_dir.clone()];
         // Parents zkpod created (e.g. /var/lib/zookeeper) must be traversable
@@ -66,7 +96,8 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
             }
         }
         // Follow a symlinked data dir to the real one (inside it, lchown
-        // never follows a link).
+        // never follows a link); the plan refused one that leads to a
+        // system directory.
         let targets: Vec<PathBuf> = targets
             .iter()
             .map(|t| std::fs::canonicalize(t).unwrap_or_else(|_| t.clone()))
@@ -85,6 +116,58 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
         info!("dropped root: running as {}:{}", ids.uid, ids.gid);
     }
     Ok(())
+}
+
+/// Locks the data dir (and a log dir outside it) for as long as the server
+/// runs: the lock's descriptor survives exec, so the JVM holds it.
+fn lock_volume(plan: &Plan) -> Result<()> {
+    let owner = plan.drop_to.map(|i| (i.uid, i.gid));
+    let mut dirs = vec![&plan.data_dir];
+    if !plan.data_log_dir.starts_with(&plan.data_dir) {
+        dirs.push(&plan.data_log_dir);
+    }
+    for dir in dirs {
+        match fs::lock_dir(dir, owner)? {
+            Lock::Held(fd) => info!("holding the volume lock {} (fd {fd}) for as long as ZooKeeper runs", dir.join(fs::LOCK_FILE).display()),
+            Lock::Busy(path) => return Err(diagnose(
+                Code::DataGuard,
+                format!("another process holds the lock {}: a server started by zkpod runs on this volume", report::path(&path)),
+                "two servers on one volume would overwrite each other's myid, snapshots and logs; nothing was written",
+                format!("give each pod its own volume (volumeClaimTemplates; accessModes: ReadWriteOncePod); if no other server should run, find the holder with `fuser {}`", report::path(&path)),
+            )),
+            Lock::Unsupported(path, why) => warn!(
+                "{}",
+                report::Warning::new(
+                    format!("cannot lock {} ({why})", report::path(&path)),
+                    "the filesystem takes no file locks, so zkpod cannot stop a second server from starting on this volume",
+                    "use a volume with file locks (a local disk or block storage), or make sure only one pod mounts it (accessModes: ReadWriteOncePod)",
+                )
+            ),
+        }
+    }
+    Ok(())
+}
+
+fn changed_meanwhile(plan: &Plan, now: &Volume) -> anyhow::Error {
+    let says = match &now.myid {
+        Myid::Id(id) => format!("myid now says {id}"),
+        Myid::Absent => "myid is gone".to_string(),
+        _ => "myid changed".to_string(),
+    };
+    diagnose(
+        Code::DataGuard,
+        format!(
+            "{} changed while zkpod was starting ({says}): another server started on this volume at the same time",
+            report::path(&plan.data_dir)
+        ),
+        "two servers on one volume would corrupt it; zkpod wrote nothing but its lock file",
+        "give each pod its own volume (volumeClaimTemplates; accessModes: ReadWriteOncePod), then restart this pod",
+    )
+}
+
+/// Whether `p` exists (a dangling symlink counts).
+fn exists(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok()
 }
 
 /// Replaces zkpod with the plan's java command.
@@ -129,7 +212,7 @@ fn exec_command(cmd: &[String], env_set: &[(String, String)]) -> Result<Infallib
     };
     Err(diagnose(
         code,
-        format!("cannot exec {}: {err}", cmd[0]),
+        format!("cannot exec {}: {err}", report::clean(&cmd[0])),
         "the ZooKeeper JVM did not start",
         "check that the JRE in the image is complete and executable (run it with -version)",
     ))
@@ -147,10 +230,15 @@ pub fn print_dry_run(plan: &Plan, conf_files: &[FileSpec]) -> std::io::Result<()
         writeln!(out, "# {line}")?;
     }
     for d in &plan.dirs {
-        if !d.exists() {
+        if !exists(d) {
             writeln!(out, "# would create {}", d.display())?;
         }
     }
+    writeln!(
+        out,
+        "# would lock {} for as long as ZooKeeper runs",
+        plan.data_dir.join(fs::LOCK_FILE).display()
+    )?;
     if let Some(ids) = plan.drop_to {
         writeln!(
             out,
@@ -161,6 +249,12 @@ pub fn print_dry_run(plan: &Plan, conf_files: &[FileSpec]) -> std::io::Result<()
     match &plan.myid_action {
         Action::Keep => writeln!(out, "# myid {} already on the volume: kept", plan.myid)?,
         Action::Write | Action::Replace { .. } => {
+            if let Action::Replace { old } = &plan.myid_action {
+                writeln!(
+                    out,
+                    "# would keep the old myid ({old}) as myid.bak-<UTC time>"
+                )?;
+            }
             writeln!(
                 out,
                 "==> myid (server {}, pod {}) <==\n{}",

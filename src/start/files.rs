@@ -1,6 +1,9 @@
 //! The files a plan writes, rendered: zoo.cfg, java.env, java.security and
-//! ZooKeeper's logging config in the conf dir, and myid (with the backup of
-//! a replaced one) on the volume. Pure.
+//! ZooKeeper's logging config in the conf dir, and myid on the volume. Pure:
+//! each file comes from the encoder of its format (`config::properties`,
+//! `config::shell`, `config::xml`), never from pasted strings.
+
+use anyhow::Result;
 
 use crate::config::{jvm, zoocfg};
 use crate::start::plan::Plan;
@@ -8,11 +11,14 @@ use crate::start::volume;
 use crate::sys::fs::FileSpec;
 
 /// The conf files, in the order they are written and printed.
-pub fn conf_files(plan: &Plan) -> Vec<FileSpec> {
-    vec![
+///
+/// Fails (exit code 4) only if an encoder refuses a value that the plan's
+/// checks let through (a guard: the checks refuse control characters first).
+pub fn conf_files(plan: &Plan) -> Result<Vec<FileSpec>> {
+    Ok(vec![
         (
             plan.zoo_cfg(),
-            zoocfg::render(&plan.settings, plan.release()).into_bytes(),
+            zoocfg::render(&plan.settings, plan.release())?.into_bytes(),
             0o644,
         ),
         (
@@ -22,19 +28,18 @@ pub fn conf_files(plan: &Plan) -> Vec<FileSpec> {
         ),
         (
             plan.java_security(),
-            jvm::render_java_security(plan.dns_ttl, plan.dns_negative_ttl).into_bytes(),
+            jvm::render_java_security(plan.dns_ttl, plan.dns_negative_ttl)?.into_bytes(),
             0o644,
         ),
         (
             plan.log_config(),
-            plan.install.backend.render(plan.log_level).into_bytes(),
+            plan.install.backend.render(plan.log_level)?.into_bytes(),
             0o644,
         ),
-    ]
+    ])
 }
 
-/// myid, and for a replacement first a backup `myid.bak-<unix seconds>` of
-/// the old file; none when myid is kept.
-pub fn myid_files(plan: &Plan, now_secs: u64) -> Vec<FileSpec> {
-    volume::files(&plan.myid_action, &plan.data_dir, plan.myid, now_secs)
+/// myid, when the plan writes one (none when myid is kept).
+pub fn myid_file(plan: &Plan) -> Option<FileSpec> {
+    volume::myid_file(&plan.myid_action, &plan.data_dir, plan.myid)
 }
