@@ -7,11 +7,13 @@
 //! nothing.
 //!
 //! The order is what keeps a failure from leaving a mixed state (issue 8):
-//! every file is staged (written to a temp name and fsynced) before any
-//! target changes, so a full disk changes nothing; the conf files are
-//! renamed in and made durable before myid, so no state has a new myid
-//! and old conf files; a start that fails after that is completed by the
-//! next one, which writes the same files again.
+//! the conf files are staged (written to temp names and fsynced) before the
+//! volume is touched, so a full conf dir changes nothing; then the volume is
+//! locked (creating its empty lock file on the first start), re-read, and
+//! myid staged; only then do targets change: the conf files are renamed in
+//! and made durable before myid, so no state has a new myid and old conf
+//! files; a start that fails after that is completed by the next one, which
+//! writes the same files again.
 //!
 //! Everything here runs single-threaded: the privilege drop must happen
 //! before any thread exists.
@@ -49,6 +51,9 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
         let mode = if *dir == plan.conf_dir { 0o775 } else { 0o770 };
         created.extend(fs::create_dirs(dir, mode)?);
     }
+    // The conf files first, to temp names in the conf dir (the pod's own):
+    // a full disk there changes nothing.
+    let mut conf = fs::stage(conf_files)?;
     lock_volume(plan)?;
     // Locked: nobody else can change the volume now. Was it changed between
     // the plan's look and the lock (a second pod starting at the same time)?
@@ -57,11 +62,11 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
         Ok(v) => return Err(changed_meanwhile(plan, &v)),
         Err(e) => return Err(report::os_failure(e.action, &e.path, &e.error.io())),
     }
+    // Only the lock holder writes on the volume (its temp names are not
+    // unique across containers: the pid is 1 in each).
     let myid = files::myid_file(plan);
-    let mut batch = conf_files.to_vec();
-    batch.extend(myid.clone());
-    let mut staged = fs::stage(&batch)?;
-    staged.commit_next(conf_files.len())?;
+    let mut staged = fs::stage(myid.as_slice())?;
+    conf.commit_next(conf_files.len())?;
     info!(
         "wrote {} files to {}",
         conf_files.len(),
@@ -75,7 +80,11 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
             Err(_) => None,
         };
         if let Some(k) = kept {
-            info!("kept the old myid ({old}) as {}", report::path(&k));
+            info!(
+                "kept the old myid ({}) as {}",
+                old.trim_end_matches(','),
+                report::path(&k)
+            );
         }
     }
     if myid.is_some() {

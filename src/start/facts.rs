@@ -324,8 +324,14 @@ fn first_foreign(host: &dyn Host, dir: &Path, other: &Path) -> Result<Option<Pat
             let n = name.to_string_lossy();
             let own = match kind {
                 Kind::Dir => volume::is_own_dir(&n) || path == other,
-                Kind::File => volume::is_own_file(&n),
-                Kind::Symlink | Kind::Other(_) => false,
+                // A hard link may name a file outside the volume: chowning
+                // it would chown that file.
+                Kind::File => volume::is_own_file(&n) && host.links(&path).unwrap_or(1) == 1,
+                // What --accept-new-id sets aside (lchown never follows a
+                // link, and a FIFO or socket has no contents to chown).
+                Kind::Symlink | Kind::Other(_) => {
+                    d == dir && (n == "myid" || n.starts_with("myid.bak-"))
+                }
             };
             if !own {
                 return Ok(Some(path));
@@ -678,6 +684,9 @@ mod tests {
             }
             fn kind(&self, p: &Path) -> Option<Kind> {
                 RealHost.kind(p)
+            }
+            fn links(&self, p: &Path) -> Option<u64> {
+                RealHost.links(p)
             }
             fn canonical(&self, p: &Path) -> std::io::Result<PathBuf> {
                 RealHost.canonical(p)

@@ -267,7 +267,7 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
     if let Action::Replace { old } = &myid_action {
         warnings.push(Warning::new(
             format!(
-                "--accept-new-id: replacing myid {old} with {} in {}",
+                "--accept-new-id: replacing {old} with {} in {}",
                 id.myid,
                 data_dir.display()
             ),
@@ -953,7 +953,7 @@ pub(crate) mod tests {
             i.accept_new_id = true;
             let (p, w) = run(&i, &f);
             assert!(p.is_ok());
-            assert!(w.is_empty() || w[0].starts_with("--accept-new-id: replacing myid"), "{w:?}");
+            assert!(w.is_empty() || w[0].starts_with("--accept-new-id: replacing "), "{w:?}");
         }
     }
 

@@ -151,7 +151,9 @@ pub fn decide(
     let host = report::clean(hostname);
     match &vol.myid {
         Myid::Id(id) if *id == want => Ok(Action::Keep),
-        Myid::Id(id) if accept_new_id => Ok(Action::Replace { old: id.to_string() }),
+        Myid::Id(id) if accept_new_id => Ok(Action::Replace {
+            old: format!("myid {id}"),
+        }),
         Myid::Id(id) => Err(diagnose(
             Code::DataGuard,
             format!(
@@ -161,7 +163,7 @@ pub fn decide(
             format!("attach server {id}'s own volume to this pod (a reinstall on old volumes must keep each PersistentVolumeClaim with its pod), or, if this volume really should become server {want}'s, restart once with {accept}"),
         )),
         Myid::Invalid { shown, why } if accept_new_id => Ok(Action::Replace {
-            old: format!("{shown} ({why})"),
+            old: format!("myid {shown} ({why})"),
         }),
         Myid::Invalid { shown, why } => Err(diagnose(
             Code::DataGuard,
@@ -169,7 +171,9 @@ pub fn decide(
             "zkpod cannot tell which server this volume belongs to, and ZooKeeper would not start with it; nothing was changed",
             format!("inspect the volume; if it really is server {want}'s, restart once with {accept} (the old myid is kept as myid.bak-<time>)"),
         )),
-        Myid::Unreadable(what) if accept_new_id => Ok(Action::Replace { old: what.clone() }),
+        Myid::Unreadable(what) if accept_new_id => Ok(Action::Replace {
+            old: format!("the myid that {what},"),
+        }),
         Myid::Unreadable(what) => Err(diagnose(
             Code::DataGuard,
             format!("{myid_path} {what}"),
@@ -311,7 +315,9 @@ mod tests {
         assert!(!m.contains('\n'));
         assert_eq!(
             decide(&v, 1, true, Path::new(D), "zk-0").unwrap(),
-            Action::Replace { old: "2".into() }
+            Action::Replace {
+                old: "myid 2".into()
+            }
         );
     }
 
@@ -370,7 +376,13 @@ mod tests {
     fn the_myid_file_of_each_action() {
         let data = Path::new(D);
         assert_eq!(
-            myid_file(&Action::Replace { old: "2".into() }, data, 1),
+            myid_file(
+                &Action::Replace {
+                    old: "myid 2".into()
+                },
+                data,
+                1
+            ),
             Some((data.join("myid"), b"1\n".to_vec(), 0o644))
         );
         assert_eq!(

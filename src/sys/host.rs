@@ -134,6 +134,8 @@ pub trait Host {
     /// What is at `path`, not following a final symlink; `None` when
     /// nothing (or it cannot be looked at).
     fn kind(&self, path: &Path) -> Option<Kind>;
+    /// How many hard links the file at `path` has (not following a symlink).
+    fn links(&self, path: &Path) -> Option<u64>;
     /// `path` with every symlink resolved (it must exist).
     fn canonical(&self, path: &Path) -> io::Result<PathBuf>;
     /// Where the symlink at `path` points.
@@ -212,6 +214,10 @@ impl Host for RealHost {
         std::fs::symlink_metadata(path)
             .ok()
             .map(|m| Kind::of(m.file_type()))
+    }
+
+    fn links(&self, path: &Path) -> Option<u64> {
+        std::fs::symlink_metadata(path).ok().map(|m| m.nlink())
     }
 
     fn canonical(&self, path: &Path) -> io::Result<PathBuf> {
