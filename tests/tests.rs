@@ -3,5 +3,6 @@
 
 mod util;
 
+mod hardening;
 mod probe_fake;
 mod start_cli;
