@@ -5,4 +5,5 @@ mod util;
 
 mod hardening;
 mod probe_fake;
+mod properties_java;
 mod start_cli;

@@ -184,82 +184,121 @@ fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\u{c}')
 }
 
-/// Splits text into logical lines as `java.util.Properties`' LineReader
-/// does: leading white space skipped, blank and comment lines dropped, a
-/// line ending in an odd number of backslashes joined with the next (whose
-/// leading white space is skipped), a dangling backslash at the end of the
-/// input dropped.
+/// Splits text into logical lines exactly as `java.util.Properties`'
+/// LineReader (JDK 17) does, state for state: leading white space skipped,
+/// blank and comment lines dropped (a comment is a `#` or `!` first on a
+/// logical line, also on a line continued from one that held only a
+/// backslash), a line ending in an odd number of backslashes joined with
+/// the next (whose leading white space is skipped), a logical line that is
+/// empty after joining dropped, a dangling backslash at the end of the
+/// input dropped. A differential test against Java's own reader
+/// (tests/properties_java.rs) holds it to that.
 fn logical_lines(chars: &[char]) -> Vec<Logical> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    let mut line_no = 1;
-    let n = chars.len();
-    while i < n {
-        // Start of a natural line that may start a logical line.
-        while i < n && is_ws(chars[i]) {
-            i += 1;
+    // The natural line each character is on, for messages.
+    let mut line_of = Vec::with_capacity(chars.len());
+    let mut line = 1;
+    for (i, &c) in chars.iter().enumerate() {
+        line_of.push(line);
+        if c == '\n' || (c == '\r' && chars.get(i + 1) != Some(&'\n')) {
+            line += 1;
         }
-        if i >= n {
-            break;
-        }
-        if chars[i] == '\n' || chars[i] == '\r' {
-            i += eol_len(chars, i);
-            line_no += 1;
-            continue;
-        }
-        if chars[i] == '#' || chars[i] == '!' {
-            while i < n && chars[i] != '\n' && chars[i] != '\r' {
-                i += 1;
-            }
-            if i < n {
-                i += eol_len(chars, i);
-            }
-            line_no += 1;
-            continue;
-        }
-        let start_line = line_no;
-        let mut text = Vec::new();
-        loop {
-            // Read to the end of this natural line.
-            let mut backslashes = 0usize;
-            while i < n && chars[i] != '\n' && chars[i] != '\r' {
-                if chars[i] == '\\' {
-                    backslashes += 1;
-                } else {
-                    backslashes = 0;
-                }
-                text.push(chars[i]);
-                i += 1;
-            }
-            let continued = backslashes % 2 == 1;
-            if continued {
-                text.pop();
-            }
-            if i >= n {
-                break;
-            }
-            i += eol_len(chars, i);
-            line_no += 1;
-            if !continued {
-                break;
-            }
-            while i < n && is_ws(chars[i]) {
-                i += 1;
-            }
-        }
-        out.push(Logical {
-            text,
-            line: start_line,
-        });
     }
-    out
-}
-
-fn eol_len(chars: &[char], i: usize) -> usize {
-    if chars[i] == '\r' && chars.get(i + 1) == Some(&'\n') {
-        2
-    } else {
-        1
+    let n = chars.len();
+    let mut out = Vec::new();
+    let mut off = 0;
+    // Java keeps this one between lines.
+    let mut skip_lf = false;
+    loop {
+        let mut buf: Vec<char> = Vec::new();
+        let mut start = 0;
+        let mut skip_ws = true;
+        let mut appended = false;
+        let mut preceding_backslash = false;
+        loop {
+            if off >= n {
+                if buf.is_empty() {
+                    return out;
+                }
+                if preceding_backslash {
+                    buf.pop();
+                }
+                out.push(Logical {
+                    text: buf,
+                    line: start,
+                });
+                return out;
+            }
+            let c = chars[off];
+            off += 1;
+            if skip_lf {
+                skip_lf = false;
+                if c == '\n' {
+                    continue;
+                }
+            }
+            if skip_ws {
+                if is_ws(c) {
+                    continue;
+                }
+                if !appended && (c == '\r' || c == '\n') {
+                    continue;
+                }
+                skip_ws = false;
+                appended = false;
+            }
+            if buf.is_empty() && (c == '#' || c == '!') {
+                // A comment: the rest of the natural line, its end included.
+                while off < n {
+                    let d = chars[off];
+                    off += 1;
+                    if d == '\r' || d == '\n' {
+                        break;
+                    }
+                }
+                skip_ws = true;
+                continue;
+            }
+            if c != '\n' && c != '\r' {
+                if buf.is_empty() {
+                    start = line_of[off - 1];
+                }
+                buf.push(c);
+                preceding_backslash = c == '\\' && !preceding_backslash;
+                continue;
+            }
+            // The end of a natural line.
+            if buf.is_empty() {
+                skip_ws = true;
+                continue;
+            }
+            if off >= n {
+                if preceding_backslash {
+                    buf.pop();
+                }
+                out.push(Logical {
+                    text: buf,
+                    line: start,
+                });
+                return out;
+            }
+            if preceding_backslash {
+                // The backslash is not part of the line; the next one's
+                // leading white space is skipped.
+                buf.pop();
+                skip_ws = true;
+                appended = true;
+                preceding_backslash = false;
+                if c == '\r' {
+                    skip_lf = true;
+                }
+            } else {
+                out.push(Logical {
+                    text: buf,
+                    line: start,
+                });
+                break;
+            }
+        }
     }
 }
 
