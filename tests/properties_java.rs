@@ -147,7 +147,7 @@ fn the_parser_reads_what_java_reads() {
         let n = rng.next() % 40;
         let mut b = Vec::new();
         for _ in 0..n {
-            let piece: &[u8] = *rng.pick::<&[u8]>(alphabet);
+            let piece: &[u8] = rng.pick::<&[u8]>(alphabet);
             b.extend_from_slice(piece);
         }
         inputs.push(b);
