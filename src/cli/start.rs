@@ -483,6 +483,39 @@ mod tests {
     }
 
     #[test]
+    fn regression_issue_8_the_fix_for_every_flag_owned_key_is_a_command_line_that_parses() {
+        use crate::config::keys::{Owner, KEYS};
+        use crate::config::settings::parse_extra;
+        let mut checked = 0;
+        for key in KEYS {
+            let Owner::Flag(flag) = key.owner else {
+                continue;
+            };
+            let sample = match flag {
+                "--admin-server" | "--quorum-listen-on-all-ips" => "true",
+                "--data_dir" | "--data_log_dir" => "/v/zk data",
+                "--client_address" | "--admin-address" | "--metrics-host" => "127.0.0.1",
+                "--4lw-whitelist" => "srvr,ruok",
+                _ => "2190",
+            };
+            let e = parse_extra(&[format!("{}={sample}", key.name)], None)
+                .unwrap_err()
+                .to_string();
+            let fix = e
+                .split("Fix: pass ")
+                .nth(1)
+                .unwrap_or_else(|| panic!("{e}"));
+            let arg = fix.split(" instead").next().unwrap();
+            // The fix is typed into a shell: undo its quoting as sh would.
+            let arg = arg.replace('\'', "");
+            StartCli::try_parse_from(["zkpod start", &arg])
+                .unwrap_or_else(|err| panic!("{} -> {arg}: {err}", key.name));
+            checked += 1;
+        }
+        assert!(checked >= 16, "{checked}");
+    }
+
+    #[test]
     fn log_levels_in_any_case() {
         for (s, l) in [("debug", LogLevel::Debug), ("FATAL", LogLevel::Fatal)] {
             let c = StartScriptCli::try_parse_from(["s", &format!("--log_level={s}")]).unwrap();
