@@ -436,6 +436,10 @@ pub fn parse_entry(line: &str) -> Result<(String, String), EntryError> {
     if !sep {
         return Err(EntryError::NoSeparator);
     }
+    // An escape (\n, \r, \t, \u000a) can make one after unescaping.
+    if let Some(r) = first_control(&k).or_else(|| first_control(&v)) {
+        return Err(EntryError::Control(r));
+    }
     Ok((k, v))
 }
 
@@ -580,6 +584,13 @@ mod tests {
             parse_entry("a=b\nc=d"),
             Err(EntryError::Control(_))
         ));
+        // Found by fuzz/set_values: an escape that makes a control character.
+        for escaped in ["a=x\\ry", "a=\\u000aserver.9=x", "a\\tb=1"] {
+            assert!(
+                matches!(parse_entry(escaped), Err(EntryError::Control(_))),
+                "{escaped}"
+            );
+        }
     }
 
     #[test]

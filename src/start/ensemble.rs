@@ -93,7 +93,7 @@ pub fn find_domain(i: DomainInput<'_>) -> anyhow::Result<(String, DomainSource, 
                 format!(
                     "{}'s line for pod {} names the domain {}, which {why}",
                     i.hosts_path,
-                    i.short,
+                    report::clean(i.short),
                     report::shown(d)
                 ),
                 "zkpod would write it into every server line of zoo.cfg",
@@ -105,7 +105,7 @@ pub fn find_domain(i: DomainInput<'_>) -> anyhow::Result<(String, DomainSource, 
                 format!(
                     "{} names pod {} twice, with the domains {} and {}",
                     i.hosts_path,
-                    i.short,
+                    report::clean(i.short),
                     domain,
                     report::clean(other)
                 ),
@@ -168,16 +168,14 @@ pub fn find_domain(i: DomainInput<'_>) -> anyhow::Result<(String, DomainSource, 
         (None, Some(_)) => "POD_NAMESPACE is set but --service is not",
         _ => "neither --domain nor --service with POD_NAMESPACE is set",
     };
+    let short = report::clean(i.short);
     let hosts_said = match i.hosts_problem {
         Some(p) => format!("{} {p}", i.hosts_path),
-        None => format!(
-            "{} has no line 'IP {}.<domain> {}'",
-            i.hosts_path, i.short, i.short
-        ),
+        None => format!("{} has no line 'IP {short}.<domain> {short}'", i.hosts_path),
     };
     Err(diagnose(
         Code::Identity,
-        format!("cannot find the DNS domain of pod {}: {hosts_said} and {missing}", i.short),
+        format!("cannot find the DNS domain of pod {short}: {hosts_said} and {missing}"),
         "zkpod cannot name the other ensemble members",
         "set spec.serviceName of the StatefulSet to the headless Service (the kubelet then writes the pod's FQDN to /etc/hosts), or pass --domain <service>.<namespace>.svc.cluster.local",
     ))
@@ -336,6 +334,17 @@ mod tests {
         let e = find_domain(input(Some("10.0.0.1 zk-0.zk-hs\0x.ns zk-0\n"), "zk-0")).unwrap_err();
         assert_eq!(crate::sys::report::code_of(&e, Code::Io), Code::Identity);
         assert!(e.to_string().contains("names the domain 'zk-hs\\u{0}x.ns', which has a label that holds the character U+0000"), "{e}");
+    }
+
+    #[test]
+    fn regression_fuzz_hosts_file_a_refusal_never_echoes_a_line_break() {
+        // Found by fuzz/hosts_file: the pod name was echoed raw.
+        let e = find_domain(input(Some("x"), "\n")).unwrap_err().to_string();
+        assert!(!e.contains('\n'), "{e}");
+        assert!(
+            e.starts_with("cannot find the DNS domain of pod \\n: "),
+            "{e}"
+        );
     }
 
     #[test]

@@ -159,18 +159,30 @@ fn push_escaped(out: &mut String, c: char) {
     }
 }
 
-/// An outside value for a message, unquoted: control characters escaped
-/// (`\n`, `\u{1b}`), cut to [`SHOWN_MAX`] characters with `...`.
-pub fn clean(s: &str) -> String {
+/// Escapes `s` into at most `max` characters of output, never cutting an
+/// escape in half, with `...` after when it had to stop.
+fn escaped(s: &str, max: usize) -> String {
     let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i == SHOWN_MAX {
+    let mut len = 0;
+    let mut piece = String::new();
+    for c in s.chars() {
+        piece.clear();
+        push_escaped(&mut piece, c);
+        let n = piece.chars().count();
+        if len + n > max {
             out.push_str("...");
             break;
         }
-        push_escaped(&mut out, c);
+        out.push_str(&piece);
+        len += n;
     }
     out
+}
+
+/// An outside value for a message, unquoted: control characters escaped
+/// (`\n`, `\u{1b}`), at most [`SHOWN_MAX`] characters shown, then `...`.
+pub fn clean(s: &str) -> String {
+    escaped(s, SHOWN_MAX)
 }
 
 /// An outside value for a message, in single quotes (see [`clean`]).
@@ -179,27 +191,35 @@ pub fn shown(s: &str) -> String {
 }
 
 /// Bytes for a message, in single quotes: UTF-8 shown as text, other bytes
-/// as `\xNN`, cut to [`SHOWN_MAX`] characters.
+/// as `\xNN`, at most [`SHOWN_MAX`] characters shown.
 pub fn shown_bytes(b: &[u8]) -> String {
-    let mut out = String::from("'");
-    let mut shown = 0;
+    let mut text = String::new();
     for chunk in b.utf8_chunks() {
         for c in chunk.valid().chars() {
-            if shown == SHOWN_MAX {
-                out.push_str("...'");
-                return out;
-            }
-            push_escaped(&mut out, c);
-            shown += 1;
+            push_escaped(&mut text, c);
         }
         for byte in chunk.invalid() {
-            if shown == SHOWN_MAX {
-                out.push_str("...'");
-                return out;
-            }
-            out.push_str(&format!("\\x{byte:02x}"));
-            shown += 1;
+            text.push_str(&format!("\\x{byte:02x}"));
         }
+        if text.len() > 4 * SHOWN_MAX {
+            break;
+        }
+    }
+    // The text is escaped already: cut it without escaping it again.
+    let mut out = String::from("'");
+    for (i, c) in text.chars().enumerate() {
+        if i == SHOWN_MAX {
+            // Do not leave half an escape before the dots.
+            if let Some(cut) = out
+                .rfind('\\')
+                .filter(|&p| out.len() - p < 10 && !out[p..].ends_with('}') && out.len() - p != 4)
+            {
+                out.truncate(cut);
+            }
+            out.push_str("...");
+            break;
+        }
+        out.push(c);
     }
     out.push('\'');
     out
@@ -221,15 +241,7 @@ pub fn path(p: &std::path::Path) -> String {
 /// and zkpod's log pass every line through it, so no value anywhere can
 /// forge a second line or flood the log.
 pub fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(MAX_LINE + 8));
-    for (i, c) in s.chars().enumerate() {
-        if i == MAX_LINE {
-            out.push_str("...");
-            break;
-        }
-        push_escaped(&mut out, c);
-    }
-    out
+    escaped(s, MAX_LINE)
 }
 
 /// An OS error on `path` while zkpod did `action` ("write", "create the
@@ -291,6 +303,21 @@ fn no_free_inodes(path: &std::path::Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_message_shows_is_bounded_in_output_characters() {
+        let del = "\u{7f}".repeat(1000);
+        let c = clean(&del);
+        assert!(c.chars().count() <= SHOWN_MAX + 3, "{}", c.chars().count());
+        assert!(c.ends_with("\\u{7f}..."), "{c}");
+        let l = one_line(&del.repeat(10));
+        assert!(l.chars().count() <= MAX_LINE + 3);
+        assert_eq!(clean("a\nb"), "a\\nb");
+        assert_eq!(shown_bytes(b"caf\xe9"), "'caf\\xe9'");
+        let b = shown_bytes(&[0xff; 1000]);
+        assert!(b.chars().count() <= SHOWN_MAX + 5, "{b}");
+        assert!(b.ends_with("\\xff...'"), "{b}");
+    }
 
     #[test]
     fn codes_are_stable() {
