@@ -219,7 +219,11 @@ mkdir -p "$(dirname "$OUT")"
 {
     echo "## zkpod benchmarks ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r))"
     echo
-    echo "zkpod $(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$REPO" && git diff --quiet -- src Cargo.toml 2>/dev/null || echo ' (with uncommitted changes)'); load average before: $LOAD0; after: $(cut -d' ' -f1-3 /proc/loadavg)."
+    if [ -n "${ZKPOD_BENCH_BIN:-}" ]; then
+        echo "zkpod: the binary $BIN (ZKPOD_BENCH_BIN), not this checkout's; load average before: $LOAD0; after: $(cut -d' ' -f1-3 /proc/loadavg)."
+    else
+        echo "zkpod $(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$REPO" && git diff --quiet -- src Cargo.toml 2>/dev/null || echo ' (with uncommitted changes)'); load average before: $LOAD0; after: $(cut -d' ' -f1-3 /proc/loadavg)."
+    fi
     echo
     echo "hyperfine $(hyperfine --version | cut -d' ' -f2), -N (no shell), $WARMUP warmups, $RUNS runs per command, one run per comparison."
     echo
