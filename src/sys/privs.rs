@@ -20,8 +20,9 @@ pub struct Ids {
 
 /// The syscalls zkpod needs as root.
 pub trait Sys {
-    /// Owner (uid, gid) of `path` without following a final symlink.
-    fn owner(&self, path: &Path) -> std::io::Result<(u32, u32)>;
+    /// Owner (uid, gid) of `path` without following a final symlink, and
+    /// whether it is a directory (one lstat).
+    fn owner(&self, path: &Path) -> std::io::Result<(u32, u32, bool)>;
     /// Entries of a directory (for the one-time recursive chown).
     fn children(&self, path: &Path) -> std::io::Result<Vec<PathBuf>>;
     fn chown(&mut self, path: &Path, ids: Ids) -> std::io::Result<()>;
@@ -34,15 +35,12 @@ pub trait Sys {
 pub struct RealSys;
 
 impl Sys for RealSys {
-    fn owner(&self, path: &Path) -> std::io::Result<(u32, u32)> {
+    fn owner(&self, path: &Path) -> std::io::Result<(u32, u32, bool)> {
         use std::os::unix::fs::MetadataExt;
         let m = std::fs::symlink_metadata(path)?;
-        Ok((m.uid(), m.gid()))
+        Ok((m.uid(), m.gid(), m.is_dir()))
     }
     fn children(&self, path: &Path) -> std::io::Result<Vec<PathBuf>> {
-        if !std::fs::symlink_metadata(path)?.is_dir() {
-            return Ok(Vec::new());
-        }
         std::fs::read_dir(path)?
             .map(|e| e.map(|e| e.path()))
             .collect()
@@ -76,18 +74,21 @@ impl Sys for RealSys {
 pub fn chown_where_needed(sys: &mut dyn Sys, dirs: &[PathBuf], ids: Ids) -> Result<Vec<PathBuf>> {
     let mut changed = Vec::new();
     for dir in dirs {
-        let owner = sys.owner(dir).map_err(|e| perm_error(dir, ids, e))?;
-        if owner == (ids.uid, ids.gid) {
+        let (uid, gid, _) = sys.owner(dir).map_err(|e| perm_error(dir, ids, e))?;
+        if (uid, gid) == (ids.uid, ids.gid) {
             continue;
         }
         let mut stack = vec![dir.clone()];
         while let Some(p) = stack.pop() {
-            let o = sys.owner(&p).map_err(|e| perm_error(&p, ids, e))?;
-            if o != (ids.uid, ids.gid) {
+            let (uid, gid, is_dir) = sys.owner(&p).map_err(|e| perm_error(&p, ids, e))?;
+            if (uid, gid) != (ids.uid, ids.gid) {
                 sys.chown(&p, ids).map_err(|e| perm_error(&p, ids, e))?;
                 changed.push(p.clone());
             }
-            stack.extend(sys.children(&p).map_err(|e| perm_error(&p, ids, e))?);
+            // lstat: a symlink is not a dir here, so it is never followed.
+            if is_dir {
+                stack.extend(sys.children(&p).map_err(|e| perm_error(&p, ids, e))?);
+            }
         }
     }
     Ok(changed)
@@ -136,11 +137,14 @@ mod tests {
     }
 
     impl Sys for Fake {
-        fn owner(&self, p: &Path) -> std::io::Result<(u32, u32)> {
-            self.owners
+        fn owner(&self, p: &Path) -> std::io::Result<(u32, u32, bool)> {
+            let (uid, gid) = self
+                .owners
                 .get(p)
                 .copied()
-                .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))?;
+            let is_dir = self.owners.keys().any(|k| k.parent() == Some(p));
+            Ok((uid, gid, is_dir))
         }
         fn children(&self, p: &Path) -> std::io::Result<Vec<PathBuf>> {
             Ok(self
