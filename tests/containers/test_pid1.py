@@ -7,7 +7,7 @@ the JVM is PID 1.
 
 The image has no shell (FROM scratch): the host's dash is mounted at /bin/sh,
 as a user's image with a shell would have it. The container runs as the
-arbitrary uid with gid 0, on the host network at <E2E_NET>5.
+image's user, on the host network at <E2E_NET>5.
 
 Needs root, podman and the built image (see conftest.py).
 """
@@ -16,7 +16,7 @@ import time
 
 from tests.containers.podman_pod import sh, wait_for
 from tests.containers.podspec import pod_address
-from tests.containers.settings import NET, PREFIX, UID, figure
+from tests.containers.settings import NET, PREFIX, figure
 from tests.lib.fourlw import server_mode
 
 # After "PID 1 is the shell sh (<its path in the container>)".
@@ -33,7 +33,7 @@ def run_sh(image, name, script):
     sh(["podman", "rm", "--force", "--time", "0", name], check=False)
     sh([
         "podman", "run", "-d", "--name", name, "--label", f"zkpod-e2e={PREFIX}",
-        "--network", "host", "--hostname", "zk-0", "--user", f"{UID}:0",
+        "--network", "host", "--hostname", "zk-0",
         "--mount", "type=tmpfs,destination=/var/lib/zookeeper,tmpfs-mode=1777",
         "-v", "/usr/bin/dash:/bin/sh:ro",
         "--entrypoint", "/bin/sh", image, "-c", script,
