@@ -833,3 +833,58 @@ fn pid1_a_shell_above_zkpod_gets_one_line() {
         assert!(!stderr(&o).contains("PID 1"), "{fake}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn attacker_a_hosts_file_that_is_a_fifo_or_a_device_cannot_hang_the_start() {
+    let pod = Pod::new();
+    fs::remove_file(pod.p("hosts")).unwrap();
+    nix::unistd::mkfifo(
+        &pod.p("hosts"),
+        nix::sys::stat::Mode::from_bits_truncate(0o644),
+    )
+    .unwrap();
+    let t = Instant::now();
+    pod.refuses(
+        &ENSEMBLE,
+        3,
+        &[
+            "cannot find the DNS domain of pod zk-0:",
+            "hosts is a FIFO, not a regular file and neither --domain nor --service",
+        ],
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "a FIFO hung the start"
+    );
+    pod.refuses(
+        &args(&["--hosts-file=/dev/zero"]),
+        3,
+        &["/dev/zero is a character device, not a regular file"],
+    );
+    // The flag still works as the fallback.
+    let o = pod
+        .cmd(&args(&[
+            "--domain=zk-hs.default.svc.cluster.local",
+            "--dry-run",
+        ]))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout)
+        .contains("# domain zk-hs.default.svc.cluster.local (from --domain)"));
+}
+
+#[test]
+fn attacker_set_cannot_replace_the_membership() {
+    let pod = Pod::new();
+    pod.refuses(
+        &args(&["--set=dynamicConfigFile=/tmp/evil.cfg.dynamic"]),
+        4,
+        &["sets dynamicConfigFile, which belongs to the server list"],
+    );
+    pod.refuses(
+        &args(&["--id-offset=300", "--set=extendedTypesEnabled=true"]),
+        4,
+        &["--set extendedTypesEnabled=true with server id 300: ZooKeeper refuses to start"],
+    );
+}

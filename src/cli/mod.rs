@@ -49,7 +49,10 @@ pub fn exit_on(e: &clap::Error, cmd: &clap::Command, argv: &[OsString], dropin: 
         let _ = e.print();
         std::process::exit(usage.as_i32());
     }
-    eprintln!("zkpod: {}", usage_error_line(cmd, e, argv));
+    eprintln!(
+        "zkpod: {}",
+        crate::sys::report::one_line(&usage_error_line(cmd, e, argv))
+    );
     std::process::exit(usage.as_i32())
 }
 

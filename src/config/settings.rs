@@ -614,6 +614,19 @@ pub fn build(a: &SettingsInput, myid: u32, servers: Vec<Member>) -> anyhow::Resu
             }
         }
     }
+    // ZooKeeper refuses to start a server with an id above 254 when
+    // extended types (TTL nodes) are on: its session ids carry the id in 8 bits.
+    let extended = extra
+        .iter()
+        .any(|(k, v)| k == "extendedTypesEnabled" && v.eq_ignore_ascii_case("true"));
+    if extended && myid > 254 {
+        return Err(diagnose(
+            Code::Config,
+            format!("--set extendedTypesEnabled=true with server id {myid}"),
+            "ZooKeeper refuses to start with extended types on and an id above 254 (its session ids carry the id in 8 bits)",
+            "keep the ids at 254 or below (--id-offset, --servers), or drop extendedTypesEnabled",
+        ));
+    }
     let mut input = a.clone();
     input.data_dir = check_dir("--data_dir", &a.data_dir)?;
     input.data_log_dir = check_dir("--data_log_dir", &a.data_log_dir)?;
@@ -871,6 +884,27 @@ mod tests {
         i.client_address = Some("127.0.0.1\nserver.9=x".into());
         let e = build(&i, 1, Vec::new()).unwrap_err().to_string();
         assert!(e.starts_with("--client_address (ZOO_CLIENT_ADDRESS) '127.0.0.1\\nserver.9=x' is neither an IP address nor a DNS name"), "{e}");
+    }
+
+    #[test]
+    fn attacker_membership_and_extended_types_cannot_be_set_around_zkpod() {
+        let e = parse_extra(&["dynamicConfigFile=/tmp/evil.dynamic".into()], None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("sets dynamicConfigFile, which belongs to the server list"),
+            "{e}"
+        );
+        let mut i = fixtures::defaults();
+        i.set = vec!["extendedTypesEnabled=true".into()];
+        assert!(build(&i, 254, Vec::new()).is_ok());
+        let e = build(&i, 255, Vec::new()).unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "--set extendedTypesEnabled=true with server id 255: ZooKeeper refuses to start"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
