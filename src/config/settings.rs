@@ -267,6 +267,13 @@ pub fn parse_servers(s: &str) -> Result<u32, String> {
 /// listens on).
 pub const PORT_KEYS: [&str; 2] = ["secureClientPort", "observerMasterPort"];
 
+/// The most `--set` and `ZOO_CFG_EXTRA` entries zkpod takes together.
+pub const MAX_EXTRA: usize = 512;
+
+/// The most distinct words a `--4lw-whitelist` may list (ZooKeeper knows
+/// about 25).
+pub const MAX_4LW: usize = 64;
+
 /// Why a (decoded) zoo.cfg key cannot be one: ZooKeeper's keys hold only
 /// letters, digits, `.`, `_` and `-`.
 fn key_problem(key: &str) -> Option<String> {
@@ -377,7 +384,16 @@ pub fn parse_extra(
         .map(|s| (s, "ZOO_CFG_EXTRA"));
     let from_flags = sets.iter().map(|s| (s.as_str(), "--set"));
     let mut out: Vec<(String, String)> = Vec::new();
-    for (item, source) in from_env.chain(from_flags) {
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (n, (item, source)) in from_env.chain(from_flags).enumerate() {
+        if n == MAX_EXTRA {
+            return Err(diagnose(
+                Code::Config,
+                format!("--set and ZOO_CFG_EXTRA hold more than {MAX_EXTRA} entries"),
+                "ZooKeeper has about 150 settings; so many entries are a mistake (or a flood of zoo.cfg and zkpod's log)",
+                "pass only the settings you mean to change",
+            ));
+        }
         let (k, v) = properties::parse_entry(item).map_err(|e| entry_refused(item, source, e))?;
         // ZooKeeper trims every value it reads.
         let v = v.trim().to_string();
@@ -405,8 +421,15 @@ pub fn parse_extra(
             )),
             Some(Owner::ZooKeeper) | None => {}
         }
-        out.retain(|(key, _)| *key != k);
-        out.push((k, v));
+        // The last entry for a key wins, at its first entry's place; a
+        // map keeps this linear however many entries a variable holds.
+        match index.get(&k) {
+            Some(&i) => out[i].1 = v,
+            None => {
+                index.insert(k.clone(), out.len());
+                out.push((k, v));
+            }
+        }
     }
     Ok(out)
 }
@@ -416,6 +439,8 @@ pub fn parse_extra(
 /// Fails (exit code 4) when an entry is not a four-letter word or `*`.
 pub fn parse_whitelist(list: &str) -> anyhow::Result<Vec<String>> {
     let mut words: Vec<String> = Vec::new();
+    // Linear in the list's length, whatever the variable holds.
+    let mut seen = std::collections::HashSet::new();
     for w in list
         .split([',', ' '])
         .map(str::trim)
@@ -434,7 +459,18 @@ pub fn parse_whitelist(list: &str) -> anyhow::Result<Vec<String>> {
                 "list lowercase four-letter commands separated by commas, e.g. srvr,ruok,mntr,conf, or *",
             ));
         }
-        if !words.iter().any(|x| x == w) {
+        if seen.insert(w) {
+            if words.len() == MAX_4LW {
+                return Err(diagnose(
+                    Code::Config,
+                    format!(
+                        "{} lists more than {MAX_4LW} words",
+                        flags::origin("--4lw-whitelist")
+                    ),
+                    "ZooKeeper knows about 25 four-letter words; the rest would only bloat zoo.cfg",
+                    "list the words the probes and your tools use, e.g. srvr,ruok,mntr,conf,stat,isro, or *",
+                ));
+            }
             words.push(w.to_string());
         }
     }
@@ -884,6 +920,37 @@ mod tests {
         i.client_address = Some("127.0.0.1\nserver.9=x".into());
         let e = build(&i, 1, Vec::new()).unwrap_err().to_string();
         assert!(e.starts_with("--client_address (ZOO_CLIENT_ADDRESS) '127.0.0.1\\nserver.9=x' is neither an IP address nor a DNS name"), "{e}");
+    }
+
+    #[test]
+    fn attacker_a_flood_of_entries_is_refused_quickly() {
+        let many: Vec<String> = (0..100_000).map(|i| format!("k{i}=v")).collect();
+        let t = std::time::Instant::now();
+        let e = parse_extra(&many, None).unwrap_err().to_string();
+        assert!(
+            e.starts_with("--set and ZOO_CFG_EXTRA hold more than 512 entries"),
+            "{e}"
+        );
+        let same: Vec<String> = (0..500).map(|i| format!("snapCount={i}")).collect();
+        assert_eq!(
+            parse_extra(&same, None).unwrap(),
+            [("snapCount".to_string(), "499".to_string())]
+        );
+        let words: Vec<String> = (0..20_000u32)
+            .map(|i| {
+                (0..4)
+                    .map(|j| char::from(b'a' + ((i / 26u32.pow(j)) % 26) as u8))
+                    .collect()
+            })
+            .collect();
+        let e = parse_whitelist(&words.join(",")).unwrap_err().to_string();
+        assert!(e.contains("lists more than 64 words"), "{e}");
+        assert!(parse_whitelist(&"srvr,".repeat(50_000)).is_ok());
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            t.elapsed()
+        );
     }
 
     #[test]
