@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # A local 3-server ZooKeeper ensemble started through zkpod, on one Debian
-# machine, without Kubernetes:
+# machine, without Kubernetes, managed the way Kubernetes manages the shipped
+# StatefulSet (its postStart/preStop hooks included):
 #
-#   sudo scripts/local-ensemble.sh          # (or `up`) install, build, start, wait for quorum
-#   sudo scripts/local-ensemble.sh status   # each server's pid and mode
-#   sudo scripts/local-ensemble.sh down     # stop all three
+#   sudo scripts/local-ensemble.sh          # (or `up`) install, build, start what is missing, wait
+#   sudo scripts/local-ensemble.sh scale 5  # what `kubectl scale statefulset zk --replicas=5` does
+#   sudo scripts/local-ensemble.sh status   # each server's pid, mode and configuration
+#   sudo scripts/local-ensemble.sh down     # stop them all
 #
 # Each server is a "pod": its own UTS+mount namespace with hostname zk-N, a
 # kubelet-style /etc/hosts bind-mounted over the real one, and its own
@@ -18,19 +20,26 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DIR=${ZKPOD_LOCAL_DIR:-/var/tmp/zkpod-local}
-HARNESS=$REPO/tests/lib/harness.py
+HARNESS=$REPO/tests/lib/local_ensemble.py
 CMD=${1:-up}
 
 die() { echo "local-ensemble: $*" >&2; exit 1; }
 
 case "$CMD" in
     up | down | status) ;;
-    -h | --help | help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown command '$CMD'; use up, status or down" ;;
+    scale)
+        [[ "${2:-}" =~ ^[0-9]+$ ]] || die "scale needs a replica count, e.g. $0 scale 5"
+        ;;
+    -h | --help | help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown command '$CMD'; use up, scale N, status or down" ;;
 esac
 
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, bind mounts, chown of the data dirs); run: sudo $0 $CMD"
 
+if [ "$CMD" = scale ]; then
+    command -v python3 >/dev/null || die "python3 is missing: apt-get install python3"
+    exec python3 "$HARNESS" scale "$2" --dir "$DIR"
+fi
 if [ "$CMD" != up ]; then
     command -v python3 >/dev/null || die "python3 is missing: apt-get install python3"
     exec python3 "$HARNESS" "$CMD" --dir "$DIR"

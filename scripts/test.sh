@@ -87,9 +87,15 @@ summary() {
   fi
 }
 trap 'rc=$?; summary "$rc"; exit "$rc"' EXIT
+# A signal ends the run as failed: without these, bash would run the EXIT
+# trap with the last command's status (0) and report a killed run as passed.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 phase "dependencies (scripts/install-deps.sh)" scripts/install-deps.sh
 phase "cargo fmt --check" cargo fmt --check
+phase "cargo fmt --check (fuzz/)" cargo fmt --check --manifest-path fuzz/Cargo.toml
 phase "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets -- -D warnings
 phase "cargo test (unit, golden, integration)" cargo test
 phase "release build" cargo build --release

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client;
 pub mod cmd;
 pub mod config;
+pub mod membership;
 pub mod probe;
 pub mod start;
 pub mod sys;

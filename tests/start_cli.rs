@@ -110,13 +110,20 @@ fn hostname_without_ordinal() {
 #[test]
 fn id_outside_the_ensemble() {
     let pod = Pod::new();
+    // With a static server list (ZooKeeper 3.4's only way) a pod beyond
+    // --servers is refused: the list cannot grow while it runs.
     pod.refuses(
-        &["--hostname=zk-3", "--servers=3"],
+        &["--hostname=zk-3", "--servers=3", "--membership=static"],
         3,
-        &["gives server id 4", "outside the ensemble", "at least 4"],
+        &[
+            "gives server id 4",
+            "outside the ensemble",
+            "a static server list (ZooKeeper 3.4, or --membership static) cannot grow while it runs",
+            "at least 4",
+        ],
     );
     // The same through ZOO_MY_ID, the environment variable of --myid.
-    let mut c = pod.cmd(&["--hostname=zk-0", "--servers=3"]);
+    let mut c = pod.cmd(&["--hostname=zk-0", "--servers=3", "--membership=static"]);
     let o = c.env("ZOO_MY_ID", "5").output().unwrap();
     assert_fails(
         &o,
@@ -289,6 +296,7 @@ fn warnings_state_problem_consequence_and_fix() {
         format!("--domain other.example differs from the domain in {hosts}, zk-hs.default.svc.cluster.local: zkpod uses the latter, as hostname -d would. Fix: drop --domain (ZOO_DOMAIN), or set it to zk-hs.default.svc.cluster.local"),
         "--snap_retain_count=1 is below 3: ZooKeeper raises it to 3 and keeps three snapshots anyway. Fix: pass --snap_retain_count=3 or more".to_string(),
         "--purge_interval=0 disables purging: old snapshots and transaction logs will fill the volume. Fix: set it to e.g. --purge_interval=12 (hours)".to_string(),
+        "no --superuser-password-file (ZOO_SUPERUSER_PASSWORD_FILE): `zkpod join` and `zkpod leave` cannot reconfigure the ensemble, so server 2 can start and serve but scaling cannot add or remove voters. Fix: mount a Secret with the superuser password and pass its path, e.g. --superuser-password-file=/etc/zkpod/auth/password".to_string(),
     ];
     // --user only matters when zkpod starts as root.
     if is_root() {
@@ -301,7 +309,12 @@ fn warnings_state_problem_consequence_and_fix() {
 fn dry_run_prints_everything_and_changes_nothing() {
     let pod = Pod::new();
     let o = pod
-        .cmd(&["--hostname=zk-2", "--servers=3", "--dry-run"])
+        .cmd(&[
+            "--hostname=zk-2",
+            "--servers=3",
+            "--membership=static",
+            "--dry-run",
+        ])
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
@@ -756,9 +769,15 @@ fn relative_dirs_are_made_absolute() {
         cfg.contains(&format!("dataDir={}\n", pod.data().display())),
         "{cfg}"
     );
+    // Dynamic membership: ZooKeeper runs with the zoo.cfg on the volume,
+    // which the conf dir's zoo.cfg links to; both by absolute paths.
     assert!(pod
         .recorded()
-        .contains(&pod.p("conf/zoo.cfg").display().to_string()));
+        .contains(&pod.data().join("zoo.cfg").display().to_string()));
+    assert_eq!(
+        fs::read_link(pod.p("conf/zoo.cfg")).unwrap(),
+        pod.data().join("zoo.cfg")
+    );
     // The conf dir keeps its own mode and, as root, its owner.
     let conf = fs::metadata(pod.p("conf")).unwrap();
     assert_eq!(conf.mode() & 0o777, 0o775);

@@ -37,11 +37,14 @@ impl Pod {
             .unwrap();
         // World-traversable: after dropping root the stand-in runs as 4242.
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        // The pods' addresses are loopback addresses no suite serves on
+        // (127.0.0.10-12 are the namespace suites'): with dynamic
+        // membership a start asks its peers, and must find none here.
         fs::write(
             dir.path().join("hosts"),
-            "127.0.0.1 localhost\n127.0.0.10 zk-0.zk-hs.default.svc.cluster.local zk-0\n\
-             127.0.0.11 zk-1.zk-hs.default.svc.cluster.local zk-1\n\
-             127.0.0.12 zk-2.zk-hs.default.svc.cluster.local zk-2\n",
+            "127.0.0.1 localhost\n127.254.0.10 zk-0.zk-hs.default.svc.cluster.local zk-0\n\
+             127.254.0.11 zk-1.zk-hs.default.svc.cluster.local zk-1\n\
+             127.254.0.12 zk-2.zk-hs.default.svc.cluster.local zk-2\n",
         )
         .unwrap();
         let java = dir.path().join("java");

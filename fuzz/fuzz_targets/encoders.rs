@@ -71,7 +71,11 @@ fuzz_target!(|c: Case| {
         report::clean(&c.text),
     ] {
         assert!(!line.chars().any(|ch| ch.is_control()), "{line:?}");
-        assert!(line.chars().count() <= report::MAX_LINE + 3, "{}", line.len());
+        assert!(
+            line.chars().count() <= report::MAX_LINE + 3,
+            "{}",
+            line.len()
+        );
     }
     assert!(report::shown(&c.text).chars().count() <= 2 + report::SHOWN_MAX * 10 + 3);
 });

@@ -31,7 +31,10 @@ fuzz_target!(|c: Case| {
     }
     if let Ok(d) = parse_duration(&c.value) {
         // 82e-90 passed as 0ns before issue 8 (found here).
-        assert!(d >= Duration::from_millis(1) && d <= Duration::from_secs(3600), "{d:?}");
+        assert!(
+            d >= Duration::from_millis(1) && d <= Duration::from_secs(3600),
+            "{d:?}"
+        );
     }
     if let Ok(w) = parse_word(&c.value) {
         assert!(w.iter().all(u8::is_ascii_lowercase));
@@ -45,20 +48,30 @@ fuzz_target!(|c: Case| {
         return;
     };
     let myid = c.myid.filter(|&m| m >= 1);
+    // Dynamic membership (scalable) admits ids beyond --servers; static
+    // never does.
+    let scalable = c.hostname.len().is_multiple_of(2);
     match decide(IdInput {
         hostname: &c.hostname,
         explicit: myid,
         offset: c.offset,
         servers,
+        scalable,
     }) {
         Ok(id) => {
             assert!(id.myid >= c.offset);
-            assert!(u64::from(id.myid) < u64::from(c.offset) + u64::from(servers));
+            assert!(scalable || u64::from(id.myid) < u64::from(c.offset) + u64::from(servers));
             // Another pod of the same StatefulSet gets another id.
             if let (None, Some(p)) = (myid, &id.pod) {
                 if p.ordinal > 0 {
                     let other = format!("{}-{}", p.base, p.ordinal - 1);
-                    if let Ok(o) = decide(IdInput { hostname: &other, explicit: None, offset: c.offset, servers }) {
+                    if let Ok(o) = decide(IdInput {
+                        hostname: &other,
+                        explicit: None,
+                        offset: c.offset,
+                        servers,
+                        scalable,
+                    }) {
                         assert_ne!(o.myid, id.myid, "{other} and {} share an id", c.hostname);
                     }
                 }

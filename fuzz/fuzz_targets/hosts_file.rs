@@ -20,7 +20,10 @@ struct Case {
 fuzz_target!(|c: Case| {
     for d in domains_from_hosts(&c.hosts, &c.short) {
         assert!(!d.is_empty() && !d.ends_with('.'), "{d:?}");
-        assert!(!d.contains(|ch: char| ch.is_whitespace() || ch == '#'), "{d:?}");
+        assert!(
+            !d.contains(|ch: char| ch.is_whitespace() || ch == '#'),
+            "{d:?}"
+        );
         let prefix = format!("{}.", c.short);
         let found = c
             .hosts
@@ -47,7 +50,12 @@ fuzz_target!(|c: Case| {
     match find_domain(input) {
         Ok((d, _, w)) => {
             assert!(d.len() <= 253);
-            assert!(d.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')), "{d:?}");
+            assert!(
+                d.split('.').all(|l| !l.is_empty()
+                    && l.len() <= 63
+                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')),
+                "{d:?}"
+            );
             if let Some(w) = w {
                 assert!(!w.to_string().chars().any(|c| c.is_control()), "{w}");
             }

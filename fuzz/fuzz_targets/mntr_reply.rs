@@ -52,7 +52,10 @@ fuzz_target!(|data: &[u8]| {
     let out = prometheus(&pairs, names);
     let mut samples = 0;
     for line in out.lines() {
-        if let Some(rest) = line.strip_prefix("# HELP ").or_else(|| line.strip_prefix("# TYPE ")) {
+        if let Some(rest) = line
+            .strip_prefix("# HELP ")
+            .or_else(|| line.strip_prefix("# TYPE "))
+        {
             let name = rest.split(' ').next().unwrap_or("");
             assert!(valid_name(name), "{line}");
             continue;

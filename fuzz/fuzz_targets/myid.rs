@@ -20,17 +20,29 @@ fuzz_target!(|data: &[u8]| {
     match &myid {
         Myid::Id(n) => {
             assert!(*n > 0);
-            assert!(!body.is_empty() && body.iter().all(u8::is_ascii_digit), "{data:?}");
-            assert_eq!(std::str::from_utf8(body).unwrap().parse::<u32>().ok(), Some(*n));
+            assert!(
+                !body.is_empty() && body.iter().all(u8::is_ascii_digit),
+                "{data:?}"
+            );
+            assert_eq!(
+                std::str::from_utf8(body).unwrap().parse::<u32>().ok(),
+                Some(*n)
+            );
         }
         Myid::Invalid { shown, why } => {
-            assert!(shown.starts_with('\'') && shown.ends_with('\''), "{shown:?}");
+            assert!(
+                shown.starts_with('\'') && shown.ends_with('\''),
+                "{shown:?}"
+            );
             // 16 bytes at most, each shown as at most \u{10ffff}.
             assert!(shown.chars().count() <= 2 + 16 * 10, "{shown:?}");
             assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
             assert!(!why.is_empty());
             let digits_only = !body.is_empty() && body.iter().all(u8::is_ascii_digit);
-            assert!(!digits_only || why.contains("ids start at 1") || why.contains("larger"), "{data:?}: {why}");
+            assert!(
+                !digits_only || why.contains("ids start at 1") || why.contains("larger"),
+                "{data:?}: {why}"
+            );
         }
         Myid::Absent | Myid::Unreadable(_) => unreachable!("parse_myid reads bytes that exist"),
     }

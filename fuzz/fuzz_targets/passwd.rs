@@ -20,7 +20,10 @@ struct Case {
 
 fuzz_target!(|c: Case| {
     let one_line = |e: &anyhow::Error| {
-        assert!(c.user.contains(['\n', '\r']) || !e.to_string().contains('\n'), "{e}")
+        assert!(
+            c.user.contains(['\n', '\r']) || !e.to_string().contains('\n'),
+            "{e}"
+        )
     };
     if let Some(e) = passwd_lookup(&c.passwd, Some(&c.name), None) {
         assert_eq!(e.name, c.name);

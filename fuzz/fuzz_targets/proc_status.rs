@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let caps = parse_cap_eff(&text);
     let first = text.lines().find_map(|l| l.strip_prefix("CapEff:"));
-    assert_eq!(caps, first.and_then(|v| u64::from_str_radix(v.trim(), 16).ok()));
+    assert_eq!(
+        caps,
+        first.and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+    );
     if let Some(c) = caps {
         let all = (1 << 0) | (1 << 6) | (1 << 7);
         assert_eq!(missing_caps(c, true, true).is_empty(), c & all == all);

@@ -39,7 +39,11 @@ fuzz_target!(|c: Case| {
     }
     let text = w.finish();
     assert!(text.is_ascii(), "{text:?}");
-    assert_eq!(text.lines().count(), written + usize::from(comment_ok), "{text:?}");
+    assert_eq!(
+        text.lines().count(),
+        written + usize::from(comment_ok),
+        "{text:?}"
+    );
     assert_eq!(to_map(parse(text.as_bytes()).unwrap()), meant, "{text:?}");
 
     if let Ok(entries) = parse(&c.raw) {

@@ -50,7 +50,11 @@ fuzz_target!(|e: Entries| {
             assert_eq!(got, last);
             for (k, v) in &pairs {
                 assert!(!k.is_empty());
-                assert!(k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')), "{k:?}");
+                assert!(
+                    k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')),
+                    "{k:?}"
+                );
                 assert!(first_control(v).is_none(), "{v:?}");
                 assert!(
                     matches!(keys::owner_of(k), None | Some(keys::Owner::ZooKeeper)),
@@ -65,7 +69,10 @@ fuzz_target!(|e: Entries| {
         Ok(words) if words == ["*"] => {}
         Ok(words) => {
             for w in &words {
-                assert!(w.len() == 4 && w.bytes().all(|b| b.is_ascii_lowercase()), "{w}");
+                assert!(
+                    w.len() == 4 && w.bytes().all(|b| b.is_ascii_lowercase()),
+                    "{w}"
+                );
             }
             let mut unique = words.clone();
             unique.sort();

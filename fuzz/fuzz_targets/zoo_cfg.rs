@@ -19,20 +19,36 @@ fuzz_target!(|data: &[u8]| {
     let mut kept = parsed.clone();
     for (k, v) in &parsed {
         if w.entry(k, v).is_err() {
-            assert!(first_control(k).is_some() || first_control(v).is_some(), "{k:?}={v:?} refused");
+            assert!(
+                first_control(k).is_some() || first_control(v).is_some(),
+                "{k:?}={v:?} refused"
+            );
             kept.remove(k);
         }
     }
     let again = w.finish();
-    assert_eq!(zoocfg::parse(again.as_bytes()).unwrap(), kept, "not a fixpoint: {again:?}");
+    assert_eq!(
+        zoocfg::parse(again.as_bytes()).unwrap(),
+        kept,
+        "not a fixpoint: {again:?}"
+    );
 
     match zoocfg::client_endpoint(data) {
         Ok((addr, port)) => {
-            let p = parsed.get(keys::CLIENT_PORT.name).map(|p| p.trim()).filter(|p| !p.is_empty());
-            assert_eq!(port.map(|n| n.to_string()), p.map(|p| p.parse::<u16>().unwrap().to_string()));
+            let p = parsed
+                .get(keys::CLIENT_PORT.name)
+                .map(|p| p.trim())
+                .filter(|p| !p.is_empty());
+            assert_eq!(
+                port.map(|n| n.to_string()),
+                p.map(|p| p.parse::<u16>().unwrap().to_string())
+            );
             if let Some(a) = addr {
                 assert!(!a.is_empty());
-                assert_eq!(Some(a.as_str()), parsed.get(keys::CLIENT_PORT_ADDRESS.name).map(|v| v.trim()));
+                assert_eq!(
+                    Some(a.as_str()),
+                    parsed.get(keys::CLIENT_PORT_ADDRESS.name).map(|v| v.trim())
+                );
             }
         }
         Err(why) => {

@@ -91,7 +91,11 @@ fuzz_target!(|f: Flags| {
     let text = match zoocfg::render(&s, release) {
         Ok(t) => t,
         Err(e) => {
-            let control = s.servers.iter().any(|m| m.host.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')));
+            let control = s.servers.iter().any(|m| {
+                m.host
+                    .chars()
+                    .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+            });
             assert!(control, "render refused: {e}");
             assert!(!e.to_string().contains('\n'), "{e}");
             return;
@@ -109,7 +113,10 @@ fuzz_target!(|f: Flags| {
         for m in &s.servers {
             meant.insert(
                 format!("server.{}", m.id),
-                format!("{}:{}:{}", m.host, s.input.server_port, s.input.election_port),
+                format!(
+                    "{}:{}:{}",
+                    m.host, s.input.server_port, s.input.election_port
+                ),
             );
         }
     }
@@ -117,6 +124,16 @@ fuzz_target!(|f: Flags| {
         meant.insert(k.clone(), v.clone());
     }
     let lines = text.lines().filter(|l| !l.starts_with('#')).count();
-    assert_eq!(lines, s.entries(release).len() + if s.servers.len() > 1 { s.servers.len() } else { 0 } + s.extra.len(), "{text}");
+    assert_eq!(
+        lines,
+        s.entries(release).len()
+            + if s.servers.len() > 1 {
+                s.servers.len()
+            } else {
+                0
+            }
+            + s.extra.len(),
+        "{text}"
+    );
     assert_eq!(parsed, meant, "zoo.cfg read back differs:\n{text}");
 });

@@ -11,6 +11,7 @@
 //! plain values down; nothing below the command files imports this module.
 
 pub mod fourlw;
+pub mod membership;
 pub mod metrics;
 pub mod probe;
 pub mod server;

@@ -350,6 +350,32 @@ pub struct StartArgs {
     /// Where the proc filesystem is mounted (the tests point it at a fake).
     #[arg(long = "proc-root", default_value = "/proc", hide = true)]
     pub proc_root: PathBuf,
+    /// How the ensemble's membership is kept: dynamic (ZooKeeper 3.5.3+
+    /// reconfig; `kubectl scale` adds and removes servers through `zkpod
+    /// join` and `zkpod leave`, and --servers is only the initial size),
+    /// static (the server list from --servers; ZooKeeper 3.4's only way), or
+    /// auto (dynamic where the ZooKeeper and the pod name allow it).
+    #[arg(long, env = "ZOO_MEMBERSHIP", value_enum, default_value = "auto")]
+    pub membership: MembershipArg,
+
+    /// File holding ZooKeeper's superuser password (a mounted Secret):
+    /// zkpod gives the JVM its digest, and `zkpod join`/`leave` use it to
+    /// reconfigure the ensemble.
+    #[arg(long = "superuser-password-file", env = "ZOO_SUPERUSER_PASSWORD_FILE")]
+    pub superuser_password_file: Option<PathBuf>,
+
+    /// How long a start waits for a peer that answers but does not serve
+    /// yet (a leader election) before deciding without it, e.g. 30s.
+    #[arg(long = "peer-wait", env = "ZOO_PEER_WAIT", default_value = "30s", value_parser = crate::client::endpoint::parse_duration)]
+    pub peer_wait: std::time::Duration,
+}
+
+/// `--membership`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembershipArg {
+    Auto,
+    Dynamic,
+    Static,
 }
 
 impl StartArgs {
@@ -380,6 +406,13 @@ impl StartArgs {
             dry_run: self.dry_run,
             proc_root: self.proc_root,
             program: program.to_string(),
+            membership: match self.membership {
+                MembershipArg::Auto => crate::membership::Mode::Auto,
+                MembershipArg::Dynamic => crate::membership::Mode::Dynamic,
+                MembershipArg::Static => crate::membership::Mode::Static,
+            },
+            superuser_password_file: self.superuser_password_file,
+            peer_wait: self.peer_wait,
         }
     }
 

@@ -7,9 +7,11 @@
 pub mod endpoint;
 pub mod error;
 pub mod fourlw;
+pub mod kube;
 pub mod reply;
 pub mod session;
 pub mod stream;
+pub mod zk;
 
 pub use endpoint::Endpoint;
 pub use error::{Error, Phase};

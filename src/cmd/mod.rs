@@ -72,7 +72,7 @@ macro_rules! commands {
     };
 }
 
-commands!(start, probe, status, metrics, fourlw);
+commands!(start, join, probe, status, metrics, fourlw);
 
 /// The entry `argv` invokes (by argv[0]'s file name, else by the subcommand
 /// in argv[1]) and the arguments to parse it with: for a subcommand, its
@@ -141,14 +141,26 @@ pub fn top_command() -> clap::Command {
 /// and a session with it. The session's deadline starts before zoo.cfg is
 /// read, so `--timeout` covers everything the command reads.
 ///
-/// Fails (exit 1) when zoo.cfg cannot be read or says no usable port, or
-/// when reading it alone took the whole deadline.
+/// With dynamic membership ZooKeeper drops clientPort and clientPortAddress
+/// from zoo.cfg once its own line in the committed configuration names the
+/// client endpoint; then `membership.properties` (zkpod start's record, read
+/// as boundedly as zoo.cfg) names it.
+///
+/// Fails (exit 1) when zoo.cfg or membership.properties cannot be read or
+/// says no usable port, or when reading them alone took the whole deadline.
 pub(crate) fn open(s: &ServerArgs) -> anyhow::Result<(Endpoint, Session)> {
     let started = std::time::Instant::now();
-    let e =
-        crate::probe::endpoint::resolve(s.host.as_deref(), s.port, s.timeout, &s.conf_dir, || {
-            zoocfg::read(&s.conf_dir)
-        })?;
+    let e = crate::probe::endpoint::resolve(s.host.as_deref(), s.port, s.timeout, || {
+        let path = zoocfg::path(&s.conf_dir);
+        match zoocfg::read(&s.conf_dir) {
+            Ok(Some(b)) if matches!(zoocfg::client_endpoint(&b), Ok((_, None))) => {
+                crate::membership::local::client_endpoint(&s.conf_dir).or(Some((path, Ok(b))))
+            }
+            Ok(Some(b)) => Some((path, Ok(b))),
+            Ok(None) => crate::membership::local::client_endpoint(&s.conf_dir),
+            Err(e) => Some((path, Err(e))),
+        }
+    })?;
     if started.elapsed() >= s.timeout {
         return Err(crate::sys::report::diagnose(
             Code::Unhealthy,

@@ -6,7 +6,7 @@ use log::warn;
 
 use crate::cli::start::{StartCli, StartScriptCli};
 use crate::cmd::{entry, Command, Entry, Name};
-use crate::start::{apply, facts, files, input::Input, plan};
+use crate::start::{apply, facts, files, input::Input, peers, plan};
 use crate::sys::host::RealHost;
 use crate::sys::report::Code;
 
@@ -46,12 +46,16 @@ pub fn run(input: &Input) -> Result<Code> {
     for w in &warnings {
         warn!("{w}");
     }
-    let plan = plan?;
-    let conf_files = files::conf_files(&plan)?;
+    let mut plan = plan?;
+    if let Some(need) = &plan.membership {
+        let decision = peers::decide(need)?;
+        plan.settle(decision)?;
+    }
+    let files = files::render(&plan)?;
     if input.dry_run {
-        apply::print_dry_run(&plan, &conf_files).context("failed to print the dry run")?;
+        apply::print_dry_run(&plan, &files).context("failed to print the dry run")?;
         return Ok(Code::Ok);
     }
-    apply::apply(&plan, &conf_files)?;
+    apply::apply(&plan, &files)?;
     match apply::exec(&plan)? {}
 }

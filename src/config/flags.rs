@@ -53,6 +53,9 @@ pub const FLAG_ENV: &[(&str, &str)] = &[
     ("--port", "ZOO_PROBE_PORT"),
     ("--timeout", "ZOO_PROBE_TIMEOUT"),
     ("--mode", "ZOO_READY_MODE"),
+    ("--membership", "ZOO_MEMBERSHIP"),
+    ("--superuser-password-file", "ZOO_SUPERUSER_PASSWORD_FILE"),
+    ("--peer-wait", "ZOO_PEER_WAIT"),
 ];
 
 /// The environment variable of `flag`, if it has one.

@@ -25,6 +25,9 @@ pub enum Owner {
     Flag(&'static str),
     /// zkpod writes the `server.N` lines from the pod names and `--servers`.
     ServerList,
+    /// zkpod's dynamic membership (`--membership`): whether ZooKeeper may
+    /// reconfigure, and where its committed configuration lives.
+    Membership,
 }
 
 /// One zoo.cfg key, or a family of keys sharing a prefix (`server.`).
@@ -82,6 +85,17 @@ impl Key {
             family: false,
             owner: Owner::ZooKeeper,
             default: Some(default),
+            since,
+            until: None,
+        }
+    }
+
+    const fn owned(name: &'static str, owner: Owner, since: Version) -> Key {
+        Key {
+            name,
+            family: false,
+            owner,
+            default: None,
             since,
             until: None,
         }
@@ -251,6 +265,12 @@ pub const FIPS_MODE: Key = Key::decided("fips-mode", "false", v(3, 8, 2));
 pub const ADMIN_SNAPSHOT_ENABLED: Key = Key::decided("admin.snapshot.enabled", "false", v(3, 9, 0));
 pub const ADMIN_RESTORE_ENABLED: Key = Key::decided("admin.restore.enabled", "false", v(3, 9, 0));
 
+/// Dynamic membership (`--membership dynamic`): ZooKeeper commits every
+/// membership change through reconfig, and zkpod starts it with the
+/// committed configuration.
+pub const STANDALONE_ENABLED: Key = Key::owned("standaloneEnabled", Owner::Membership, v(3, 5, 0));
+pub const RECONFIG_ENABLED: Key = Key::owned("reconfigEnabled", Owner::Membership, v(3, 5, 3));
+pub const DYNAMIC_CONFIG_FILE: Key = Key::owned("dynamicConfigFile", Owner::Membership, v(3, 5, 0));
 /// `server.N=host:quorumPort:electionPort`, one line per member.
 pub const SERVER: Key = Key::family("server.", Owner::ServerList, v(3, 4, 0));
 
@@ -307,8 +327,8 @@ pub const KEYS: &[Key] = &[
     Key::zookeeper("leaderServes", v(3, 4, 0)),
     Key::zookeeper("cnxTimeout", v(3, 4, 0)),
     Key::zookeeper("quorumCnxnTimeoutMs", v(3, 6, 0)),
-    Key::zookeeper("standaloneEnabled", v(3, 5, 0)),
-    Key::zookeeper("reconfigEnabled", v(3, 5, 3)),
+    STANDALONE_ENABLED,
+    RECONFIG_ENABLED,
     Key::zookeeper("tcpKeepAlive", v(3, 4, 11)),
     Key::zookeeper("clientTcpKeepAlive", v(3, 7, 0)),
     Key::zookeeper("observer.reconnectDelayMs", v(3, 6, 0)),
@@ -327,11 +347,9 @@ pub const KEYS: &[Key] = &[
     Key::zookeeper("admin.forceHttps", v(3, 6, 3)),
     Key::zookeeper("metricsProvider.exportJvmInfo", v(3, 6, 0)),
     // The membership: a hand-set file would replace the server list zkpod
-    // writes (issue 8), so --set may not name it.
-    Key {
-        owner: Owner::ServerList,
-        ..Key::zookeeper("dynamicConfigFile", v(3, 5, 0))
-    },
+    // writes (issue 8) and the committed configuration (issue 9), so --set
+    // may not name it.
+    DYNAMIC_CONFIG_FILE,
     Key::zookeeper("peerType", v(3, 4, 0)),
     Key::zookeeper("quorum.auth.enableSasl", v(3, 4, 10)),
     Key::zookeeper("quorum.auth.learnerRequireSasl", v(3, 4, 10)),
@@ -394,11 +412,12 @@ pub fn find(key: &str) -> Option<&'static Key> {
         .or_else(|| KEYS.iter().find(|k| k.family && k.matches(key)))
 }
 
-/// Who owns `key` if not ZooKeeper alone: a flag-owned key matches without
+/// Who owns `key` if not ZooKeeper alone: a key zkpod owns matches without
 /// regard to case (two spellings of one setting would still disagree), a
 /// family by its prefix.
 pub fn owner_of(key: &str) -> Option<Owner> {
-    // Flag-owned and membership keys (dynamicConfigFile), in any case.
+    // Flag-owned and membership keys (dynamicConfigFile, reconfigEnabled,
+    // standaloneEnabled), in any case.
     let flag = KEYS
         .iter()
         .find(|k| !k.family && k.owner != Owner::ZooKeeper && k.name.eq_ignore_ascii_case(key));

@@ -78,6 +78,23 @@ pub struct Settings {
     /// The `--set` and `ZOO_CFG_EXTRA` entries, checked; the last one for a
     /// key wins.
     pub extra: Vec<(String, String)>,
+    /// Dynamic membership: set once the start has decided which committed
+    /// configuration the server starts with (`None`: a static server list).
+    pub dynamic: Option<DynamicSettings>,
+}
+
+/// What dynamic membership changes in zoo.cfg: no server lines (they live in
+/// the dynamic file ZooKeeper commits), the switches that let it
+/// reconfigure, and the client endpoint this server's line in the committed
+/// configuration gives it (ZooKeeper refuses a zoo.cfg whose clientPort or
+/// clientPortAddress disagrees with it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamicSettings {
+    /// `dynamicConfigFile`: next to zoo.cfg on the data volume.
+    pub file: PathBuf,
+    pub client_port: u16,
+    /// `None`: all addresses.
+    pub client_address: Option<String>,
 }
 
 /// What the installation found offers, for [`Settings::check_release`].
@@ -110,8 +127,12 @@ impl Settings {
     /// written (`keys::Key::known_in`).
     pub fn entries(&self, release: Version) -> Vec<(&'static Key, String)> {
         let i = &self.input;
+        let (client_port, client_address) = match &self.dynamic {
+            Some(d) => (d.client_port, d.client_address.clone()),
+            None => (i.client_port, i.client_address.clone()),
+        };
         let mut e = vec![
-            (&keys::CLIENT_PORT, i.client_port.to_string()),
+            (&keys::CLIENT_PORT, client_port.to_string()),
             (&keys::DATA_DIR, i.data_dir.display().to_string()),
             (&keys::DATA_LOG_DIR, i.data_log_dir.display().to_string()),
             (&keys::TICK_TIME, i.tick_time.to_string()),
@@ -135,8 +156,8 @@ impl Settings {
             e.push((&keys::ADMIN_SERVER_PORT, i.admin_port.to_string()));
             e.push((&keys::ADMIN_SERVER_ADDRESS, i.admin_address.clone()));
         }
-        if let Some(addr) = &i.client_address {
-            e.push((&keys::CLIENT_PORT_ADDRESS, addr.clone()));
+        if let Some(addr) = client_address {
+            e.push((&keys::CLIENT_PORT_ADDRESS, addr));
         }
         if i.quorum_listen_on_all_ips {
             e.push((&keys::QUORUM_LISTEN_ON_ALL_IPS, true.to_string()));
@@ -159,6 +180,11 @@ impl Settings {
             if !self.extra.iter().any(|(k, _)| k == key.name) {
                 e.push((key, key.flag_default().to_string()));
             }
+        }
+        if let Some(d) = &self.dynamic {
+            e.push((&keys::STANDALONE_ENABLED, false.to_string()));
+            e.push((&keys::RECONFIG_ENABLED, true.to_string()));
+            e.push((&keys::DYNAMIC_CONFIG_FILE, d.file.display().to_string()));
         }
         e.retain(|(key, _)| key.known_in(release));
         e
@@ -419,6 +445,12 @@ pub fn parse_extra(
                 "zkpod builds the server list from the pod names and --servers; a hand-written line would disagree with it",
                 "set --servers (ZOO_SERVERS) to the StatefulSet's replicas and drop this entry",
             )),
+            Some(Owner::Membership) => return Err(diagnose(
+                Code::Config,
+                format!("{source} {shown_item} sets a key of zkpod's dynamic membership ({k})"),
+                "zkpod decides whether ZooKeeper may reconfigure and where its committed configuration lives; a second source would let a restart start a server with a stale view of the ensemble",
+                "drop this entry; use --membership static (ZOO_MEMBERSHIP=static) for a fixed server list",
+            )),
             Some(Owner::ZooKeeper) | None => {}
         }
         // The last entry for a key wins, at its first entry's place; a
@@ -674,6 +706,7 @@ pub fn build(a: &SettingsInput, myid: u32, servers: Vec<Member>) -> anyhow::Resu
         max_session_timeout: max,
         four_letter_words: parse_whitelist(&a.four_letter_words)?,
         extra,
+        dynamic: None,
     })
 }
 
@@ -959,7 +992,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("sets dynamicConfigFile, which belongs to the server list"),
+            e.contains("'dynamicConfigFile=/tmp/evil.dynamic' sets a key of zkpod's dynamic membership (dynamicConfigFile)"),
             "{e}"
         );
         let mut i = fixtures::defaults();

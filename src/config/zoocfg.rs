@@ -21,9 +21,10 @@ pub const HEADER: &str = "# Written by zkpod start on every start: edits here ar
 /// Renders zoo.cfg for ZooKeeper `release`: the keys zkpod writes, in the
 /// table's order (which starts with the tutorial's start-zookeeper, so the
 /// two files diff cleanly), only those `release` reads; the server lines of
-/// an ensemble; then the `--set` / `ZOO_CFG_EXTRA` entries (checked against
-/// the release by `Settings::check_release`). Every line comes from the
-/// Properties encoder.
+/// a static ensemble (with dynamic membership they live in the dynamic
+/// config file instead); then the `--set` / `ZOO_CFG_EXTRA` entries (checked
+/// against the release by `Settings::check_release`). Every line comes from
+/// the Properties encoder.
 ///
 /// Fails (exit code 4) when a key or value holds a control character
 /// (`settings::build` refuses those first; this is the encoder's own guard).
@@ -37,7 +38,7 @@ pub fn render(s: &Settings, release: Version) -> anyhow::Result<String> {
     for (key, value) in s.entries(release) {
         entry(key.name, &value)?;
     }
-    if s.servers.len() > 1 {
+    if s.servers.len() > 1 && s.dynamic.is_none() {
         for m in &s.servers {
             let key = format!("{}{}", keys::SERVER.name, m.id);
             let value = format!(
@@ -53,7 +54,7 @@ pub fn render(s: &Settings, release: Version) -> anyhow::Result<String> {
     Ok(w.finish())
 }
 
-fn refused(key: &str, r: &properties::Refused) -> anyhow::Error {
+pub(crate) fn refused(key: &str, r: &properties::Refused) -> anyhow::Error {
     diagnose(
         Code::Config,
         format!("zoo.cfg entry {} {r}", crate::sys::report::shown(key)),

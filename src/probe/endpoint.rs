@@ -2,7 +2,7 @@
 //! zoo.cfg that `zkpod start` wrote, then 127.0.0.1 and ZooKeeper's usual
 //! client port.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::client::Endpoint;
@@ -13,31 +13,35 @@ use crate::sys::report::{self, diagnose, Code};
 /// The host asked when neither a flag nor zoo.cfg names one.
 pub const DEFAULT_HOST: &str = "127.0.0.1";
 
+/// A file the probe read its endpoint from (zoo.cfg, or zkpod start's
+/// `membership.properties` when ZooKeeper erased the client keys from
+/// zoo.cfg): its path, and its bytes or why it could not be read.
+pub type Read = Option<(PathBuf, Result<Vec<u8>, FileError>)>;
+
 /// Fills in the host and port: `host` and `port` (flags) first, then
 /// zoo.cfg's clientPortAddress (when it names one address) and clientPort,
 /// then 127.0.0.1 and the default client port. `zoo_cfg` is called only when
 /// a flag leaves something to fill in (a probe reads no file it does not
-/// need); it returns the bytes of `conf_dir/zoo.cfg` (`None`: there is none).
+/// need); it returns the file it read (`<conf dir>/zoo.cfg`, `None`: there
+/// is none) with its bytes, in zoo.cfg's format.
 ///
-/// Fails (exit 1, the probes' code) when zoo.cfg cannot be read (a FIFO, a
-/// directory, larger than 1 MiB, no permission) or does not say a usable
+/// Fails (exit 1, the probes' code) when that file cannot be read (a FIFO,
+/// a directory, larger than 1 MiB, no permission) or does not say a usable
 /// port or address: probing some other port instead would be a silent lie.
 pub fn resolve(
     host: Option<&str>,
     port: Option<u16>,
     timeout: Duration,
-    conf_dir: &Path,
-    zoo_cfg: impl FnOnce() -> Result<Option<Vec<u8>>, FileError>,
+    zoo_cfg: impl FnOnce() -> Read,
 ) -> anyhow::Result<Endpoint> {
-    let cfg = zoocfg::path(conf_dir);
     let (addr, cfg_port) = match (host, port) {
         (Some(_), Some(_)) => (None, None),
         _ => match zoo_cfg() {
-            Ok(None) => (None, None),
-            Ok(Some(bytes)) => {
-                zoocfg::client_endpoint(&bytes).map_err(|why| unusable(&cfg, &why))?
+            None => (None, None),
+            Some((path, Ok(bytes))) => {
+                zoocfg::client_endpoint(&bytes).map_err(|why| unusable(&path, &why))?
             }
-            Err(e) => return Err(unusable(&cfg, &e.to_string())),
+            Some((path, Err(e))) => return Err(unusable(&path, &e.to_string())),
         },
     };
     let default_port = keys::CLIENT_PORT
@@ -79,7 +83,11 @@ mod tests {
         port: Option<u16>,
         cfg: impl FnOnce() -> Result<Option<Vec<u8>>, FileError>,
     ) -> anyhow::Result<Endpoint> {
-        resolve(host, port, T, Path::new("/c"), cfg)
+        resolve(host, port, T, || match cfg() {
+            Ok(None) => None,
+            Ok(Some(b)) => Some((PathBuf::from("/c/zoo.cfg"), Ok(b))),
+            Err(e) => Some((PathBuf::from("/c/zoo.cfg"), Err(e))),
+        })
     }
 
     #[test]

@@ -28,21 +28,22 @@ use anyhow::{Context, Result};
 use log::{info, warn};
 
 use crate::start::facts;
-use crate::start::files;
+use crate::start::files::{self, Files};
 use crate::start::plan::Plan;
 use crate::start::volume::{Action, Myid, Volume};
-use crate::sys::fs::{self, FileSpec, Lock};
+use crate::sys::fs::{self, Lock};
 use crate::sys::host::RealHost;
 use crate::sys::privs::{self, RealSys};
 use crate::sys::report::{self, diagnose, Code};
 
-/// Writes the plan's dirs and files, chowns, and drops root. Nothing is
-/// written until every file is staged (see `fs::stage`).
+/// Writes the plan's dirs and files, sets a removed member's old data
+/// aside, chowns, and drops root. No target changes until every file is
+/// staged (see `fs::stage`) and the volume is locked and found unchanged.
 ///
 /// Fails on the first step that fails, naming the path (exit code 5 when
 /// another server holds or changed the volume, 8 for I/O, 6 for a refused
 /// chown or privilege drop).
-pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
+pub fn apply(plan: &Plan, files: &Files) -> Result<()> {
     for line in &plan.summary {
         info!("{line}");
     }
@@ -51,9 +52,13 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
         let mode = if *dir == plan.conf_dir { 0o775 } else { 0o770 };
         created.extend(fs::create_dirs(dir, mode)?);
     }
-    // The conf files first, to temp names in the conf dir (the pod's own):
-    // a full disk there changes nothing.
-    let mut conf = fs::stage(conf_files)?;
+    // The conf dir's files first, to temp names in the conf dir (the pod's
+    // own): a full disk there changes nothing.
+    let mut conf = fs::stage(&files.conf)?;
+    if let Some((link, target)) = &files.link {
+        conf.append(fs::stage_link(link, target)?);
+    }
+    let mut record = fs::stage(std::slice::from_ref(&files.record))?;
     lock_volume(plan)?;
     // Locked: nobody else can change the volume now. Was it changed between
     // the plan's look and the lock (a second pod starting at the same time)?
@@ -62,15 +67,38 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
         Ok(v) => return Err(changed_meanwhile(plan, &v)),
         Err(e) => return Err(report::os_failure(e.action, &e.path, &e.error.io())),
     }
+    if plan.membership.is_some()
+        && facts::volume_config(&RealHost, &plan.data_dir) != plan.volume_config
+    {
+        return Err(config_changed_meanwhile(plan));
+    }
     // Only the lock holder writes on the volume (its temp names are not
     // unique across containers: the pid is 1 in each).
+    let mut volume = fs::stage(&files.volume)?;
     let myid = files::myid_file(plan);
     let mut staged = fs::stage(myid.as_slice())?;
-    conf.commit_next(conf_files.len())?;
+    // Every file is staged: what remains needs (almost) no space. A removed
+    // member's old data goes aside first (renames, nothing deleted).
+    let mut set_aside = Vec::new();
+    if let (Some(need), Some(settled)) = (&plan.membership, &plan.settled) {
+        if settled.set_aside {
+            set_aside = set_aside_old_data(need, plan.myid)?;
+        }
+    }
+    // The volume's files in order (the dynamic config file before the
+    // zoo.cfg that names it), then the conf dir's, then myid: no state
+    // has a new myid with old config files.
+    volume.commit_next(files.volume.len())?;
+    conf.commit_next(conf.len())?;
     info!(
-        "wrote {} files to {}",
-        conf_files.len(),
-        plan.conf_dir.display()
+        "wrote {} files to {}{}",
+        files.conf.len() + usize::from(files.link.is_some()),
+        plan.conf_dir.display(),
+        if files.volume.is_empty() {
+            String::new()
+        } else {
+            format!(" and {} to {}", files.volume.len(), plan.data_dir.display())
+        }
     );
     if let Action::Replace { old } = &plan.myid_action {
         let path = plan.data_dir.join("myid");
@@ -95,6 +123,9 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
             plan.data_dir.join("myid").display()
         );
     }
+    // Last, the record the hooks act on: it names this process, which is
+    // now about to become the JVM.
+    record.commit_next(1)?;
     if let Some(ids) = plan.drop_to {
         let mut targets: Vec<PathBuf> = vec![plan.data_dir.clone(), plan.data_log_dir.clone()];
         // Parents zkpod created (e.g. /var/lib/zookeeper) must be traversable
@@ -111,7 +142,19 @@ pub fn apply(plan: &Plan, conf_files: &[FileSpec]) -> Result<()> {
             .iter()
             .map(|t| std::fs::canonicalize(t).unwrap_or_else(|_| t.clone()))
             .collect();
-        let changed = privs::chown_where_needed(&mut RealSys, &targets, ids)?;
+        let mut changed = privs::chown_where_needed(&mut RealSys, &targets, ids)?;
+        // What this start wrote on the volume, and the digest's argument
+        // file (0600): the ZooKeeper user reads (and ZooKeeper rewrites)
+        // them.
+        let mut owned: Vec<PathBuf> = files
+            .volume
+            .iter()
+            .chain(myid.as_slice())
+            .map(|(p, _, _)| p.clone())
+            .collect();
+        owned.extend(plan.superuser.as_ref().and_then(|s| s.argfile.clone()));
+        owned.extend(set_aside);
+        changed.extend(privs::chown_paths(&mut RealSys, &owned, ids)?);
         if !changed.is_empty() {
             info!(
                 "chowned {} paths to {}:{} (first: {})",
@@ -174,6 +217,73 @@ fn changed_meanwhile(plan: &Plan, now: &Volume) -> anyhow::Error {
     )
 }
 
+fn config_changed_meanwhile(plan: &Plan) -> anyhow::Error {
+    diagnose(
+        Code::DataGuard,
+        format!(
+            "the dynamic configuration in {} (zoo.cfg, zoo.cfg.dynamic.*) changed while zkpod was starting: another server started on this volume at the same time",
+            report::path(&plan.data_dir)
+        ),
+        "zkpod decided this server's membership from what it read before; starting on a changed view could disagree with the ensemble, so it wrote nothing but its lock file",
+        "give each pod its own volume (volumeClaimTemplates; accessModes: ReadWriteOncePod), then restart this pod",
+    )
+}
+
+/// Moves a removed member's old data aside (never deletes, never
+/// overwrites): the data and log dirs' `version-2` first, then the old
+/// zoo.cfg and dynamic config files, into a new
+/// `zkpod-set-aside/<UTC time>-server<id>/` inside the dir they were in (a
+/// rename, so on the same filesystem; see `fs::set_aside_into`). A failure
+/// part way leaves every entry either in place or in that dir, and the next
+/// start, deciding again, moves the rest. Returns the dirs made.
+///
+/// Fails (exit code 8, or 6 for what permissions decide) naming the path
+/// that could not be moved and what the OS error means.
+fn set_aside_old_data(need: &crate::start::membership::Need, myid: u32) -> Result<Vec<PathBuf>> {
+    use crate::start::membership::SET_ASIDE_DIR;
+    let name = format!("{}-server{myid}", fs::stamp(std::time::SystemTime::now()));
+    let mut made = Vec::new();
+    let mut roots = vec![(need.data_dir.clone(), true)];
+    if need.data_log_dir != need.data_dir {
+        roots.push((need.data_log_dir.clone(), false));
+    }
+    for (root, is_data) in roots {
+        let mut entries = vec![root.join("version-2")];
+        if is_data {
+            let mut names: Vec<PathBuf> = std::fs::read_dir(&root)
+                .map_err(|e| report::os_failure("list", &root, &e))?
+                .flatten()
+                .filter(|e| {
+                    let n = e.file_name();
+                    let n = n.to_string_lossy();
+                    n == "zoo.cfg" || n == "zoo.cfg.bak" || n.starts_with("zoo.cfg.dynamic.")
+                })
+                .map(|e| e.path())
+                .collect();
+            names.sort();
+            entries.extend(names);
+        }
+        entries.retain(|p| std::fs::symlink_metadata(p).is_ok());
+        if entries.is_empty() {
+            continue;
+        }
+        let into = root.join(SET_ASIDE_DIR);
+        let existed = std::fs::symlink_metadata(&into).is_ok();
+        let target = fs::set_aside_into(&entries, &into, &name)?;
+        info!(
+            "set aside {} entries of {} in {} (server {myid} was removed from the ensemble; nothing was deleted)",
+            entries.len(),
+            root.display(),
+            target.display()
+        );
+        if !existed {
+            made.push(into);
+        }
+        made.push(target);
+    }
+    Ok(made)
+}
+
 /// Whether `p` exists (a dangling symlink counts).
 fn exists(p: &Path) -> bool {
     std::fs::symlink_metadata(p).is_ok()
@@ -229,7 +339,7 @@ fn exec_command(cmd: &[String], env_set: &[(String, String)]) -> Result<Infallib
 
 /// `--dry-run`: prints every file that would be written, the dirs that
 /// would be made, the chown and drop, and the command line.
-pub fn print_dry_run(plan: &Plan, conf_files: &[FileSpec]) -> std::io::Result<()> {
+pub fn print_dry_run(plan: &Plan, files: &Files) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -271,9 +381,39 @@ pub fn print_dry_run(plan: &Plan, conf_files: &[FileSpec]) -> std::io::Result<()
             )?;
         }
     }
-    for (path, contents, _) in conf_files {
+    if let (Some(need), Some(settled)) = (&plan.membership, &plan.settled) {
+        if settled.set_aside {
+            writeln!(
+                out,
+                "# would set the old data of {} aside in {}/<UTC time>-server{} (nothing is deleted)",
+                need.data_dir.display(),
+                need.data_dir
+                    .join(crate::start::membership::SET_ASIDE_DIR)
+                    .display(),
+                plan.myid
+            )?;
+        }
+    }
+    let secret = plan.superuser.as_ref().and_then(|s| s.argfile.as_ref());
+    for (path, contents, mode) in files.all() {
         writeln!(out, "==> {} <==", path.display())?;
-        out.write_all(contents)?;
+        if Some(path) == secret {
+            // The digest is the superuser's credential: never on stdout.
+            writeln!(
+                out,
+                "# (mode {mode:04o}: the superuser digest's JVM flag, not shown)"
+            )?;
+        } else {
+            out.write_all(contents)?;
+        }
+    }
+    if let Some((link, target)) = &files.link {
+        writeln!(
+            out,
+            "# would link {} -> {}",
+            link.display(),
+            target.display()
+        )?;
     }
     if let Some((_, home)) = plan.env.iter().find(|(k, _)| k == "HOME") {
         writeln!(out, "# HOME={home}")?;

@@ -37,13 +37,26 @@ use crate::sys::privs::Ids;
 pub const PASSWD: &str = "/etc/passwd";
 
 /// The names of every conf file start may write (the logging config's name
-/// depends on the install, which the plan decides).
-pub const CONF_FILES: [&str; 5] = [
+/// depends on the install, which the plan decides; the last two only with
+/// dynamic membership).
+pub const CONF_FILES: [&str; 7] = [
     "zoo.cfg",
     "java.env",
     "java.security",
     "log4j.properties",
     "logback.xml",
+    crate::membership::local::FILE,
+    crate::config::superuser::ARGFILE,
+];
+
+/// The names of every file start may write in the data dir (the last three
+/// only with dynamic membership; an adopted `zoo.cfg.dynamic.<version>` is
+/// written only where none is).
+pub const VOLUME_FILES: [&str; 4] = [
+    "myid",
+    "zoo.cfg",
+    crate::start::membership::BOOTSTRAP_FILE,
+    crate::start::membership::JOIN_FILE,
 ];
 
 /// What `zkpod start` found on the machine.
@@ -101,6 +114,38 @@ pub struct Facts {
     pub targets: Vec<(PathBuf, Option<Kind>)>,
     /// The JVM's own option variables that are set (name, value).
     pub java_option_vars: Vec<(String, String)>,
+    /// What the volume holds of ZooKeeper's dynamic configuration.
+    pub volume_config: VolumeConfig,
+    /// `--superuser-password-file`'s bytes (bounded), when the flag is given.
+    pub superuser_password: Option<Result<Vec<u8>, FileError>>,
+    /// The Java runtime's `release` file (its `JAVA_VERSION`), found next to
+    /// the java executable with symlinks resolved.
+    pub java_release: Option<String>,
+    /// This process: its pid and `/proc/self/stat` (its start time), which
+    /// `membership.properties` records for the hooks.
+    pub pid: u32,
+    pub self_stat: Option<String>,
+}
+
+/// A bounded read's bytes, or what the file is instead.
+pub type Bytes = Result<Vec<u8>, FileError>;
+
+/// The dynamic configuration on the volume: the zoo.cfg ZooKeeper last ran
+/// with (in the data dir, rewritten by ZooKeeper on every committed
+/// reconfig), the dynamic config file it points at, and every committed
+/// (versioned) dynamic config file ZooKeeper kept next to it. Read bounded
+/// and typed, never through a symlink: ZooKeeper writes them as regular
+/// files, so anything else is not its.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VolumeConfig {
+    /// `<data dir>/zoo.cfg`'s bytes, when present.
+    pub zoo_cfg: Option<Result<Vec<u8>, FileError>>,
+    /// The file its `dynamicConfigFile` names, as named, and that file's
+    /// bytes: read only when it is a `zoo.cfg.dynamic.*` file in the data
+    /// dir, where ZooKeeper writes it (`None`: zkpod did not read it).
+    pub current: Option<(PathBuf, Option<Bytes>)>,
+    /// `zoo.cfg.dynamic.<hex version>` files in the data dir: (name, bytes).
+    pub committed: Vec<(String, Result<Vec<u8>, FileError>)>,
 }
 
 /// The parent process, when it is PID 1.
@@ -156,10 +201,12 @@ pub fn gather(input: &Input, host: &dyn Host) -> Result<Facts> {
         .hostname
         .is_none()
         .then(|| host.hostname().map_err(ReadError::from));
-    let hosts = (input.servers > 1).then(|| {
+    // Read for an ensemble, and for a lone pod too: dynamic membership
+    // needs the pod's FQDN for its server line.
+    let hosts = Some(
         host.read(&input.hosts_file, caps::HOSTS)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-    });
+            .map(|b| String::from_utf8_lossy(&b).into_owned()),
+    );
     let euid = host.euid();
     let root = euid == 0;
     let dirs = [&data_dir, &data_log_dir, &conf_dir]
@@ -210,7 +257,7 @@ pub fn gather(input: &Input, host: &dyn Host) -> Result<Facts> {
     let mut targets: Vec<(PathBuf, Option<Kind>)> = CONF_FILES
         .iter()
         .map(|f| conf_dir.join(f))
-        .chain(std::iter::once(data_dir.join("myid")))
+        .chain(VOLUME_FILES.iter().map(|f| data_dir.join(f)))
         .map(|p| {
             let k = host.kind(&p);
             (p, k)
@@ -240,6 +287,14 @@ pub fn gather(input: &Input, host: &dyn Host) -> Result<Facts> {
         proc_status,
         pid1,
         home_dirs: home_dirs(host, euid, &passwd, home_env.as_deref(), target),
+        volume_config: volume_config(host, &data_dir),
+        superuser_password: input
+            .superuser_password_file
+            .as_deref()
+            .map(|p| host.read(p, caps::PASSWORD)),
+        java_release: java_release(host, input.java.as_deref()),
+        pid: std::process::id(),
+        self_stat: text(host, &input.proc_root.join("self/stat"), caps::PROC),
         home_env,
         passwd,
         passwd_error,
@@ -490,6 +545,65 @@ pub fn read_volume(
     Ok(Volume { myid, data })
 }
 
+/// What the data dir holds of ZooKeeper's dynamic configuration, read
+/// bounded and typed (regular files only, never through a symlink). Absent
+/// files are simply absent; unreadable ones are kept as errors.
+pub fn volume_config(host: &dyn Host, data_dir: &Path) -> VolumeConfig {
+    use crate::config::{dynamic, keys, zoocfg};
+    let read = |p: &Path| -> Option<Result<Vec<u8>, FileError>> {
+        match host.read_nofollow(p, caps::ZOO_CFG) {
+            Err(FileError::Missing) => None,
+            r => Some(r),
+        }
+    };
+    let zoo_cfg = read(&data_dir.join("zoo.cfg"));
+    let current = zoo_cfg
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .and_then(|b| zoocfg::parse(b).ok())
+        .and_then(|mut m| m.remove(keys::DYNAMIC_CONFIG_FILE.name))
+        .map(PathBuf::from)
+        .map(|p| {
+            let here = p.parent() == Some(data_dir)
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(dynamic::FILE_PREFIX));
+            let bytes = here.then(|| read(&p).unwrap_or(Err(FileError::Missing)));
+            (p, bytes)
+        });
+    let mut committed: Vec<(String, Result<Vec<u8>, FileError>)> = names(host, data_dir)
+        .into_iter()
+        .filter(|n| {
+            n.starts_with(dynamic::FILE_PREFIX) && dynamic::version_from_file_name(n).is_some()
+        })
+        .filter_map(|n| read(&data_dir.join(&n)).map(|t| (n, t)))
+        .collect();
+    committed.sort_by(|a, b| a.0.cmp(&b.0));
+    VolumeConfig {
+        zoo_cfg,
+        current,
+        committed,
+    }
+}
+
+/// `JAVA_VERSION` of the runtime `java` belongs to: its `release` file is in
+/// the runtime's root, two levels above the (symlink-resolved) executable.
+/// Read bounded; a value that is not a plain version is ignored.
+fn java_release(host: &dyn Host, explicit: Option<&Path>) -> Option<String> {
+    let java = find_java(explicit, host).path?;
+    let real = host.canonical(&java).ok()?;
+    let release = real.parent()?.parent()?.join("release");
+    let text = text(host, &release, caps::RELEASE)?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("JAVA_VERSION="))
+        .map(|v| v.trim().trim_matches('"').to_string())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-+".contains(&b))
+        })
+}
+
 /// The homes the plan may pick, checked: `$HOME`, and the passwd homes of
 /// this uid and of the `--user` (when it resolves).
 fn home_dirs(
@@ -604,7 +718,7 @@ mod tests {
         }
         assert_eq!(f.dirs[0].dir, d.path().join("data"));
         // Every file start writes, and what is there now.
-        assert_eq!(f.targets.len(), 6);
+        assert_eq!(f.targets.len(), 11);
         assert!(f.targets.iter().all(|(_, k)| k.is_none()));
     }
 

@@ -45,6 +45,9 @@ pub struct IdInput<'a> {
     pub offset: u32,
     /// `--servers`.
     pub servers: u32,
+    /// Dynamic membership: `--servers` is only the initial size, and a pod
+    /// with a higher ordinal joins the ensemble instead of being refused.
+    pub scalable: bool,
 }
 
 /// The server's identity: its id and, when the hostname has one, its pod name.
@@ -71,6 +74,7 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
         explicit,
         offset,
         servers,
+        scalable,
     } = input;
     let pod = parse_pod_name(hostname);
     let host = report::clean(hostname);
@@ -124,7 +128,12 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
         ),
     };
 
-    if myid < first || myid > last {
+    // Dynamic membership lets an ordinal beyond --servers join, but never
+    // past the largest id (no wrap-around) or the largest ensemble.
+    let grows = scalable
+        && myid <= u64::from(u32::MAX)
+        && !matches!(&pod, Some(p) if p.ordinal >= MAX_SERVERS);
+    if myid < first || (myid > last && !grows) {
         let source = match (explicit, &pod) {
             (Some(_), _) => format!("--myid {myid} (on pod {host})"),
             (None, Some(p)) => format!(
@@ -141,7 +150,7 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
             ),
             // In u64: the ordinal may be u32::MAX (found by fuzz/flag_values).
             (None, Some(p)) => format!(
-                "set --servers (ZOO_SERVERS) to the StatefulSet's replicas: at least {}",
+                "a static server list (ZooKeeper 3.4, or --membership static) cannot grow while it runs, so scale the StatefulSet back to --servers (ZOO_SERVERS) replicas; growing it to at least {} servers safely needs ZooKeeper 3.5.3+ with --membership auto, which scales with `kubectl scale` alone",
                 u64::from(p.ordinal) + 1
             ),
             _ => format!("pass a --myid within {first}..{last}, or drop --myid to derive it from the hostname"),
@@ -153,7 +162,7 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
             fix,
         ));
     }
-    // Within first..=last, which fits in a u32.
+    // Within first..=last, or checked above to fit in a u32.
     Ok(Identity {
         myid: myid as u32,
         pod,
@@ -171,6 +180,7 @@ mod tests {
             explicit: None,
             offset: 1,
             servers,
+            scalable: false,
         }
     }
 
@@ -290,6 +300,35 @@ mod tests {
         );
         assert!(msg.contains("Fix:"), "{msg}");
         assert_eq!(crate::sys::report::code_of(&e, Code::Io), Code::Identity);
+    }
+
+    #[test]
+    fn with_dynamic_membership_a_higher_ordinal_joins() {
+        let mut i = input("zk-7", 3);
+        i.scalable = true;
+        assert_eq!(decide(i).unwrap().myid, 8);
+    }
+
+    #[test]
+    fn with_dynamic_membership_ids_still_never_wrap() {
+        // Issue 8's duplicate ids, for a joiner: ordinal + offset past
+        // 4294967295 must not wrap to a small id, and an ordinal past the
+        // largest ensemble is refused as in a static one.
+        let mut i = input("zk-7", 3);
+        i.scalable = true;
+        i.offset = u32::MAX - 3;
+        let e = decide(i).unwrap_err().to_string();
+        assert!(
+            e.contains("gives server id 4294967299, which is outside the ensemble"),
+            "{e}"
+        );
+        let mut i = input("zk-255", 3);
+        i.scalable = true;
+        let e = decide(i).unwrap_err().to_string();
+        assert!(e.contains("so ordinal 255 cannot be one"), "{e}");
+        let mut i = input("zk-254", 3);
+        i.scalable = true;
+        assert_eq!(decide(i).unwrap().myid, 255);
     }
 
     #[test]

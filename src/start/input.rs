@@ -44,4 +44,12 @@ pub struct Input {
     /// How zkpod was started (`zkpod start`, `start.sh`), for the fix of a
     /// warning that names the command to exec.
     pub program: String,
+    /// `--membership`: dynamic (reconfig, the default) or a static server list.
+    pub membership: crate::membership::Mode,
+    /// `--superuser-password-file`: ZooKeeper's superuser password, which
+    /// `zkpod join` and `leave` authenticate reconfig with.
+    pub superuser_password_file: Option<PathBuf>,
+    /// `--peer-wait`: how long a start waits for a peer that answers but
+    /// does not serve yet, before it decides without it.
+    pub peer_wait: std::time::Duration,
 }

@@ -22,6 +22,8 @@ pub mod files;
 pub mod identity;
 pub mod input;
 pub mod install;
+pub mod membership;
+pub mod peers;
 pub mod plan;
 pub mod user;
 pub mod volume;

@@ -13,14 +13,17 @@ use anyhow::Result;
 
 use crate::config::jvm;
 use crate::config::logging::LogLevel;
+use crate::config::settings::Member;
 use crate::config::settings::{self, Settings};
+use crate::config::superuser::{self, Superuser};
 use crate::config::version::Version;
 use crate::config::{flags, values};
 use crate::start::ensemble::{self, DomainInput, DomainSource};
-use crate::start::facts::{DirAccess, Facts, PASSWD};
+use crate::start::facts::{DirAccess, Facts, VolumeConfig, PASSWD};
 use crate::start::identity::{self, IdInput};
 use crate::start::input::Input;
 use crate::start::install::{self, Install};
+use crate::start::membership::{self as start_membership, Need, Settled};
 use crate::start::user;
 use crate::start::volume::{self, Action, Volume};
 use crate::sys::host::{Kind, Meta};
@@ -50,6 +53,9 @@ pub struct Plan {
     /// The volume as the plan saw it: after taking the volume lock, `apply`
     /// reads it again and refuses if another server changed it meanwhile.
     pub volume: Volume,
+    /// The volume's dynamic configuration as the plan saw it (checked
+    /// again under the lock, as `volume` is).
+    pub volume_config: VolumeConfig,
     /// The dirs to make when missing: data, log, conf.
     pub dirs: Vec<PathBuf>,
     /// When running as root: the user to drop to.
@@ -58,6 +64,21 @@ pub struct Plan {
     pub command: Vec<String>,
     /// Environment variables to set for the JVM (HOME).
     pub env: Vec<(String, String)>,
+    /// Dynamic membership: the question the start asks before writing
+    /// anything (`None`: a static server list, or standalone).
+    pub membership: Option<Need>,
+    /// Dynamic membership: the answer (see [`Plan::settle`]).
+    pub settled: Option<Settled>,
+    /// ZooKeeper's superuser digest and how the JVM gets it.
+    pub superuser: Option<Superuser>,
+    /// The pod name (`zk-2`) and its StatefulSet (`zk`), when the hostname
+    /// has an ordinal.
+    pub pod: Option<(String, String, u32)>,
+    pub id_offset: u32,
+    /// `--superuser-password-file`.
+    pub password_file: Option<PathBuf>,
+    /// This process (the JVM's, after the exec): pid and start time.
+    pub process: (u32, u64),
 }
 
 impl Plan {
@@ -67,9 +88,33 @@ impl Plan {
         self.install.release().unwrap_or(settings::OLDEST_SUPPORTED)
     }
 
-    /// `zoo.cfg` in the conf dir.
+    /// The zoo.cfg ZooKeeper is started with: on the data volume with
+    /// dynamic membership (ZooKeeper writes each committed configuration
+    /// next to it), else in the conf dir.
     pub fn zoo_cfg(&self) -> PathBuf {
-        self.conf_dir.join("zoo.cfg")
+        match &self.membership {
+            Some(need) => need.zoo_cfg(),
+            None => self.conf_dir.join("zoo.cfg"),
+        }
+    }
+
+    /// Records the membership decision: zoo.cfg then names the dynamic
+    /// config file and the client endpoint it gives this server.
+    ///
+    /// Fails (exit code 9) when the decision is to wait.
+    pub fn settle(&mut self, decision: crate::membership::decide::Decision) -> Result<()> {
+        let Some(need) = &self.membership else {
+            return Ok(());
+        };
+        let pod = self
+            .pod
+            .as_ref()
+            .map_or(self.hostname.as_str(), |p| p.0.as_str());
+        let settled = start_membership::settle(need, decision, pod)?;
+        self.settings.dynamic = Some(settled.dynamic.clone());
+        self.summary.push(settled.summary.clone());
+        self.settled = Some(settled);
+        Ok(())
     }
 
     /// The `java.security` override file in the conf dir.
@@ -94,16 +139,24 @@ impl Plan {
 pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result<Plan> {
     let mut summary = Vec::new();
     let hostname = hostname(input, facts)?;
+    // Peeked here without failing (the install's own refusal comes later,
+    // in its place): dynamic membership depends on ZooKeeper's release.
+    let release = install::discover(&facts.install)
+        .ok()
+        .and_then(|i| i.release());
+    let has_ordinal = identity::parse_pod_name(&hostname).is_some();
+    let mut dynamic = start_membership::dynamic_wanted(input.membership, release, has_ordinal)?;
     let id = identity::decide(IdInput {
         hostname: &hostname,
         explicit: input.myid,
         offset: input.id_offset,
         servers: input.servers,
+        scalable: dynamic,
     })?;
     warnings.extend(id.note.clone());
 
-    let members = match (&id.pod, input.servers) {
-        (Some(pod), n) if n > 1 => {
+    let (members, domain) = match (&id.pod, input.servers) {
+        (Some(pod), n) if n > 1 || dynamic => {
             values::dns_label(&pod.base).map_err(|why| {
                 diagnose(
                     Code::Identity,
@@ -119,7 +172,7 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
                 Some(Err(e)) if !e.is_missing() => (None, Some(e.to_string())),
                 _ => (None, None),
             };
-            let (domain, source, warning) = ensemble::find_domain(DomainInput {
+            let found = ensemble::find_domain(DomainInput {
                 hosts,
                 hosts_path: &hosts_path,
                 hosts_problem: hosts_problem.as_deref(),
@@ -128,31 +181,43 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
                 service: input.service.as_deref(),
                 namespace: input.namespace.as_deref(),
                 cluster_domain: &input.cluster_domain,
-            })?;
-            warnings.extend(warning);
-            if let (Some(flag), DomainSource::HostsFile) = (&input.domain, source) {
-                if flag.trim().trim_matches('.') != domain {
-                    warnings.push(Warning::new(
-                        format!(
-                            "--domain {} differs from the domain in {hosts_path}, {domain}",
-                            report::clean(flag)
-                        ),
-                        "zkpod uses the latter, as hostname -d would",
-                        format!("drop --domain (ZOO_DOMAIN), or set it to {domain}"),
-                    ));
+            });
+            match found {
+                // A lone server (auto): without a domain it simply runs
+                // standalone, as before dynamic membership.
+                Err(_) if n == 1 && input.membership == crate::membership::Mode::Auto => {
+                    dynamic = false;
+                    (Vec::new(), None)
+                }
+                Err(e) => return Err(e),
+                Ok((domain, source, warning)) => {
+                    warnings.extend(warning);
+                    if let (Some(flag), DomainSource::HostsFile) = (&input.domain, source) {
+                        if flag.trim().trim_matches('.') != domain {
+                            warnings.push(Warning::new(
+                                format!(
+                                    "--domain {} differs from the domain in {hosts_path}, {domain}",
+                                    report::clean(flag)
+                                ),
+                                "zkpod uses the latter, as hostname -d would",
+                                format!("drop --domain (ZOO_DOMAIN), or set it to {domain}"),
+                            ));
+                        }
+                    }
+                    let from = match source {
+                        DomainSource::HostsFile => hosts_path.clone(),
+                        DomainSource::Flag => "--domain".to_string(),
+                        DomainSource::Composed => {
+                            "--service, POD_NAMESPACE and --cluster-domain".to_string()
+                        }
+                    };
+                    summary.push(format!("domain {domain} (from {from})"));
+                    let m = ensemble::members(&pod.base, &domain, n, input.id_offset)?;
+                    (m, Some(domain))
                 }
             }
-            let from = match source {
-                DomainSource::HostsFile => hosts_path.clone(),
-                DomainSource::Flag => "--domain".to_string(),
-                DomainSource::Composed => {
-                    "--service, POD_NAMESPACE and --cluster-domain".to_string()
-                }
-            };
-            summary.push(format!("domain {domain} (from {from})"));
-            ensemble::members(&pod.base, &domain, n, input.id_offset)?
         }
-        _ => Vec::new(),
+        _ => (Vec::new(), None),
     };
     summary.insert(
         0,
@@ -276,6 +341,52 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
         ));
     }
 
+    let membership = match (dynamic, &id.pod, &domain) {
+        (true, Some(pod), Some(domain)) => {
+            let me = Member {
+                id: id.myid,
+                host: format!("{}-{}.{domain}", pod.base, pod.ordinal),
+            };
+            let need = start_membership::need(start_membership::NeedInput {
+                me: &me,
+                initial: &settings.servers,
+                settings: &settings.input,
+                data_dir: &facts.data_dir,
+                data_log_dir: &facts.data_log_dir,
+                volume: &facts.volume_config,
+                has_data: vol.data.is_some(),
+                peer_wait: input.peer_wait,
+            })?;
+            warnings.extend(start_membership::warnings(
+                &need,
+                facts.superuser_password.is_some(),
+            ));
+            summary.push(format!(
+                "membership: dynamic (ZooKeeper reconfig; --servers {} is the initial size)",
+                input.servers
+            ));
+            Some(need)
+        }
+        _ => None,
+    };
+    let superuser = match (&facts.superuser_password, &input.superuser_password_file) {
+        (Some(Ok(bytes)), Some(file)) => {
+            let pw = superuser::password(bytes, file)?;
+            let (s, w) = superuser::plan(&pw, facts.java_release.as_deref(), &conf);
+            warnings.extend(w);
+            Some(s)
+        }
+        (Some(Err(e)), Some(file)) => {
+            return Err(diagnose(
+                Code::Config,
+                format!("{} {} {e}", flags::origin("--superuser-password-file"), report::path(file)),
+                "zkpod cannot give ZooKeeper the superuser digest that `zkpod join` and `leave` reconfigure the ensemble with; nothing was changed",
+                "mount the Secret that holds the password at that path (readable by the container's user), or drop the flag (ZOO_SUPERUSER_PASSWORD_FILE)",
+            ));
+        }
+        _ => None,
+    };
+
     let drop_to = if root {
         let spec = user::parse_user(&input.user)?;
         let ids =
@@ -312,7 +423,24 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
     warnings.extend(pid1_warning(facts, &input.program));
     let final_uid = drop_to.map_or(facts.euid, |i| i.uid);
     let home = choose_home(final_uid, facts, drop_to.is_some());
-    let command = install::command(&java, &jvm_flags, &conf, &install, &conf.join("zoo.cfg"));
+    let zoo_cfg = match &membership {
+        Some(need) => need.zoo_cfg(),
+        None => conf.join("zoo.cfg"),
+    };
+    let mut jvm_flags = jvm_flags;
+    let mut java_flags = jvm_flags.clone();
+    if let Some(s) = &superuser {
+        match &s.argfile {
+            Some(file) => {
+                let at = format!("@{}", file.display());
+                jvm_flags.push(at.clone());
+                java_flags.push(at);
+            }
+            // Never into java.env, which any user may read.
+            None => java_flags.push(s.flag.clone()),
+        }
+    }
+    let command = install::command(&java, &java_flags, &conf, &install, &zoo_cfg);
     Ok(Plan {
         hostname,
         myid: id.myid,
@@ -330,11 +458,32 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
         conf_dir: conf,
         myid_action,
         volume: vol.clone(),
+        volume_config: facts.volume_config.clone(),
         drop_to,
         command,
         env: home
             .map(|h| vec![("HOME".to_string(), h)])
             .unwrap_or_default(),
+        membership,
+        settled: None,
+        superuser,
+        pod: id.pod.as_ref().map(|p| {
+            (
+                format!("{}-{}", p.base, p.ordinal),
+                p.base.clone(),
+                p.ordinal,
+            )
+        }),
+        id_offset: input.id_offset,
+        password_file: input.superuser_password_file.clone(),
+        process: (
+            facts.pid,
+            facts
+                .self_stat
+                .as_deref()
+                .and_then(crate::membership::local::start_time)
+                .unwrap_or(0),
+        ),
     })
 }
 
@@ -643,6 +792,9 @@ pub(crate) mod tests {
             dry_run: false,
             proc_root: "/proc".into(),
             program: "start.sh".into(),
+            membership: crate::membership::Mode::Static,
+            superuser_password_file: None,
+            peer_wait: std::time::Duration::from_secs(30),
         }
     }
 
@@ -727,6 +879,13 @@ pub(crate) mod tests {
                 },
             )]
             .into(),
+            volume_config: Default::default(),
+            superuser_password: None,
+            java_release: Some("17.0.15".into()),
+            pid: 1,
+            self_stat: Some(
+                "1 (zkpod) R 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 4242 1 1".into(),
+            ),
         }
     }
 

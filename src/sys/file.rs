@@ -30,8 +30,19 @@ pub mod caps {
     pub const PASSWD: usize = 4 << 20;
     /// A cgroup memory limit file (`max` or a number).
     pub const CGROUP: usize = 4096;
-    /// /proc/self/status, /proc/1/comm.
+    /// /proc/self/status, /proc/self/stat, /proc/1/comm.
     pub const PROC: usize = 64 << 10;
+    /// The superuser password file (a mounted Secret: one line).
+    pub const PASSWORD: usize = 4 << 10;
+    /// The Java runtime's `release` file.
+    pub const RELEASE: usize = 64 << 10;
+    /// zkpod start's `membership.properties` record.
+    pub const RECORD: usize = 64 << 10;
+    /// The service account's token (a projected JWT: a few KiB) and its
+    /// namespace file.
+    pub const TOKEN: usize = 64 << 10;
+    /// The service account's CA bundle (PEM).
+    pub const CA: usize = 1 << 20;
 }
 
 /// Why a bounded read failed: what the file is, not what it holds.

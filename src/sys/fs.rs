@@ -90,6 +90,11 @@ impl Staged {
         dirs.iter().try_for_each(|d| sync_dir(d))
     }
 
+    /// Adds `other`'s items after this one's (committed in that order).
+    pub fn append(&mut self, mut other: Staged) {
+        self.items.extend(other.items.drain(other.done..));
+    }
+
     /// How many files are staged.
     pub fn len(&self) -> usize {
         self.items.len()
@@ -107,6 +112,27 @@ impl Drop for Staged {
             let _ = fs::remove_file(tmp);
         }
     }
+}
+
+/// Stages a symlink `link -> target`: the link is made under a temp name
+/// beside `link` (a stale one from a crashed start removed first; removing
+/// a link never touches its target), to be renamed over `link` by
+/// [`Staged::commit_next`]. Nothing at `link` changes yet.
+///
+/// Fails naming the link and what the OS error means.
+pub fn stage_link(link: &Path, target: &Path) -> Result<Staged> {
+    let tmp = temp_path(link);
+    match fs::remove_file(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(os_failure("write", link, &e))
+        }
+        _ => {}
+    }
+    std::os::unix::fs::symlink(target, &tmp).map_err(|e| os_failure("write", link, &e))?;
+    Ok(Staged {
+        items: vec![(link.to_path_buf(), tmp)],
+        done: 0,
+    })
 }
 
 /// Writes several files atomically and durably: [`stage`], then every
@@ -358,6 +384,79 @@ pub fn keep_aside(path: &Path, tag: &str) -> Result<PathBuf> {
         path,
         &std::io::Error::from(ErrorKind::AlreadyExists),
     ))
+}
+
+/// Moves `entries` (anything: dirs, files, links, all in one directory's
+/// filesystem) into a new directory `into/<name>` (or `<name>-2`, `-3`, ...
+/// when taken: never into an earlier set-aside), creating `into` (0770)
+/// when missing. Each move is a rename that never replaces
+/// (`RENAME_NOREPLACE`), so nothing is deleted or overwritten; a failure
+/// part way leaves every entry either in place or in the new directory.
+/// The moves are made durable. Returns the new directory.
+///
+/// Fails naming the entry that could not be moved and what the OS error
+/// means.
+pub fn set_aside_into(entries: &[PathBuf], into: &Path, name: &str) -> Result<PathBuf> {
+    use nix::errno::Errno;
+    use nix::fcntl::{renameat2, RenameFlags};
+    create_dirs(into, 0o770)?;
+    let mut target = None;
+    for i in 1..=1000u32 {
+        let candidate = if i == 1 {
+            into.join(name)
+        } else {
+            into.join(format!("{name}-{i}"))
+        };
+        match fs::DirBuilder::new().mode(0o770).create(&candidate) {
+            Ok(()) => {
+                target = Some(candidate);
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(os_failure("create the directory", &candidate, &e)),
+        }
+    }
+    let Some(target) = target else {
+        return Err(os_failure(
+            "create the directory",
+            &into.join(name),
+            &std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+        ));
+    };
+    let mut from_dirs: Vec<PathBuf> = Vec::new();
+    for from in entries {
+        let to = target.join(from.file_name().unwrap_or_default());
+        match renameat2(
+            None,
+            from.as_path(),
+            None,
+            &to,
+            RenameFlags::RENAME_NOREPLACE,
+        ) {
+            Ok(()) => {}
+            Err(Errno::EINVAL) | Err(Errno::ENOSYS) | Err(Errno::EOPNOTSUPP) => {
+                // No RENAME_NOREPLACE here: the target dir is new and
+                // zkpod's own, and entries have distinct names.
+                if fs::symlink_metadata(&to).is_ok() {
+                    return Err(os_failure(
+                        "set aside",
+                        from,
+                        &std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+                    ));
+                }
+                fs::rename(from, &to).map_err(|e| os_failure("set aside", from, &e))?;
+            }
+            Err(e) => return Err(os_failure("set aside", from, &std::io::Error::from(e))),
+        }
+        let dir = parent_of(from).to_path_buf();
+        if !from_dirs.contains(&dir) {
+            from_dirs.push(dir);
+        }
+    }
+    sync_dir(&target)?;
+    sync_dir(into)?;
+    from_dirs.iter().try_for_each(|d| sync_dir(d))?;
+    Ok(target)
 }
 
 /// The lock file zkpod holds in a data dir for as long as the server runs.

@@ -1,6 +1,7 @@
 //! The bottom layer: exit codes and operator-facing failures, atomic files,
 //! privileges, and zkpod's own log lines on stderr.
 
+pub mod clock;
 pub mod file;
 pub mod fs;
 pub mod host;

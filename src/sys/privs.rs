@@ -183,6 +183,27 @@ pub fn chown_where_needed(sys: &mut dyn Sys, dirs: &[PathBuf], ids: Ids) -> Resu
     Ok(changed)
 }
 
+/// Chowns each of `paths` itself (not what is in it) where its owner
+/// differs; a path that no longer exists is skipped. Returns the paths
+/// changed.
+///
+/// Fails (exit code 6) when a chown is refused.
+pub fn chown_paths(sys: &mut dyn Sys, paths: &[PathBuf], ids: Ids) -> Result<Vec<PathBuf>> {
+    let mut changed = Vec::new();
+    for p in paths {
+        match sys.owner(p) {
+            Ok((uid, gid, _)) if (uid, gid) == (ids.uid, ids.gid) => {}
+            Ok(_) => {
+                sys.chown(p, ids).map_err(|e| perm_error(p, ids, e))?;
+                changed.push(p.clone());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(perm_error(p, ids, e)),
+        }
+    }
+    Ok(changed)
+}
+
 fn perm_error(path: &Path, ids: Ids, e: std::io::Error) -> anyhow::Error {
     diagnose(
         Code::Permission,

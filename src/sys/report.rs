@@ -33,6 +33,14 @@ pub enum Code {
     Install = 7,
     /// An unexpected I/O error while writing files.
     Io = 8,
+    /// `zkpod start` cannot start this server safely yet (dynamic
+    /// membership: no serving ensemble to join, or no committed
+    /// configuration that lists it); nothing was changed. The kubelet
+    /// restarts the container, and it asks again.
+    Waiting = 9,
+    /// `zkpod join` / `zkpod leave` could not change the membership (no
+    /// quorum, no superuser password, the deadline passed).
+    Membership = 10,
     /// `java` exists but cannot be executed (as tini and the shells do).
     NotExecutable = 126,
     /// `java` was not found (as tini and the shells do).
@@ -331,6 +339,8 @@ mod tests {
             (Code::Permission, 6),
             (Code::Install, 7),
             (Code::Io, 8),
+            (Code::Waiting, 9),
+            (Code::Membership, 10),
             (Code::NotExecutable, 126),
             (Code::NotFound, 127),
         ];

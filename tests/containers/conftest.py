@@ -33,12 +33,46 @@ def _cleanup():
 
 
 @pytest.fixture(scope="session")
-def sts():
-    """The StatefulSet of the overlay under test, rendered with kubectl."""
+def rendered():
+    """Every resource of the overlay under test, rendered with kubectl."""
     try:
-        return one(render(OVERLAY), "StatefulSet")
+        return render(OVERLAY)
     except KubectlUnavailable as e:
         pytest.skip(str(e))
+
+
+@pytest.fixture(scope="session")
+def sts(rendered):
+    """The StatefulSet of the overlay under test."""
+    return one(rendered, "StatefulSet")
+
+
+@pytest.fixture(scope="session")
+def secret_dirs(rendered, sts):
+    """Host dirs standing in for the Secret volumes, as the kubelet projects
+    them: each key a file, group 0, mode 0440 (the manifest's defaultMode).
+    A Secret the overlay renders (dev) gives its own data; one it expects
+    the operator to create gets a random password, as the README says."""
+    import secrets as random
+
+    from tests.containers.podspec import secret_files, secret_names
+
+    made = {}
+    for name in secret_names(sts):
+        found = [d for d in rendered if d["kind"] == "Secret" and d["metadata"]["name"] == name]
+        files = secret_files(found[0]) if found else {"password": random.token_urlsafe(24).encode()}
+        d = tempfile.mkdtemp(prefix=f"{PREFIX}-secret-")
+        os.chmod(d, 0o755)
+        for key, value in files.items():
+            path = os.path.join(d, key)
+            with open(path, "wb") as f:
+                f.write(value)
+            os.chown(path, 0, 0)
+            os.chmod(path, 0o440)
+        made[name] = d
+    yield made
+    for d in made.values():
+        subprocess.run(["rm", "-rf", d], check=False)
 
 
 @pytest.fixture(scope="session")
@@ -73,10 +107,11 @@ def image(sts, rootful_podman):
 
 
 @pytest.fixture(scope="session")
-def pods(sts, image):
+def pods(sts, image, secret_dirs):
     for i in range(sts["spec"]["replicas"]):
         pod_address(NET, i)  # fails early on a bad E2E_NET
-    plans = [PodPlan(sts, i, net=NET, prefix=PREFIX, namespace=NAMESPACE, uid=UID, image=image)
+    plans = [PodPlan(sts, i, net=NET, prefix=PREFIX, namespace=NAMESPACE, uid=UID, image=image,
+                     secrets=secret_dirs)
              for i in range(sts["spec"]["replicas"])]
     _cleanup()  # leftovers of an interrupted run with the same prefix
     hosts_dir = tempfile.mkdtemp(prefix=f"{PREFIX}-hosts-")

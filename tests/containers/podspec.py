@@ -11,7 +11,9 @@ without a cluster, and all explicit here:
 - no cluster DNS: each pod's hosts file also lists its peers;
 - an arbitrary uid with gid 0 (OpenShift's model) instead of runAsUser/fsGroup,
   which podman cannot apply to a named volume;
-- emptyDirs become tmpfs mounts, the claim template a named volume.
+- emptyDirs become tmpfs mounts, the claim template a named volume, and a
+  Secret volume a read-only bind of a host dir holding the Secret's keys as
+  files (mode 0440, group 0), as the kubelet projects it.
 """
 
 import json
@@ -82,7 +84,7 @@ def size_limit(quantity):
 class PodPlan:
     """Everything needed to run pod <base>-<ordinal> of a rendered StatefulSet."""
 
-    def __init__(self, sts, ordinal, *, net, prefix, namespace, uid, image=None):
+    def __init__(self, sts, ordinal, *, net, prefix, namespace, uid, image=None, secrets=None):
         self.sts = sts
         self.ordinal = ordinal
         self.net = net
@@ -103,6 +105,8 @@ class PodPlan:
         # The PVC a StatefulSet creates is <claim>-<pod>; the volume gets the prefix too.
         self.volumes = {c: f"{prefix}-{c}-{self.name}" for c in claims}
         self.grace = int(spec.get("terminationGracePeriodSeconds", 30))
+        # Secret name -> the host dir holding its keys as files.
+        self.secrets = dict(secrets or {})
 
     def probe(self, kind):
         """(argv, timeoutSeconds) of the startupProbe/livenessProbe/readinessProbe."""
@@ -148,6 +152,11 @@ class PodPlan:
             ro = ",ro" if m.get("readOnly") else ""
             if name in volumes:
                 argv += ["-v", f"{volumes[name]}:{path}{ro}"]
+            elif "secret" in volume_defs.get(name, {}):
+                secret = volume_defs[name]["secret"]["secretName"]
+                if secret not in self.secrets:
+                    raise ValueError(f"volumeMount {name}: no host dir for Secret {secret}")
+                argv += ["-v", f"{self.secrets[secret]}:{path}:ro"]
             elif "emptyDir" in volume_defs.get(name, {}):
                 opts = "rw,mode=1777"
                 limit = (volume_defs[name]["emptyDir"] or {}).get("sizeLimit")
@@ -155,7 +164,7 @@ class PodPlan:
                     opts += f",size={size_limit(limit)}"
                 argv += ["--tmpfs", f"{path}:{opts}"]
             else:
-                raise ValueError(f"volumeMount {name}: only claim templates and emptyDirs are supported")
+                raise ValueError(f"volumeMount {name}: only claim templates, emptyDirs and Secrets are supported")
         env = resolve_env(c.get("env"), self.name, self.namespace, self.address)
         # Per pod, for the shared host network (see module doc).
         env["ZOO_CLIENT_ADDRESS"] = self.address
@@ -169,3 +178,18 @@ class PodPlan:
         argv.append(self.image)
         argv += c.get("args") or []
         return argv
+
+
+def secret_names(sts):
+    """The Secrets the pod template mounts."""
+    spec = sts["spec"]["template"]["spec"]
+    return sorted({v["secret"]["secretName"] for v in spec.get("volumes") or [] if "secret" in v})
+
+
+def secret_files(secret):
+    """A rendered Secret's keys and values as {file name: bytes}."""
+    import base64
+
+    out = {k: base64.b64decode(v) for k, v in (secret.get("data") or {}).items()}
+    out.update({k: v.encode() for k, v in (secret.get("stringData") or {}).items()})
+    return out

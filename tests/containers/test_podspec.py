@@ -7,11 +7,20 @@ import json
 
 import pytest
 
-from tests.containers.podspec import PodPlan, hosts_file, memory_to_podman, pod_address, resolve_env
+from tests.containers.podspec import (
+    PodPlan,
+    hosts_file,
+    memory_to_podman,
+    pod_address,
+    resolve_env,
+    secret_files,
+    secret_names,
+)
 
 
 def plan(sts, ordinal=1, net="127.0.0.5"):
-    return PodPlan(sts, ordinal, net=net, prefix="t", namespace="default", uid=1000770000)
+    secrets = {name: f"/x/secrets/{name}" for name in secret_names(sts)}
+    return PodPlan(sts, ordinal, net=net, prefix="t", namespace="default", uid=1000770000, secrets=secrets)
 
 
 def test_addresses_stay_on_loopback():
@@ -50,6 +59,37 @@ def test_run_argv_is_the_pod_template(sts):
     tmpfs = [argv[i + 1] for i, a in enumerate(argv) if a == "--tmpfs"]
     assert sorted(t.split(":")[0] for t in tmpfs) == ["/opt/zookeeper/conf", "/tmp"]
     assert argv[argv.index("--memory") + 1] == memory_to_podman(c["resources"]["limits"]["memory"])
+    # The superuser Secret, projected read-only where the env var says.
+    (secret,) = secret_names(sts)
+    assert f"/x/secrets/{secret}:/etc/zkpod/auth:ro" in argv
+    assert "ZOO_SUPERUSER_PASSWORD_FILE=/etc/zkpod/auth/password" in argv
+
+
+def test_secret_data_becomes_files():
+    assert secret_files({"data": {"password": "cHc="}, "stringData": {"x": "y"}}) == {"password": b"pw", "x": b"y"}
+    with pytest.raises(ValueError, match="no host dir for Secret"):
+        PodPlan(
+            {
+                "metadata": {"name": "zk"},
+                "spec": {
+                    "replicas": 1,
+                    "serviceName": "zk-hs",
+                    "template": {
+                        "spec": {
+                            "containers": [
+                                {"image": "i", "command": ["c"], "volumeMounts": [{"name": "a", "mountPath": "/a"}]}
+                            ],
+                            "volumes": [{"name": "a", "secret": {"secretName": "s"}}],
+                        }
+                    },
+                },
+            },
+            0,
+            net="127.0.0.5",
+            prefix="t",
+            namespace="default",
+            uid=1,
+        ).run_argv("/x/hosts")
 
 
 def test_unsupported_pod_fields_are_refused():

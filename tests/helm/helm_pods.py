@@ -1,5 +1,7 @@
 """Running the chart's `helm test` pod with podman next to the server pods
-that the container suite's harness builds from the rendered StatefulSet.
+that the container suite's harness builds from the rendered StatefulSet, and
+what the kubelet adds to those pods for dynamic membership: the lifecycle
+hooks (`podman exec`), the API's address, the projected Secret.
 
 Deviations from a cluster, as in tests/containers/podspec.py: host
 networking with one loopback address per pod; a hosts file instead of
@@ -60,3 +62,45 @@ def helm_test_argv(pod, *, name, hosts_path, uid, label, image=None):
         argv += ["-e", f"{e['name']}={e['value']}"]
     argv += ["--entrypoint", c["command"][0], image or c["image"], *c["command"][1:], *c.get("args", [])]
     return argv
+
+
+# --- the server pods: what the kubelet adds to podman_pod.Pod -----------------
+
+def hook_argv(container, command, env=None):
+    """`podman exec` argv of a lifecycle hook (the kubelet runs exec hooks
+    inside the container, with the container's environment)."""
+    argv = ["podman", "exec"]
+    for k, v in (env or {}).items():
+        argv += ["-e", f"{k}={v}"]
+    return [*argv, container, *command]
+
+
+def lifecycle_command(sts, hook):
+    """The exec command of the StatefulSet's postStart or preStop hook."""
+    (c,) = sts["spec"]["template"]["spec"]["containers"]
+    return c["lifecycle"][hook]["exec"]["command"]
+
+
+def api_env(url):
+    """The container environment that points zkpod at the stand-in for the
+    Kubernetes API (in a cluster: KUBERNETES_SERVICE_HOST/_PORT, which the
+    kubelet puts into every container, and the service account token)."""
+    return ("-e", f"ZKPOD_KUBE_API={url}")
+
+
+def project_secret(files, parent, prefix):
+    """A host dir standing in for a Secret volume as the kubelet projects it:
+    each key a file, owner root, group 0, mode 0440 (the chart's defaultMode).
+    Returns its path; the caller removes it."""
+    import os
+    import tempfile
+
+    d = tempfile.mkdtemp(prefix=f"{prefix}-secret-", dir=parent)
+    os.chmod(d, 0o755)
+    for key, value in files.items():
+        path = os.path.join(d, key)
+        with open(path, "wb") as f:
+            f.write(value)
+        os.chown(path, 0, 0)
+        os.chmod(path, 0o440)
+    return d

@@ -6,11 +6,15 @@ Everything except the functions that run helm or zkpod is a pure function
 over parsed YAML, and the checks are shown to fail on broken input too.
 """
 
+import base64
 import copy
 import functools
+import http.server
+import json
 import os
 import re
 import subprocess
+import threading
 from pathlib import Path
 
 import yaml
@@ -46,10 +50,139 @@ def helm():
 
 
 def _env():
-    # Helm's caches and config stay in the repository's git-ignored .tmp.
+    # Helm's caches and config stay in the repository's git-ignored .tmp;
+    # no kubeconfig: helm talks to no cluster but a LookupApi it is pointed at.
     home = ROOT / ".tmp" / "helm-home"
     return {**os.environ, "HELM_CACHE_HOME": str(home / "cache"),
-            "HELM_CONFIG_HOME": str(home / "config"), "HELM_DATA_HOME": str(home / "data")}
+            "HELM_CONFIG_HOME": str(home / "config"), "HELM_DATA_HOME": str(home / "data"),
+            "KUBECONFIG": os.devnull}
+
+
+# The API groups and resources of every kind the chart renders, as the
+# discovery endpoints list them: (group version, [(resource, kind)]).
+CHART_KINDS = [
+    ("v1", [("secrets", "Secret"), ("services", "Service"), ("serviceaccounts", "ServiceAccount"), ("pods", "Pod")]),
+    ("apps/v1", [("statefulsets", "StatefulSet")]),
+    ("policy/v1", [("poddisruptionbudgets", "PodDisruptionBudget")]),
+    ("rbac.authorization.k8s.io/v1", [("roles", "Role"), ("rolebindings", "RoleBinding")]),
+    ("monitoring.coreos.com/v1", [("servicemonitors", "ServiceMonitor")]),
+]
+
+
+def object_path(obj, namespace="default"):
+    """The API path of a namespaced object: /api/v1/namespaces/<ns>/secrets/<name>."""
+    gv = obj["apiVersion"]
+    resource = next(r for g, rs in CHART_KINDS if g == gv for r, k in rs if k == obj["kind"])
+    prefix = "/api/v1" if gv == "v1" else f"/apis/{gv}"
+    return f"{prefix}/namespaces/{obj['metadata'].get('namespace', namespace)}/{resource}/{obj['metadata']['name']}"
+
+
+def collection(path):
+    """The kind listed at a collection's path (/api/v1/namespaces/<ns>/secrets), or None."""
+    m = re.fullmatch(r"/(?:api/v1|apis/([^/]+/[^/]+))/namespaces/[^/]+/([a-z]+)", path)
+    if not m:
+        return None
+    gv = m[1] or "v1"
+    return next((k for g, rs in CHART_KINDS if g == gv for r, k in rs if r == m[2]), None)
+
+
+def discovery(path):
+    """The discovery document for `path` (/version, /api, /apis, /api/v1,
+    /apis/<group>/<version>), or None."""
+    if path == "/version":
+        return {"major": "1", "minor": "35", "gitVersion": "v1.35.0"}
+    if path == "/api":
+        return {"kind": "APIVersions", "versions": ["v1"]}
+    if path == "/apis":
+        groups = [gv.split("/") for gv, _ in CHART_KINDS if "/" in gv]
+        return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+            {"name": g, "versions": [{"groupVersion": f"{g}/{v}", "version": v}],
+             "preferredVersion": {"groupVersion": f"{g}/{v}", "version": v}} for g, v in groups]}
+    for gv, resources in CHART_KINDS:
+        if path == ("/api/v1" if gv == "v1" else f"/apis/{gv}"):
+            return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": [
+                {"name": r, "singularName": k.lower(), "namespaced": True, "kind": k, "verbs": ["get"]}
+                for r, k in resources]}
+    return None
+
+
+class LookupApi:
+    """A stand-in for what `helm template --dry-run=server` asks of a
+    cluster, until the real-cluster suite runs Helm against a real one:
+    discovery of the chart's kinds, and GET of the objects it holds (`put`),
+    as they were applied: what the chart's `lookup` calls find. A list (a
+    collection's path, as Helm's release storage asks for its records) is
+    empty, so `helm install --dry-run=server` sees a new release. Everything
+    else is 404; anything but GET is 405 (nothing is ever written). On
+    127.0.0.1, for `helm --kube-apiserver` (lookup_args)."""
+
+    def __init__(self):
+        self.objects = {}
+        self.gets = []
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _send(self, code, body):
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):  # noqa: N802 (http.server's name)
+                path = self.path.split("?", 1)[0]
+                body = discovery(path)
+                if body is None and path in api.objects:
+                    api.gets.append(path)
+                    body = api.objects[path]
+                if body is None and collection(path):
+                    kind = collection(path)
+                    body = {"kind": f"{kind}List", "apiVersion": "v1", "metadata": {}, "items": []}
+                if body is None:
+                    self._send(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                     "reason": "NotFound", "code": 404})
+                else:
+                    self._send(200, body)
+
+            def _refuse(self):
+                self._send(405, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 405})
+
+            do_POST = do_PUT = do_PATCH = do_DELETE = _refuse  # noqa: N815
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def put(self, *objs):
+        """The objects as the cluster now holds them (a later put replaces)."""
+        for o in objs:
+            self.objects[object_path(o)] = copy.deepcopy(o)
+
+    def apply(self, docs, release="zookeeper", namespace="default"):
+        """What `helm install`/`upgrade` leaves in the cluster from a render:
+        every resource but the hooks (the test pod), with the ownership marks
+        Helm adds to what it applies."""
+        for d in docs:
+            if "helm.sh/hook" in (d["metadata"].get("annotations") or {}):
+                continue
+            o = copy.deepcopy(d)
+            o["metadata"].setdefault("labels", {})["app.kubernetes.io/managed-by"] = "Helm"
+            o["metadata"].setdefault("annotations", {}).update(
+                {"meta.helm.sh/release-name": release, "meta.helm.sh/release-namespace": namespace})
+            self.put(o)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def lookup_args(api):
+    """helm template arguments that make its lookups ask `api`."""
+    return ["--dry-run=server", "--disable-openapi-validation", "--kube-apiserver", api.url]
 
 
 def run_helm(*args, check=True, chart=CHART):
@@ -95,6 +228,37 @@ def notes(files=(), sets=(), release="zookeeper", namespace="default"):
                    *_value_args(files, sets)).stdout
     assert "\nNOTES:\n" in out, out[-2000:]
     return out.split("\nNOTES:\n", 1)[1]
+
+
+GENERATED_PASSWORD = re.compile(r'^(  password: )"([A-Za-z0-9+/=]+)"$', re.M)
+
+
+def mask_generated_password(text):
+    """`helm template` text with the chart's generated superuser password
+    (random on every render without a cluster) replaced by a placeholder,
+    after checking that it is one: 32 random letters and digits, base64. At
+    most one per render; a render without it is returned as it is."""
+    found = GENERATED_PASSWORD.findall(text)
+    assert len(found) <= 1, f"{len(found)} generated passwords in one render"
+    for _, b64 in found:
+        password = base64.b64decode(b64).decode()
+        assert re.fullmatch(r"[A-Za-z0-9]{32}", password), f"the generated password is not 32 letters and digits: {password!r}"
+    return GENERATED_PASSWORD.sub(r'\1"<random: 32 letters and digits, base64>"', text)
+
+
+def statefulset_text(text):
+    """The StatefulSet's document of a `helm template` output, as text."""
+    (doc,) = [d for d in text.split("\n---\n") if d.startswith("# Source: zookeeper/templates/statefulset.yaml")]
+    return doc
+
+
+def without_replicas(sts_text):
+    """The StatefulSet text with its one `spec.replicas` line taken out: what
+    must stay byte-identical when only the ensemble's size changes."""
+    lines = sts_text.splitlines(True)
+    found = [i for i, line in enumerate(lines) if re.fullmatch(r"  replicas: \d+\n", line)]
+    assert len(found) == 1, f"{len(found)} spec.replicas lines in the StatefulSet"
+    return "".join(lines[:found[0]] + lines[found[0] + 1:])
 
 
 def by_kind(docs, kind):

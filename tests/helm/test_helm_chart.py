@@ -2,10 +2,14 @@
 cluster: lint, every scenario validated against current Kubernetes schemas
 and against values.schema.json, the restricted Pod Security Standard,
 selectors, zkpod accepting the rendered flags, the seed-003 parameters, every
-render-time refusal with its message, and the NOTES.txt warnings."""
+render-time refusal with its message, the NOTES.txt warnings, and dynamic
+membership (issue 9): hooks, service account and Role, the superuser Secret,
+and a replicaCount change that leaves the pod template alone."""
 
+import base64
 import copy
 import json
+import re
 import shutil
 import subprocess
 
@@ -15,8 +19,9 @@ import pytest
 import yaml
 
 from tests.helm.helmlib import (
-    CHART, K8S_VERSION, VALUES, ZKPOD, by_kind, deep_merge, merged_values, notes, one,
-    render, render_error, run_helm, server_container, servers, split_flag, template_text,
+    LookupApi, lookup_args, CHART, K8S_VERSION, VALUES, ZKPOD, by_kind, deep_merge, mask_generated_password, merged_values, notes, one,
+    render, render_error, run_helm, server_container, servers, statefulset_text, template_text,
+    without_replicas,
 )
 from tests.lib.k8s import (
     anti_affinity_terms, covering_mount, flag_value, map_selector_matches,
@@ -66,8 +71,10 @@ def test_lint_strict_with_each_scenario(name):
 def test_validates_against_current_kubernetes_schemas(scenario):
     name, _, docs = scenario
     kinds = sorted(d["kind"] for d in docs)
-    monitor = ["ServiceMonitor"] if name == "everything" else []
-    assert kinds == sorted(["Pod", "PodDisruptionBudget", "Service", "Service", "StatefulSet", *monitor]), (name, kinds)
+    # everything.yaml brings its own Secret (auth.existingSecret) and has a ServiceMonitor.
+    own = ["ServiceMonitor"] if name == "everything" else ["Secret"]
+    assert kinds == sorted(["Pod", "PodDisruptionBudget", "Service", "Service", "StatefulSet",
+                            "ServiceAccount", "Role", "RoleBinding", *own]), (name, kinds)
     for d in docs:
         if d["apiVersion"].startswith("monitoring.coreos.com/"):
             check_service_monitor(d, docs)
@@ -112,6 +119,12 @@ def test_values_match_values_schema(name):
     ({"podAntiAffinityPreset": "medium"}, "'medium' is not one of"),
     ({"fourlwCommandsWhitelist": "ruok,SRVR"}, "does not match"),
     ({"Replicas": "five"}, "'five' is not of type 'integer'"),
+    ({"initialServers": 0}, "is not valid under any of the given schemas"),
+    ({"initialServers": "three"}, "is not valid under any of the given schemas"),
+    # Bitnami's chart had auth.enabled for SASL; here it would silently do nothing.
+    ({"auth": {"enabled": True}}, "'enabled' was unexpected"),
+    ({"serviceAccount": {"name": "Zk_Members"}}, "does not match"),
+    ({"rbac": {"create": "yes"}}, "'yes' is not of type 'boolean'"),
 ])
 def test_values_schema_rejects(override, path):
     with pytest.raises(jsonschema.ValidationError, match=path):
@@ -138,7 +151,9 @@ def test_restricted_pod_security_standard(scenario):
         assert restricted_violations(spec) == [], (name, what)
         for c in spec["containers"]:
             assert c["securityContext"]["readOnlyRootFilesystem"] is True, (name, what)
-        assert spec["automountServiceAccountToken"] is False, (name, what)
+        # The servers' zkpod leave reads their StatefulSet with the token;
+        # the test pod has no use for one.
+        assert spec["automountServiceAccountToken"] is (what == "servers"), (name, what)
 
 
 def test_selectors_select_the_servers_and_never_the_test_pod(scenario):
@@ -163,7 +178,9 @@ def test_servers_flag_services_and_ports_agree(scenario):
     name, _, docs = scenario
     sts = servers(docs)
     c = server_container(docs)
-    assert int(flag_value(c["args"], "--servers")) == sts["spec"]["replicas"], name
+    # --servers is the initial size: replicaCount at install, unless initialServers says otherwise.
+    initial = merged_values(scenario[1]).get("initialServers") or sts["spec"]["replicas"]
+    assert int(flag_value(c["args"], "--servers")) == initial, name
     services = {s["metadata"]["name"]: s for s in by_kind(docs, "Service")}
     headless = services[sts["spec"]["serviceName"]]
     assert headless["spec"]["clusterIP"] == "None" and headless["spec"]["publishNotReadyAddresses"] is True
@@ -201,16 +218,20 @@ def test_every_written_path_is_on_a_writable_volume(scenario):
         assert covering_mount(pod["spec"]["containers"][0]["volumeMounts"], "/tmp")["name"] == "tmp"
 
 
-def _dry_run_argv(docs):
+def _dry_run_argv(docs, password_file):
     """zkpod start as the first pod would run it, with --dry-run (nothing is
     written), on the image's ZooKeeper (its default release's layout from
     scripts/zk-dist.sh: the chart's --metrics-port needs its Prometheus
     provider). heap=auto needs a cgroup memory limit this host does not have,
-    so a fixed heap is appended after it (a repeated flag overrides)."""
+    so a fixed heap is appended after it (a repeated flag overrides). The
+    superuser password is read from `password_file`, standing in for the
+    Secret mounted at the path the chart gives."""
     sts = servers(docs)
     c = server_container(docs)
     env = {e["name"]: e["value"] for e in c.get("env") or [] if "value" in e}
     env["POD_NAMESPACE"] = "default"
+    assert env["ZOO_SUPERUSER_PASSWORD_FILE"] == "/etc/zkpod/auth/password"
+    env["ZOO_SUPERUSER_PASSWORD_FILE"] = str(password_file)
     args = list(c["args"])
     if flag_value(args, "--heap").startswith("auto"):
         args.append("--heap=512M")
@@ -227,31 +248,48 @@ def image_layout():
     return resolve_layout(image_default_version()).home
 
 
-def test_zkpod_accepts_the_rendered_flags(scenario):
+@pytest.fixture
+def password_file(tmp_path):
+    """The superuser password as the kubelet projects the Secret: a file."""
+    f = tmp_path / "password"
+    f.write_text("a-superuser-password-of-the-operator")
+    f.chmod(0o440)
+    return f
+
+
+def test_zkpod_accepts_the_rendered_flags(scenario, password_file):
     name, _, docs = scenario
     assert ZKPOD.exists(), f"{ZKPOD} missing; fix: cargo build --release"
-    argv, env = _dry_run_argv(docs)
+    argv, env = _dry_run_argv(docs, password_file)
     r = subprocess.run(argv, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **env}, timeout=30)
     assert r.returncode == 0, f"{name}: zkpod start refused the chart's flags: {r.stderr.strip()}"
     assert "nothing was written" in r.stdout
-    replicas = servers(docs)["spec"]["replicas"]
-    assert r.stdout.count("\nserver.") == replicas, r.stdout
+    # No peer answers here: pod 0 bootstraps the initial members, --servers of them.
+    initial = int(flag_value(server_container(docs)["args"], "--servers"))
+    assert f"server 1 bootstraps one of {initial} initial servers" in r.stdout or name == "everything", r.stdout
+    assert r.stdout.count("\nserver.") == initial, r.stdout
+    # The password reached zkpod, which gives the JVM its digest (no warning about a missing one).
+    assert "no --superuser-password-file" not in r.stderr, r.stderr
 
 
-def test_values_reach_zoo_cfg():
+def test_values_reach_zoo_cfg(password_file):
     docs = render([VALUES / "everything.yaml"])
-    argv, env = _dry_run_argv(docs)
+    argv, env = _dry_run_argv(docs, password_file)
     out = subprocess.run(argv, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **env},
                          check=True, timeout=30).stdout
     cfg = out.split("/zoo.cfg <==\n", 1)[1].split("==>", 1)[0]
     for line in ("clientPort=2182", "tickTime=3000", "initLimit=20", "syncLimit=10", "maxClientCnxns=100",
                  "minSessionTimeout=6000", "maxSessionTimeout=90000", "autopurge.snapRetainCount=5",
                  "autopurge.purgeInterval=6", "admin.enableServer=true", "admin.serverPort=8081",
-                 "quorumListenOnAllIPs=true", "snapCount=1000000", "standaloneEnabled=false",
+                 "quorumListenOnAllIPs=true", "snapCount=1000000", "preAllocSize=131072",
                  "admin.serverAddress=0.0.0.0", "metricsProvider.httpPort=7001",
-                 "server.11=zk-all-0.zk-all-hs.default.svc.cluster.local:2889:3889",
-                 "server.15=zk-all-4.zk-all-hs.default.svc.cluster.local:2889:3889"):
+                 # zkpod's dynamic membership.
+                 "standaloneEnabled=false", "reconfigEnabled=true"):
         assert line in cfg.splitlines(), f"{line!r} not in zoo.cfg:\n{cfg}"
+    # The bootstrap file: initialServers=3 servers from id 11, with the chart's ports.
+    dyn = out.split("/zoo.cfg.dynamic.zkpod-bootstrap <==\n", 1)[1].split("==>", 1)[0].split()
+    assert dyn == [f"server.{11 + i}=zk-all-{i}.zk-all-hs.default.svc.cluster.local:2889:3889:participant;2182"
+                   for i in range(3)], dyn
     assert "4lw.commands.whitelist=srvr,ruok,mntr,conf,cons,wchs" in cfg
     assert "heap 512m" not in out  # the rendered fixed heap, 1536M, was used
     assert "-Xmx1536m" in out and "-XX:+UseG1GC" in out
@@ -401,6 +439,34 @@ REFUSALS = [
     (["metrics.port=2181"], "ports collide: client 2181, follower 2888, election 3888, metrics 2181"),
     (["tls.client.enabled=true"], "tls.client.enabled/tls.quorum.enabled=true: zkpod cannot configure TLS yet"),
     (["auth.quorum.enabled=true"], "auth.client.enabled/auth.quorum.enabled=true: zkpod cannot configure SASL"),
+    (["extraConfig.standaloneEnabled=false"],
+     "extraConfig.standaloneEnabled is a key of zkpod's dynamic membership: zkpod decides whether ZooKeeper may "
+     "reconfigure and where its committed configuration lives, and refuses the key from anywhere else (a second "
+     "source could restart a server with a stale view of the ensemble). Fix: drop it; for a fixed server list "
+     "(ZooKeeper 3.4), add ZOO_MEMBERSHIP=static to extraEnvVars"),
+    (["extraConfig.reconfigEnabled=true"], "extraConfig.reconfigEnabled is a key of zkpod's dynamic membership"),
+    (["extraConfig.dynamicConfigFile=/x"], "extraConfig.dynamicConfigFile is a key of zkpod's dynamic membership"),
+    (["serviceAccount.create=false"],
+     "serviceAccount.create=false needs serviceAccount.name: the pods' account must be allowed to get their "
+     "StatefulSet (zkpod leave reads its replicas to tell a scale-down from a restart), and the chart will not grant "
+     "that to the namespace's default account unasked. Fix: serviceAccount.create=true, or "
+     "serviceAccount.name=<an existing account>"),
+    (["rbac.create=false"],
+     "rbac.create=false with serviceAccount.create=true: the new account zookeeper could not get the StatefulSet "
+     "zookeeper, so zkpod leave (preStop) could not tell a scale-down from a restart and would remove nothing: "
+     "scaled-away servers would stay voters and a later failure could cost the quorum. Fix: rbac.create=true, or "
+     "bind a Role with get on statefulsets/zookeeper to an existing account yourself and set "
+     "serviceAccount.create=false and serviceAccount.name"),
+    (["extraEnvVars[0].name=ZOO_SUPERUSER_PASSWORD_FILE", "extraEnvVars[0].value=/run/pw"],
+     "extraEnvVars sets ZOO_SUPERUSER_PASSWORD_FILE, which the chart sets itself: the pod would get two values. "
+     "Fix: drop it from extraEnvVars and set auth.existingSecret instead"),
+    (["extraEnvVars[0].name=ZOO_SERVERS", "extraEnvVars[0].value=5"],
+     "extraEnvVars sets ZOO_SERVERS, which the chart sets itself"),
+    (["extraEnvVars[0].name=ZOO_MEMBERSHIP", "extraEnvVars[0].value=static", "initialServers=3"],
+     "initialServers=3 with ZOO_MEMBERSHIP=static: a static server list is the ensemble itself, so --servers must "
+     "equal replicaCount (3). Fix: drop initialServers"),
+    (["auth.existingSecret=zk-pw", "auth.existingSecretPasswordKey=a/b"],
+     "auth.existingSecretPasswordKey=\"a/b\" is not a Secret key"),
 ]
 
 
@@ -426,39 +492,271 @@ def test_ordered_ready_works_with_the_ruok_readiness_mode():
     assert c["readinessProbe"]["exec"]["command"] == ["/usr/local/bin/zkpod", "probe", "ready", "--mode", "ruok"]
 
 
-def _guard_chart(tmp_path):
-    """A parent chart that calls the scale guard with values instead of a
-    lookup: the decision is exercised without a cluster."""
-    parent = tmp_path / "guard"
+# --- dynamic membership: hooks, RBAC, the superuser Secret, scaling ----------
+
+def test_membership_hooks_service_account_and_secret(scenario):
+    """The same hooks, grace period, account, Role and Secret mount as the
+    kustomize base (tests/manifests checks the base against the namespace
+    harness's hooks; so does this)."""
+    from tests.lib import statefulset as harness_sts
+
+    name, files, docs = scenario
+    sts = servers(docs)
+    spec = sts["spec"]["template"]["spec"]
+    c = server_container(docs)
+    assert c["lifecycle"] == {
+        "postStart": {"exec": {"command": ["/usr/local/bin/zkpod", *harness_sts.POST_START]}},
+        "preStop": {"exec": {"command": ["/usr/local/bin/zkpod", *harness_sts.PRE_STOP]}},
+    }, name
+    # zkpod leave gives up after 60 s, well before the kubelet's SIGKILL.
+    assert spec["terminationGracePeriodSeconds"] > 60, name
+    assert spec["automountServiceAccountToken"] is True
+    values = merged_values(files)
+    account = one(docs, "ServiceAccount")
+    assert spec["serviceAccountName"] == account["metadata"]["name"] == (
+        values["serviceAccount"]["name"] or sts["metadata"]["name"]), name
+    assert account["automountServiceAccountToken"] is values["serviceAccount"]["automountServiceAccountToken"]
+    role = one(docs, "Role")
+    assert role["metadata"]["name"] == f"{sts['metadata']['name']}-membership"
+    assert role["rules"] == [{"apiGroups": ["apps"], "resources": ["statefulsets"],
+                              "resourceNames": [sts["metadata"]["name"]], "verbs": ["get"]}], name
+    binding = one(docs, "RoleBinding")
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                                  "name": role["metadata"]["name"]}
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": account["metadata"]["name"]}]
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["ZOO_SUPERUSER_PASSWORD_FILE"] == "/etc/zkpod/auth/password"
+    (mount,) = [m for m in c["volumeMounts"] if m["mountPath"] == "/etc/zkpod/auth"]
+    assert mount["readOnly"] is True
+    (volume,) = [v for v in spec["volumes"] if v["name"] == mount["name"]]
+    assert volume["secret"]["defaultMode"] == 0o440
+    secrets = by_kind(docs, "Secret")
+    if values["auth"]["existingSecret"]:
+        assert secrets == [] and volume["secret"]["secretName"] == values["auth"]["existingSecret"]
+        # The key is projected under the file name zkpod is given.
+        key = values["auth"]["existingSecretPasswordKey"]
+        assert volume["secret"].get("items", [{"key": "password", "path": "password"}]) == [
+            {"key": key, "path": "password"}], volume
+    else:
+        (secret,) = secrets
+        assert volume["secret"]["secretName"] == secret["metadata"]["name"] == f"{sts['metadata']['name']}-auth"
+        assert "items" not in volume["secret"]
+        assert secret["type"] == "Opaque" and list(secret["data"]) == ["password"]
+        assert re.fullmatch(r"[A-Za-z0-9]{32}", base64.b64decode(secret["data"]["password"]).decode())
+        assert secret["metadata"]["labels"] == sts["metadata"]["labels"]
+
+
+def test_each_render_without_a_cluster_makes_a_new_password():
+    # What the README warns GitOps users about: helm template cannot look the
+    # installed Secret up, so it cannot keep its password.
+    def password(docs):
+        return one(docs, "Secret")["data"]["password"]
+    assert password(render()) != password(render())
+
+
+def test_an_existing_secret_is_mounted_as_it_is():
+    docs = render(sets=["auth.existingSecret=my-zk-superuser"])
+    assert by_kind(docs, "Secret") == []
+    (vol,) = [v for v in servers(docs)["spec"]["template"]["spec"]["volumes"] if v["name"] == "auth"]
+    assert vol == {"name": "auth", "secret": {"secretName": "my-zk-superuser", "defaultMode": 0o440}}
+    assert "key password of your Secret my-zk-superuser" in notes(sets=["auth.existingSecret=my-zk-superuser"])
+
+
+def test_an_existing_service_account_gets_the_binding():
+    docs = render(sets=["serviceAccount.create=false", "serviceAccount.name=platform-zk"])
+    assert by_kind(docs, "ServiceAccount") == []
+    assert servers(docs)["spec"]["template"]["spec"]["serviceAccountName"] == "platform-zk"
+    assert one(docs, "RoleBinding")["subjects"] == [{"kind": "ServiceAccount", "name": "platform-zk"}]
+
+
+def test_rbac_off_needs_an_existing_account_and_says_what_it_costs():
+    sets = ["rbac.create=false", "serviceAccount.create=false", "serviceAccount.name=platform-zk"]
+    docs = render(sets=sets)
+    assert not by_kind(docs, "Role") and not by_kind(docs, "RoleBinding") and not by_kind(docs, "ServiceAccount")
+    assert servers(docs)["spec"]["template"]["spec"]["serviceAccountName"] == "platform-zk"
+    text = notes(sets=sets)
+    assert ("rbac.create=false: the service account platform-zk needs `get` on statefulsets/zookeeper. Without it "
+            "zkpod leave cannot tell a scale-down from a restart and removes nothing, so scaled-away servers stay "
+            "voters; zkpod join removes them later only if it can read the StatefulSet.") in text, text
+
+
+@pytest.mark.parametrize("name", ["default", "dev", "prod", "openshift", "everything"])
+def test_scaling_through_helm_changes_only_replicas(name):
+    """Issue 12 item 4: `helm upgrade --set replicaCount=N` of a release
+    installed with 3 changes the StatefulSet's spec.replicas and nothing else,
+    byte for byte: no rolling restart, the hooks do the membership. The
+    installed --servers is given as initialServers here, for every scenario
+    and size; test_lookup_keeps_the_installed_servers_and_password_on_upgrade
+    has Helm's lookup find it."""
+    installed = template_text(SCENARIOS[name], sets=["replicaCount=3"])
+    base = without_replicas(statefulset_text(installed))
+    assert "- --servers=3\n" in base
+    for n in (1, 2, 5, 7, 9):
+        upgraded = template_text(SCENARIOS[name], sets=[f"replicaCount={n}", "initialServers=3"],
+                                 extra=["--is-upgrade"])
+        sts = statefulset_text(upgraded)
+        assert f"\n  replicas: {n}\n" in sts, (name, n)
+        assert without_replicas(sts) == base, (name, n)
+
+
+@pytest.fixture
+def api():
+    a = LookupApi()
+    yield a
+    a.close()
+
+
+def apply(api, text):
+    """The release as `helm install` applies it: what the lookups find."""
+    docs = [d for d in yaml.safe_load_all(text) if d]
+    api.apply(docs)
+    return docs
+
+
+def test_lookup_keeps_the_installed_servers_and_password_on_upgrade(api):
+    # helm install with 3, then helm upgrade --set replicaCount=5 and =1, the
+    # upgrades rendered against the API (a stand-in) that holds what the
+    # install applied: the chart's lookups find the StatefulSet's --servers=3
+    # and the Secret's password, and keep both.
+    installed_text = template_text(sets=["replicaCount=3"])
+    installed = apply(api, installed_text)
+    password = one(installed, "Secret")["data"]["password"]
+    for n in (5, 1):
+        text = template_text(sets=[f"replicaCount={n}"], extra=["--is-upgrade", *lookup_args(api)])
+        assert without_replicas(statefulset_text(text)) == without_replicas(statefulset_text(installed_text)), n
+        docs = [d for d in yaml.safe_load_all(text) if d]
+        assert servers(docs)["spec"]["replicas"] == n
+        assert flag_value(server_container(docs)["args"], "--servers") == "3"
+        assert one(docs, "Secret")["data"]["password"] == password
+    # The chart asked for exactly these two objects.
+    assert set(api.gets) == {"/apis/apps/v1/namespaces/default/statefulsets/zookeeper",
+                             "/api/v1/namespaces/default/secrets/zookeeper-auth"}, api.gets
+
+
+def test_lookup_on_a_first_install_finds_nothing(api):
+    # Against a cluster without the release: replicaCount, and a new password.
+    docs = render(sets=["replicaCount=5"], extra=lookup_args(api))
+    assert flag_value(server_container(docs)["args"], "--servers") == "5"
+    assert re.fullmatch(r"[A-Za-z0-9]{32}", base64.b64decode(one(docs, "Secret")["data"]["password"]).decode())
+
+
+def test_lookup_after_a_scale_down_keeps_the_larger_initial_size(api):
+    apply(api, template_text(sets=["replicaCount=5"]))
+    docs = render(sets=["replicaCount=3"], extra=["--is-upgrade", *lookup_args(api)])
+    assert flag_value(server_container(docs)["args"], "--servers") == "5"
+    assert servers(docs)["spec"]["replicas"] == 3
+
+
+def test_an_initial_servers_that_differs_from_the_installed_one_is_noted(api):
+    apply(api, template_text(sets=["replicaCount=3"]))
+    r = run_helm("upgrade", "--install", "zookeeper", CHART, "--set", "initialServers=5,replicaCount=5",
+                 *lookup_args(api))
+    text = r.stdout.split("\nNOTES:\n", 1)[1]
+    assert ("initialServers=5 differs from the installed StatefulSet's --servers=3: every pod restarts, one at a "
+            "time, for a flag that has no effect on a running ensemble (its committed configuration decides the "
+            "membership). Set initialServers=3 to scale without restarts.") in text, text
+
+
+def test_without_a_cluster_an_upgrade_follows_replica_count():
+    # The documented trade-off: helm template (GitOps) cannot look up the
+    # installed --servers, so it follows replicaCount (a template change, so a
+    # rolling restart; harmless to the membership) unless initialServers is set.
+    args = server_container(render(sets=["replicaCount=5"], extra=["--is-upgrade"]))["args"]
+    assert flag_value(args, "--servers") == "5"
+    args = server_container(render(sets=["replicaCount=5", "initialServers=3"], extra=["--is-upgrade"]))["args"]
+    assert flag_value(args, "--servers") == "3"
+
+
+def _helper_chart(tmp_path, expression):
+    """A parent chart whose one template shows what a helper of the chart
+    makes of values given in place of a lookup's answer: the decisions are
+    exercised without a cluster."""
+    parent = tmp_path / "probe"
+    shutil.rmtree(parent, ignore_errors=True)
     (parent / "templates").mkdir(parents=True)
-    (parent / "Chart.yaml").write_text("apiVersion: v2\nname: guard\nversion: 0.0.1\n")
-    (parent / "values.yaml").write_text("current: 0\nwanted: 3\n")
-    (parent / "templates" / "guard.yaml").write_text(
-        '{{- include "zookeeper.scaleGuard" (dict "current" .Values.current "wanted" .Values.wanted "name" "zk") -}}\n'
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: guard-passed\n")
+    (parent / "Chart.yaml").write_text("apiVersion: v2\nname: probe\nversion: 0.0.1\n")
+    (parent / "values.yaml").write_text("{}\n")
+    (parent / "templates" / "probe.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n"
+        f"  result: {{{{ {expression} | quote }}}}\n")
     shutil.copytree(CHART, parent / "charts" / "zookeeper")
     return parent
 
 
-@pytest.mark.parametrize("current,wanted,refused", [(0, 3, False), (3, 3, False), (3, 5, True), (5, 3, True), (1, 3, True)])
-def test_upgrade_scale_guard(tmp_path, current, wanted, refused):
-    parent = _guard_chart(tmp_path)
-    r = run_helm("template", "zk", parent, "--set", f"current={current},wanted={wanted}", check=False)
+def _helper_result(tmp_path, expression, values):
+    parent = _helper_chart(tmp_path, expression)
+    vf = tmp_path / "values.json"
+    vf.write_text(json.dumps(values))
+    r = run_helm("template", "zk", parent, "-f", vf, check=False)
+    if r.returncode != 0:
+        return None, r.stderr
+    (doc,) = [d for d in yaml.safe_load_all(r.stdout) if d and d["kind"] == "ConfigMap"]
+    return doc["data"]["result"], r.stderr
+
+
+@pytest.mark.parametrize("explicit,installed,replicas,static,servers", [
+    ("", 0, 3, "", 3),        # install (or no cluster): replicaCount
+    ("", 3, 5, "", 3),        # scale-up of a release installed with 3: kept
+    ("", 5, 3, "", 5),        # scale-down after growing from 5: kept
+    (3, 0, 5, "", 3),         # no cluster, initialServers given
+    (3, 5, 5, "", 3),         # initialServers wins (NOTES warns of the restart)
+    ("", 3, 3, "true", 3),    # a static server list is replicaCount itself
+    ("", 0, 5, "true", 5),
+])
+def test_initial_servers_decision(tmp_path, explicit, installed, replicas, static, servers):
+    result, err = _helper_result(
+        tmp_path, 'include "zookeeper.initialServers" (dict "explicit" (toString .Values.explicit) '
+                  '"installed" .Values.installed "replicas" .Values.replicas "static" .Values.static)',
+        {"explicit": explicit, "installed": installed, "replicas": replicas, "static": static})
+    assert result == str(servers), err
+
+
+def test_installed_servers_are_read_from_the_statefulset(tmp_path):
+    # The StatefulSet as the API returns it: the chart's own render, scaled
+    # since to 5 replicas; --servers is what counts, not replicas.
+    sts = servers(render(sets=["replicaCount=3"]))
+    sts["spec"]["replicas"] = 5
+    expr = 'include "zookeeper.serversOf" .Values.sts'
+    assert _helper_result(tmp_path, expr, {"sts": sts})[0] == "3"
+    # No StatefulSet (install, or no cluster): 0.
+    assert _helper_result(tmp_path, expr, {"sts": {}})[0] == "0"
+    # One without --servers (not this chart's): its replicas.
+    for c in sts["spec"]["template"]["spec"]["containers"]:
+        c["args"] = [a for a in c["args"] if not a.startswith("--servers=")]
+    assert _helper_result(tmp_path, expr, {"sts": sts})[0] == "5"
+
+
+def test_the_generated_password_is_kept_and_only_made_once(tmp_path):
+    expr = 'include "zookeeper.authPassword" .Values.secret'
+    # Found in the cluster (an upgrade): kept as it is.
+    kept = base64.b64encode(b"the-password-made-at-install").decode()
+    assert _helper_result(tmp_path, expr, {"secret": {"kind": "Secret", "data": {"password": kept}}})[0] == kept
+    # None yet (an install): 32 random letters and digits, a new one each time.
+    made = {_helper_result(tmp_path, expr, {"secret": {}})[0] for _ in range(2)}
+    assert len(made) == 2
+    for m in made:
+        assert re.fullmatch(r"[A-Za-z0-9]{32}", base64.b64decode(m).decode()), m
+
+
+@pytest.mark.parametrize("current,wanted,refused", [(0, 3, False), (3, 3, False), (3, 5, True), (5, 3, True)])
+def test_static_membership_keeps_the_upgrade_guard(tmp_path, current, wanted, refused):
+    result, err = _helper_result(
+        tmp_path, 'include "zookeeper.staticScaleGuard" (dict "current" .Values.current "wanted" .Values.wanted "name" "zk")',
+        {"current": current, "wanted": wanted})
     if refused:
-        assert r.returncode != 0
-        assert (f"replicaCount={wanted} would turn the installed {current}-server ensemble zk into {wanted} servers "
-                "by a rolling restart into a new static server list, which can elect two leaders and lose "
-                f"acknowledged writes (zkpod has no dynamic membership yet). Fix: keep replicaCount={current} "
-                "in this upgrade") in r.stderr, r.stderr
+        assert result is None
+        assert (f"replicaCount={wanted} with ZOO_MEMBERSHIP=static would turn the installed {current}-server ensemble zk "
+                f"into {wanted} servers by a rolling restart into a new static server list, which can elect two "
+                f"leaders and lose acknowledged writes. Fix: keep replicaCount={current}, or drop ZOO_MEMBERSHIP=static "
+                "from extraEnvVars") in err, err
     else:
-        assert r.returncode == 0, r.stderr
-        assert "guard-passed" in r.stdout
+        assert result == "", err
 
 
-def test_upgrade_render_without_a_cluster_passes_the_guard():
-    # --is-upgrade runs the lookup path; without a cluster it finds nothing.
-    docs = render(extra=["--is-upgrade"])
-    assert servers(docs)["spec"]["replicas"] == 3
+def test_static_membership_renders_servers_from_replica_count():
+    sets = ["extraEnvVars[0].name=ZOO_MEMBERSHIP", "extraEnvVars[0].value=static", "replicaCount=5"]
+    assert flag_value(server_container(render(sets=sets))["args"], "--servers") == "5"
+    assert "not with ZOO_MEMBERSHIP=static" in notes(sets=sets)
 
 
 # --- NOTES.txt ---------------------------------------------------------------
@@ -469,12 +767,22 @@ def test_default_notes_have_no_warnings():
     assert "helm test zookeeper -n default" in text
     assert "zookeeper-cs.default.svc.cluster.local:2181" in text
     assert "kubectl -n default exec zookeeper-0 -- zkpod status" in text
+    # How to scale, and how to read the generated password.
+    assert "helm upgrade zookeeper <chart> -n default --reuse-values --set replicaCount=N" in text
+    assert "(--servers=3 is only the initial size and stays as it is." in text
+    assert "kubectl -n default get secret zookeeper-auth -o jsonpath='{.data.password}' | base64 -d" in text
 
 
 @pytest.mark.parametrize("sets,warning", [
     (["replicaCount=4"], "replicaCount=4 is even: a quorum needs 3 of 4 servers, so it survives 1 failure(s), "
                          "no more than 3 servers would. Prefer an odd number (3 or 5)."),
-    (["replicaCount=1"], "replicaCount=1 runs a standalone server: no fault tolerance"),
+    (["replicaCount=1"], "replicaCount=1 runs a single voter: no fault tolerance. Use 3 or 5 in production; "
+                         "`helm upgrade --reuse-values --set replicaCount=3` grows it while it serves."),
+    (["terminationGracePeriodSeconds=30"], "terminationGracePeriodSeconds=30 may cut short zkpod leave (the preStop "
+                                           "hook, which takes up to 60 s) on a scale-down"),
+    (["initialServers=5"], "initialServers=5 is above replicaCount=3: harmless for a running ensemble, but a first "
+                           "install would bootstrap 5 voters of which only 3 exist."),
+    (["initialServers=7"], "a first install would bootstrap 7 voters of which only 3 exist, too few for a quorum."),
     (["podAntiAffinityPreset=hard", "replicaCount=5"],
      "podAntiAffinityPreset=hard places at most one server per node: the cluster needs at least 5 schedulable "
      "nodes, or the pods beyond the node count stay Pending"),
@@ -633,7 +941,9 @@ def test_names():
     assert servers(render(release="zk"))["metadata"]["name"] == "zk-zookeeper"
     assert servers(render(release="zk", sets=["fullnameOverride=zk"]))["metadata"]["name"] == "zk"
     docs = render(release="zk", sets=["fullnameOverride=zk"])
-    assert sorted(d["metadata"]["name"] for d in docs) == ["zk", "zk-cs", "zk-hs", "zk-pdb", "zk-test"]
+    assert sorted(f"{d['kind']}/{d['metadata']['name']}" for d in docs) == [
+        "Pod/zk-test", "PodDisruptionBudget/zk-pdb", "Role/zk-membership", "RoleBinding/zk-membership",
+        "Secret/zk-auth", "Service/zk-cs", "Service/zk-hs", "ServiceAccount/zk", "StatefulSet/zk"]
 
 
 def test_tests_can_be_disabled():
@@ -642,8 +952,12 @@ def test_tests_can_be_disabled():
 
 def test_template_text_is_stable():
     # Two renders of the same input are byte-identical (no timestamps, no
-    # random names), which the golden renders rely on.
-    assert template_text() == template_text()
+    # random names), which the golden renders rely on, except for the
+    # generated password, which must differ.
+    a, b = template_text(), template_text()
+    assert a != b
+    assert mask_generated_password(a) == mask_generated_password(b)
+    assert template_text(sets=["auth.existingSecret=x"]) == template_text(sets=["auth.existingSecret=x"])
 
 
 def test_umbrella_globals():

@@ -7,11 +7,9 @@ Each ZooKeeper server runs as a "pod": its own UTS and mount namespace
 address (zk-N -> 127.0.0.1N). Inside, `sh` execs `zkpod start`, which execs
 the JVM, so the PID we started *is* the java process once it is up.
 
-Used by the pytest suites (tests/namespaces/) and by scripts/local-ensemble.sh:
-
-    python3 tests/lib/harness.py up --dir DIR [--zkpod BIN] [--servers 3]
-    python3 tests/lib/harness.py status --dir DIR
-    python3 tests/lib/harness.py down --dir DIR
+Used by the pytest suites (tests/namespaces/) and, through
+tests/lib/statefulset.py and tests/lib/local_ensemble.py, by
+scripts/local-ensemble.sh.
 
 Needs root (namespaces, bind mounts), util-linux, a JRE and Debian's
 zookeeper package; only the Python standard library (no pytest, no kazoo), so
@@ -21,7 +19,6 @@ loopback. The pure parts are tested in test_helpers.py.
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import json
 import os
@@ -37,13 +34,14 @@ REPO = Path(__file__).resolve().parents[2]
 if __package__ in (None, ""):  # run as a script: python3 tests/lib/harness.py
     sys.path.insert(0, str(REPO))
 
-from tests.lib.fourlw import CLIENT_PORT, SERVING_MODES, port_open, server_mode  # noqa: E402
+from tests.lib.fourlw import CLIENT_PORT, SERVING_MODES, server_mode  # noqa: E402
 from tests.lib.hosts import kubelet_hosts  # noqa: E402
 from tests.lib.procs import kill_group, proc_cmdline, proc_exe  # noqa: E402
-from tests.lib.wait import WaitTimeout, wait_until  # noqa: E402
+from tests.lib.wait import wait_until  # noqa: E402
 
 # zk-N -> 127.0.0.1N. 127.0.0.2x is for standalone and odd servers.
-ENSEMBLE_IPS = ["127.0.0.10", "127.0.0.11", "127.0.0.12"]
+# Every pod address a StatefulSet of the harness may use (zk-0..zk-9).
+ENSEMBLE_IPS = [f"127.0.0.1{i}" for i in range(10)]
 QUORUM_TIMEOUT = 60.0
 # The classpath that makes Debian's zookeeper 3.8.0 log through log4j 1.2.
 DEBIAN_CLASSPATH = ":".join(
@@ -187,6 +185,9 @@ class Pod:
     extra_args: list[str] = field(default_factory=list)
     heap: str = "128M"
     proc: Optional[Proc] = None
+    # Environment variables for the container (the manifest's env), on top
+    # of this process's.
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -264,7 +265,8 @@ class Pod:
 
     def start(self) -> Proc:
         self.prepare()
-        self.proc = Proc(self.name, self.argv(), self.log).start()
+        env = {**os.environ, **self.env} if self.env else None
+        self.proc = Proc(self.name, self.argv(), self.log).start(env=env)
         return self.proc
 
     def run_to_exit(self, timeout: float = 30.0) -> tuple[int, str]:
@@ -486,117 +488,4 @@ def ours(pid: int, conf_dir: str) -> bool:
     return bool(cmd) and MAIN_CLASS in cmd and any(conf_dir in a for a in cmd)
 
 
-def cmd_up(args) -> int:
-    base = Path(args.dir).resolve()
-    state = base / "ensemble.json"
-    if state.exists():
-        st = json.loads(state.read_text())
-        alive = [p for p in st["pods"] if p["pid"] and ours(p["pid"], p["conf_dir"])]
-        if alive:
-            print(f"already up: {len(alive)} of {st['size']} servers running from {base}")
-            print_connect(st)
-            return 0
-    held = lock(block=False)
-    if held is None:
-        print(
-            f"harness: the namespace-pod tests are running (they hold {LOCK_PATH}) and use these "
-            f"addresses; start the ensemble when they are done",
-            file=sys.stderr,
-        )
-        return 1
-    busy = [ip for ip in ENSEMBLE_IPS[: args.servers] if port_open(ip, CLIENT_PORT)]
-    if busy:
-        print(
-            f"harness: client port {CLIENT_PORT} is already taken on {', '.join(busy)} "
-            f"(another ensemble, or the namespace-pod tests, are using these addresses); stop it first",
-            file=sys.stderr,
-        )
-        return 1
-    base.mkdir(parents=True, exist_ok=True)
-    os.chmod(base, 0o755)
-    zk = Path(args.zkpod).resolve() if args.zkpod else zkpod_binary("release")
-    ens = Ensemble(base, zk, size=args.servers)
-    for p in ens.pods:
-        p.heap = args.heap
-    ens.start()
-    ens.save_state()
-    print(f"started {args.servers} servers (logs: {base}/zk-N/server.log); waiting for quorum ...")
-    try:
-        ens.wait_ready_zkpod(timeout=args.timeout)
-    except (HarnessError, WaitTimeout) as e:
-        print(f"harness: {e}", file=sys.stderr)
-        print("harness: stopping the servers again", file=sys.stderr)
-        ens.stop()
-        state.unlink(missing_ok=True)
-        return 1
-    print("quorum formed: " + ", ".join(f"{k}={v}" for k, v in ens.modes().items()))
-    print_connect(json.loads(state.read_text()))
-    return 0
 
-
-def print_connect(st: dict) -> None:
-    pods = st["pods"]
-    conn = ",".join(f"{p['ip']}:{CLIENT_PORT}" for p in pods)
-    print(f"connect string: {conn}")
-    print(f"  /usr/share/zookeeper/bin/zkCli.sh -server {conn}")
-    print(f"  {st['zkpod']} status --host {pods[0]['ip']} --port {CLIENT_PORT}")
-
-
-def cmd_status(args) -> int:
-    base = Path(args.dir).resolve()
-    state = base / "ensemble.json"
-    if not state.exists():
-        print(f"not up (no {state})")
-        return 3
-    st = json.loads(state.read_text())
-    up = 0
-    for p in st["pods"]:
-        alive = p["pid"] and ours(p["pid"], p["conf_dir"])
-        mode = server_mode(p["ip"]) if alive else None
-        up += bool(alive)
-        print(f"{p['name']} {p['ip']}:{CLIENT_PORT} pid={p['pid'] if alive else '-'} mode={mode or 'not serving'}")
-    return 0 if up == len(st["pods"]) else 1
-
-
-def cmd_down(args) -> int:
-    base = Path(args.dir).resolve()
-    state = base / "ensemble.json"
-    if not state.exists():
-        print(f"not up (no {state})")
-        return 0
-    st = json.loads(state.read_text())
-    for p in st["pods"]:
-        if p["pid"] and ours(p["pid"], p["conf_dir"]):
-            kill_group(p["pid"])
-            print(f"stopped {p['name']} (pid {p['pid']})")
-        else:
-            print(f"{p['name']} was not running")
-    state.unlink()
-    return 0
-
-
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    up = sub.add_parser("up", help="start an ensemble in namespaces and wait for quorum")
-    up.add_argument("--dir", required=True, help="state and data directory")
-    up.add_argument("--zkpod", help="zkpod binary (default: the release build)")
-    up.add_argument("--servers", type=int, default=3, choices=(1, 3, 5))
-    up.add_argument("--heap", default="128M")
-    up.add_argument("--timeout", type=float, default=QUORUM_TIMEOUT)
-    for name in ("status", "down"):
-        p = sub.add_parser(name)
-        p.add_argument("--dir", required=True)
-    args = ap.parse_args(argv)
-    if os.geteuid() != 0:
-        print("harness: needs root (namespaces and bind mounts); run it with sudo", file=sys.stderr)
-        return 2
-    try:
-        return {"up": cmd_up, "status": cmd_status, "down": cmd_down}[args.cmd](args)
-    except HarnessError as e:
-        print(f"harness: {e}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -44,7 +44,12 @@ def container(docs):
 
 def test_validates_against_current_schemas(rendered):
     name, docs = rendered
-    assert {d["kind"] for d in docs} == {"Service", "StatefulSet", "PodDisruptionBudget"}
+    kinds = {"Service", "StatefulSet", "PodDisruptionBudget", "ServiceAccount", "Role", "RoleBinding"}
+    # Only the dev overlay carries a (development) superuser Secret; the
+    # others expect the operator's own zk-auth.
+    if name == "dev":
+        kinds.add("Secret")
+    assert {d["kind"] for d in docs} == kinds
     for d in docs:
         # strict: an unknown or misspelt field is an error, not ignored.
         kubernetes_validate.validate(d, K8S_VERSION, strict=True)
@@ -69,7 +74,8 @@ def test_services_statefulset_and_budget(rendered):
     assert len(client) == 1 and client[0]["spec"].get("clusterIP") != "None"
     assert one(docs, "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1
     assert sts["spec"]["podManagementPolicy"] == "Parallel"
-    # zkpod's --servers must agree with the replica count, or ids go missing.
+    # --servers is the initial size: the shipped replica count, so a first
+    # install bootstraps every initial member together.
     assert int(flag_value(container(docs)["args"], "--servers")) == sts["spec"]["replicas"] == 3
     # Every Service port points at a named container port that exists.
     names = {p["name"]: p["containerPort"] for p in container(docs)["ports"]}
@@ -87,7 +93,49 @@ def test_restricted_pod_security_standard(rendered):
     assert sc["readOnlyRootFilesystem"] is True
     assert sc["capabilities"]["drop"] == ["ALL"]
     assert spec["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
-    assert spec["automountServiceAccountToken"] is False
+
+
+def test_membership_hooks_rbac_and_the_superuser_secret(rendered):
+    """Dynamic membership (issue 9): the hooks are zkpod join / leave (the
+    namespace harness runs the same ones), the service account may only
+    `get` its own StatefulSet, and the superuser password comes from a
+    Secret file."""
+    from tests.lib import statefulset as harness_sts
+
+    name, docs = rendered
+    sts = sts_of(docs)
+    spec = pod_spec(docs)
+    c = container(docs)
+    hooks = c["lifecycle"]
+    assert hooks["postStart"]["exec"]["command"] == ["/usr/local/bin/zkpod", *harness_sts.POST_START]
+    assert hooks["preStop"]["exec"]["command"] == ["/usr/local/bin/zkpod", *harness_sts.PRE_STOP]
+    assert spec["terminationGracePeriodSeconds"] == harness_sts.GRACE_SECONDS
+    # zkpod leave gives up (60 s) well before the kubelet's SIGKILL.
+    assert spec["terminationGracePeriodSeconds"] > 60
+    assert spec["automountServiceAccountToken"] is True
+    account = one(docs, "ServiceAccount")
+    assert spec["serviceAccountName"] == account["metadata"]["name"]
+    assert account["automountServiceAccountToken"] is False, "only the pods mount its token"
+    (rule,) = one(docs, "Role")["rules"]
+    assert rule == {
+        "apiGroups": ["apps"],
+        "resources": ["statefulsets"],
+        "resourceNames": [sts["metadata"]["name"]],
+        "verbs": ["get"],
+    }
+    binding = one(docs, "RoleBinding")
+    assert binding["roleRef"]["name"] == one(docs, "Role")["metadata"]["name"]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": account["metadata"]["name"]}]
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    password = env["ZOO_SUPERUSER_PASSWORD_FILE"]
+    (mount,) = [m for m in c["volumeMounts"] if password.startswith(m["mountPath"] + "/")]
+    assert mount["readOnly"] is True
+    (volume,) = [v for v in spec["volumes"] if v["name"] == mount["name"]]
+    secret = volume["secret"]["secretName"]
+    if name == "dev":
+        assert one(docs, "Secret")["metadata"]["name"] == secret
+    else:
+        assert secret == "zk-auth"
 
 
 BREAKAGES = [

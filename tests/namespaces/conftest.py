@@ -140,7 +140,7 @@ class Lab:
     def logs(self) -> str:
         out = []
         for t in self.things:
-            if isinstance(t, h.Ensemble):
+            if hasattr(t, "logs"):  # an Ensemble or a StatefulSet
                 out.append(t.logs())
             else:
                 name = getattr(t, "name", None) or getattr(t, "ip", "?")

@@ -78,9 +78,18 @@ def test_quorum_forms_and_each_pid_became_the_jvm_as_user_1000(ensemble):
 def test_pod_identity_and_config_come_from_the_namespace(ensemble):
     for pod in ensemble.pods:
         assert (pod.data_dir / "myid").read_text().strip() == str(pod.index + 1)
-        cfg = (pod.conf_dir / "zoo.cfg").read_text()
+        # Dynamic membership: the conf dir's zoo.cfg links to the one on the
+        # volume, which ZooKeeper points at its committed server list.
+        link = pod.conf_dir / "zoo.cfg"
+        assert link.is_symlink() and link.resolve() == pod.data_dir / "zoo.cfg", link
+        cfg = link.read_text()
+        m = re.search(r"^dynamicConfigFile=(.+)$", cfg, re.M)
+        assert m, cfg
+        members = Path(m.group(1).strip()).read_text()
         for i in range(3):
-            assert re.search(rf"^server\.{i + 1}=zk-{i}\.{re.escape(DOMAIN)}:2888:3888\s*$", cfg, re.M), cfg
+            assert re.search(
+                rf"^server\.{i + 1}=zk-{i}\.{re.escape(DOMAIN)}:2888:3888:participant(;.*)?$", members, re.M
+            ), members
         assert re.search(rf"^clientPortAddress={re.escape(pod.ip)}\s*$", cfg, re.M), cfg
         assert re.search(r"^autopurge\.purgeInterval=", cfg, re.M), cfg
 

@@ -41,7 +41,11 @@ MANIFEST_TIMEOUT = 2.0
 
 @pytest.fixture(scope="module")
 def standalone(module_lab) -> h.Pod:
-    pod = module_lab.pod(STANDALONE_IP, servers=1)
+    # A standalone server (Mode: standalone): a static server list. A
+    # StatefulSet pod with dynamic membership runs as a one-voter ensemble
+    # (Mode: leader) instead, so that it can grow; tests/namespaces/
+    # test_membership.py covers that.
+    pod = module_lab.pod(STANDALONE_IP, servers=1, extra_args=["--membership=static"])
     pod.start()
     wait_until(
         "the standalone server to serve",

@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 import urllib.error
@@ -86,6 +87,12 @@ class Matrix:
         if layout.home is not None:
             args += ["--zk-home", str(layout.home)]
         self.ens = ensemble(base, zkpod, args)
+        # ZooKeeper's superuser, so that a server can join (reconfig).
+        self.password = base / "password"
+        self.password.write_text("zkpod-matrix-superuser\n")
+        os.chmod(self.password, 0o644)
+        for pod in self.ens.pods:
+            pod.env = {"ZOO_SUPERUSER_PASSWORD_FILE": str(self.password)}
         # Every pod's AdminServer on its own address (they share the host's
         # network here, as containers of one pod would).
         if layout.jetty:
@@ -145,7 +152,11 @@ def test_ensemble_forms_and_each_jvm_is_pid_1(zk):
         assert children(pod.proc.pid) == [jvm]
         assert proc_exe(jvm) == os.path.realpath(zk.java), proc_exe(jvm)
         cmd = proc_cmdline(jvm)
-        assert cmd[-2:] == [h.MAIN_CLASS, str(pod.conf_dir / "zoo.cfg")], cmd
+        # Dynamic membership (3.5.3+): ZooKeeper runs with the zoo.cfg on the
+        # volume, where it keeps its committed configuration; the conf dir's
+        # zoo.cfg links to it.
+        assert cmd[-2:] == [h.MAIN_CLASS, str(pod.data_dir / "zoo.cfg")], cmd
+        assert (pod.conf_dir / "zoo.cfg").resolve() == pod.data_dir / "zoo.cfg"
         assert set(proc_status(jvm)["Uid"].split()) == {"1000"}, proc_status(jvm)["Uid"]
 
 
@@ -182,6 +193,48 @@ def test_probes_status_and_metrics_pass(zk):
 
 
 # 3 -------------------------------------------------------------------------
+
+
+def test_a_fourth_server_joins_and_leaves_through_reconfig(zk):
+    """Dynamic membership on this release: zk-3 starts beyond --servers=3,
+    joins as an observer, `zkpod join` (run inside the pod, as the kubelet
+    runs a postStart hook) makes it the fourth voter, and `zkpod leave
+    --force` takes it out again."""
+    template = zk.ens.pods[0]
+    base = template.base
+    peers = [*template.peers, ("zk-3", h.ensemble_ip(3))]
+    pod = NsPod(base, 3, h.ensemble_ip(3), 3, template.zkpod, peers=peers,
+                extra_args=list(template.extra_args), env=dict(template.env))
+    pod.extra_args = [a for a in pod.extra_args if not a.startswith(("--metrics", "--admin"))]
+    pod.start()
+    try:
+        jvm = pod.init_pid()
+
+        def hook(*args):
+            return subprocess.run(
+                ["nsenter", "-t", str(jvm), "--pid", "--mount", "--uts", "--",
+                 str(template.zkpod), *args, "--conf_dir", str(pod.conf_dir)],
+                capture_output=True, text=True, timeout=120,
+                env={**os.environ, **pod.env},
+            )
+
+        t0 = time.monotonic()
+        j = hook("join")
+        assert j.returncode == 0, j.stdout + j.stderr
+        assert "server 4 is a voter" in j.stderr, j.stderr
+        voters = lambda ip: sum(  # noqa: E731
+            1 for line in four_letter(ip, CLIENT_PORT, "conf").splitlines()
+            if line.startswith("server.") and ":observer" not in line
+        )
+        assert voters(zk.ens.pods[1].ip) == 4
+        joined = time.monotonic() - t0
+        lv = hook("leave", "--force")
+        assert lv.returncode == 0, lv.stdout + lv.stderr
+        assert "server 4 left the ensemble" in lv.stderr, lv.stderr
+        wait_until("3 voters again", lambda: voters(zk.ens.pods[1].ip) == 3, 30, on_fail=zk.ens.logs)
+        h.FIGURES.append(f"{zk.layout.version}: zk-3 joined in {joined:.1f} s and left again")
+    finally:
+        pod.stop()
 
 
 def test_zookeeper_reads_the_logging_config_zkpod_wrote(zk):

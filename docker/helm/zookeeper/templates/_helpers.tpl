@@ -175,32 +175,128 @@ quorumlistenonallips: listenOnAllIPs
 {{- end -}}
 
 {{/*
-Changing the ensemble size of an installed release. Input: dict with
-"current" (servers in the installed StatefulSet, 0 when none was found),
-"wanted" (replicaCount) and "name". Kept apart from the lookup so that it can
-be exercised without a cluster.
+The pods' service account: <fullname> unless serviceAccount.name says
+otherwise. With serviceAccount.create=false the name is required
+(zookeeper.validate says so).
 */}}
-{{- define "zookeeper.scaleGuard" -}}
-{{- $current := int .current -}}
-{{- $wanted := int .wanted -}}
-{{- if and (gt $current 0) (ne $current $wanted) -}}
-{{- fail (printf "replicaCount=%d would turn the installed %d-server ensemble %s into %d servers by a rolling restart into a new static server list, which can elect two leaders and lose acknowledged writes (zkpod has no dynamic membership yet). Fix: keep replicaCount=%d in this upgrade" $wanted $current .name $wanted $current) -}}
+{{- define "zookeeper.serviceAccountName" -}}
+{{- default (include "zookeeper.fullname" .) .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{/* The Role and RoleBinding that let the pods get their StatefulSet. */}}
+{{- define "zookeeper.membershipRoleName" -}}{{ include "zookeeper.fullname" . }}-membership{{- end -}}
+
+{{/* The Secret with ZooKeeper's superuser password: the operator's, or <fullname>-auth. */}}
+{{- define "zookeeper.authSecretName" -}}
+{{- default (printf "%s-auth" (include "zookeeper.fullname" .)) .Values.auth.existingSecret -}}
+{{- end -}}
+
+{{/*
+The generated Secret's password, base64 as in a Secret's data. Input: the
+Secret found in the cluster (lookup; an empty dict when there is none). A
+password already there is kept, so that an upgrade never changes it (the
+running JVMs hold its digest); only a Secret that does not exist yet gets a
+new random one. Kept apart from the lookup so that it can be exercised
+without a cluster.
+*/}}
+{{- define "zookeeper.authPassword" -}}
+{{- $old := dig "data" "password" "" (default dict .) -}}
+{{- if $old -}}
+{{- $old -}}
+{{- else -}}
+{{- randAlphaNum 32 | b64enc -}}
 {{- end -}}
 {{- end -}}
 
-{{/* The number of servers of the installed StatefulSet (its --servers flag, else its replicas), or 0. */}}
-{{- define "zookeeper.installedServers" -}}
-{{- $sts := lookup "apps/v1" "StatefulSet" .Release.Namespace (include "zookeeper.fullname" .) -}}
+{{/*
+"true" when extraEnvVars pins a static server list (ZOO_MEMBERSHIP=static):
+zkpod then builds the ensemble from --servers alone, as ZooKeeper 3.4 needs.
+*/}}
+{{- define "zookeeper.staticMembership" -}}
+{{- range .Values.extraEnvVars -}}
+{{- if and (eq (toString .name) "ZOO_MEMBERSHIP") (eq (lower (toString .value)) "static") }}true{{ end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The --servers of a StatefulSet (as lookup returns it), else its replicas, or
+0 for none (an empty dict). Kept apart from the lookup so that it can be
+exercised without a cluster.
+*/}}
+{{- define "zookeeper.serversOf" -}}
 {{- $n := 0 -}}
-{{- if $sts -}}
-{{- $n = int $sts.spec.replicas -}}
-{{- range $c := $sts.spec.template.spec.containers -}}
+{{- if . -}}
+{{- $n = int (dig "spec" "replicas" 1 .) -}}
+{{- range $c := (dig "spec" "template" "spec" "containers" list .) -}}
 {{- range $a := (default list $c.args) -}}
 {{- if hasPrefix "--servers=" (toString $a) }}{{ $n = int (trimPrefix "--servers=" (toString $a)) }}{{ end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
 {{- $n -}}
+{{- end -}}
+
+{{/* The installed StatefulSet's --servers (0 when there is none, or no cluster to ask). */}}
+{{- define "zookeeper.installedServers" -}}
+{{- include "zookeeper.serversOf" (lookup "apps/v1" "StatefulSet" .Release.Namespace (include "zookeeper.fullname" .)) -}}
+{{- end -}}
+
+{{/*
+zkpod's --servers, decided. Input: dict with "explicit" (initialServers, ""
+when unset), "installed" (the installed StatefulSet's --servers, 0 when none
+was found), "replicas" (replicaCount) and "static" ("true" for a static
+server list). Dynamic membership: initialServers when set; else the
+installed value, so that an upgrade leaves the pod template alone; else, at
+install or without a cluster, replicaCount. A static server list is the
+ensemble itself: it follows replicaCount (zookeeper.validate refuses to
+change it on an installed release).
+*/}}
+{{- define "zookeeper.initialServers" -}}
+{{- if .static -}}
+{{- int .replicas -}}
+{{- else if ne (toString .explicit) "" -}}
+{{- int .explicit -}}
+{{- else if gt (int .installed) 0 -}}
+{{- int .installed -}}
+{{- else -}}
+{{- int .replicas -}}
+{{- end -}}
+{{- end -}}
+
+{{/* zookeeper.initialServers for this release. */}}
+{{- define "zookeeper.servers" -}}
+{{- $v := include "zookeeper.effective" . | fromYaml -}}
+{{- include "zookeeper.initialServers" (dict "explicit" (toString .Values.initialServers) "installed" (include "zookeeper.installedServers" .) "replicas" $v.replicas "static" (include "zookeeper.staticMembership" .)) -}}
+{{- end -}}
+
+{{/*
+A static server list cannot change size on a running ensemble: a rolling
+restart into a new server list can elect two leaders. Input: dict with
+"current" (the installed --servers, 0 when none was found), "wanted"
+(replicaCount) and "name".
+*/}}
+{{- define "zookeeper.staticScaleGuard" -}}
+{{- $current := int .current -}}
+{{- $wanted := int .wanted -}}
+{{- if and (gt $current 0) (ne $current $wanted) -}}
+{{- fail (printf "replicaCount=%d with ZOO_MEMBERSHIP=static would turn the installed %d-server ensemble %s into %d servers by a rolling restart into a new static server list, which can elect two leaders and lose acknowledged writes. Fix: keep replicaCount=%d, or drop ZOO_MEMBERSHIP=static from extraEnvVars (ZooKeeper 3.5.3+: dynamic membership scales safely)" $wanted $current .name $wanted $current) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* zoo.cfg keys of zkpod's dynamic membership, which zkpod refuses in --set. */}}
+{{- define "zookeeper.membershipKeys" -}}
+standaloneenabled: standaloneEnabled
+reconfigenabled: reconfigEnabled
+dynamicconfigfile: dynamicConfigFile
+{{- end -}}
+
+{{/* Environment variables the chart sets itself, with the value that sets each. */}}
+{{- define "zookeeper.ownedEnv" -}}
+ZOO_SERVICE: "(nothing: the chart names its headless Service)"
+POD_NAMESPACE: "(nothing: the chart passes the pod's namespace)"
+ZOO_CLUSTER_DOMAIN: clusterDomain
+ZOO_SUPERUSER_PASSWORD_FILE: auth.existingSecret
+ZOO_SERVERS: initialServers
 {{- end -}}
 
 {{/* Every refusal: one line each, what is wrong, what it means, the fix. */}}
@@ -229,8 +325,11 @@ be exercised without a cluster.
 {{- if or (lt (int $v.replicas) 1) (gt (int $v.replicas) 255) -}}
 {{- fail (printf "replicaCount=%d is outside 1..255, the ensemble sizes zkpod can number. Fix: an odd number such as 3 or 5" (int $v.replicas)) -}}
 {{- end -}}
-{{- if .Release.IsUpgrade -}}
-{{- include "zookeeper.scaleGuard" (dict "current" (include "zookeeper.installedServers" .) "wanted" (int $v.replicas) "name" $name) -}}
+{{- if include "zookeeper.staticMembership" . -}}
+{{- include "zookeeper.staticScaleGuard" (dict "current" (include "zookeeper.installedServers" .) "wanted" (int $v.replicas) "name" $name) -}}
+{{- if ne (toString .Values.initialServers) "" -}}
+{{- fail (printf "initialServers=%s with ZOO_MEMBERSHIP=static: a static server list is the ensemble itself, so --servers must equal replicaCount (%d). Fix: drop initialServers" (toString .Values.initialServers) (int $v.replicas)) -}}
+{{- end -}}
 {{- end -}}
 {{- if and (eq .Values.podManagementPolicy "OrderedReady") .Values.readinessProbe.enabled (eq .Values.readinessProbe.mode "serving") (gt (int $v.replicas) 1) -}}
 {{- fail "podManagementPolicy=OrderedReady with readinessProbe.mode=serving deadlocks: pod 0 serves only in a quorum, and pod 1 is created only after pod 0 is ready. Fix: podManagementPolicy=Parallel (recommended), or readinessProbe.mode=ruok" -}}
@@ -283,8 +382,12 @@ be exercised without a cluster.
 {{- end -}}
 {{- /* extraConfig keys. */ -}}
 {{- $owned := include "zookeeper.ownedKeys" . | fromYaml -}}
+{{- $membershipKeys := include "zookeeper.membershipKeys" . | fromYaml -}}
 {{- range $key, $val := .Values.extraConfig -}}
 {{- $lk := lower $key -}}
+{{- if hasKey $membershipKeys $lk -}}
+{{- fail (printf "extraConfig.%s is a key of zkpod's dynamic membership: zkpod decides whether ZooKeeper may reconfigure and where its committed configuration lives, and refuses the key from anywhere else (a second source could restart a server with a stale view of the ensemble). Fix: drop it; for a fixed server list (ZooKeeper 3.4), add ZOO_MEMBERSHIP=static to extraEnvVars" $key) -}}
+{{- end -}}
 {{- if hasKey $owned $lk -}}
 {{- fail (printf "extraConfig.%s is a zoo.cfg key that zkpod derives from a flag of its own, so the two would disagree. Fix: set %s instead" $key (get $owned $lk)) -}}
 {{- end -}}
@@ -297,6 +400,23 @@ be exercised without a cluster.
 {{- if or (kindIs "map" $val) (kindIs "slice" $val) (regexMatch "[\\r\\n]" (toString $val)) -}}
 {{- fail (printf "extraConfig.%s must be a single value (a string, number or boolean on one line): it becomes one zoo.cfg line. Fix: e.g. extraConfig.%s: \"value\"" $key $key) -}}
 {{- end -}}
+{{- end -}}
+{{- /* Environment variables the chart sets itself. */ -}}
+{{- $ownedEnv := include "zookeeper.ownedEnv" . | fromYaml -}}
+{{- range .Values.extraEnvVars -}}
+{{- if hasKey $ownedEnv (toString .name) -}}
+{{- fail (printf "extraEnvVars sets %s, which the chart sets itself: the pod would get two values. Fix: drop it from extraEnvVars and set %s instead" (toString .name) (get $ownedEnv (toString .name))) -}}
+{{- end -}}
+{{- end -}}
+{{- /* Membership: the service account that may read the StatefulSet, the superuser Secret. */ -}}
+{{- if and (not .Values.serviceAccount.create) (not .Values.serviceAccount.name) -}}
+{{- fail "serviceAccount.create=false needs serviceAccount.name: the pods' account must be allowed to get their StatefulSet (zkpod leave reads its replicas to tell a scale-down from a restart), and the chart will not grant that to the namespace's default account unasked. Fix: serviceAccount.create=true, or serviceAccount.name=<an existing account>" -}}
+{{- end -}}
+{{- if and (not .Values.rbac.create) .Values.serviceAccount.create -}}
+{{- fail (printf "rbac.create=false with serviceAccount.create=true: the new account %s could not get the StatefulSet %s, so zkpod leave (preStop) could not tell a scale-down from a restart and would remove nothing: scaled-away servers would stay voters and a later failure could cost the quorum. Fix: rbac.create=true, or bind a Role with get on statefulsets/%s to an existing account yourself and set serviceAccount.create=false and serviceAccount.name" (include "zookeeper.serviceAccountName" .) $name $name) -}}
+{{- end -}}
+{{- if not (regexMatch "^[-._a-zA-Z0-9]+$" (toString .Values.auth.existingSecretPasswordKey)) -}}
+{{- fail (printf "auth.existingSecretPasswordKey=%q is not a Secret key (letters, digits, '-', '_', '.'). Fix: the key of auth.existingSecret that holds the password, e.g. password" (toString .Values.auth.existingSecretPasswordKey)) -}}
 {{- end -}}
 {{- /* Pod Disruption Budget. */ -}}
 {{- if and .Values.pdb.create (ne (toString .Values.pdb.minAvailable) "") (ne (toString .Values.pdb.maxUnavailable) "") -}}
@@ -324,7 +444,7 @@ be exercised without a cluster.
 {{- fail "tls.client.enabled/tls.quorum.enabled=true: zkpod cannot configure TLS yet, and a chart that ignored it would serve in plaintext. Fix: leave tls.*.enabled=false until the chart's TLS values land" -}}
 {{- end -}}
 {{- if or .Values.auth.client.enabled .Values.auth.quorum.enabled -}}
-{{- fail "auth.client.enabled/auth.quorum.enabled=true: zkpod cannot configure SASL authentication yet, and a chart that ignored it would serve without it. Fix: leave auth.*.enabled=false until the chart's auth values land" -}}
+{{- fail "auth.client.enabled/auth.quorum.enabled=true: zkpod cannot configure SASL authentication yet, and a chart that ignored it would serve without it. Fix: leave auth.client.enabled and auth.quorum.enabled false (auth.existingSecret is the reconfig superuser's password, which is always on)" -}}
 {{- end -}}
 {{- end -}}
 
@@ -333,7 +453,7 @@ be exercised without a cluster.
 {{- $v := include "zookeeper.effective" . | fromYaml -}}
 {{- $n := int $v.replicas -}}
 {{- if eq $n 1 }}
-- replicaCount=1 runs a standalone server: no fault tolerance, and growing it later needs dynamic membership. Use 3 or 5 in production.
+- replicaCount=1 runs a single voter: no fault tolerance. Use 3 or 5 in production; `helm upgrade --reuse-values --set replicaCount=3` grows it while it serves.
 {{- else if eq (mod $n 2) 0 }}
 - replicaCount={{ $n }} is even: a quorum needs {{ add (div $n 2) 1 }} of {{ $n }} servers, so it survives {{ div (sub $n 1) 2 }} failure(s), no more than {{ sub $n 1 }} servers would. Prefer an odd number ({{ sub $n 1 }} or {{ add $n 1 }}).
 {{- end }}
@@ -362,6 +482,22 @@ be exercised without a cluster.
 {{- if and $heapMiB $limitMiB }}{{ if ge (float64 $heapMiB) (mulf (float64 $limitMiB) 0.9) }}
 - heapSize={{ $v.heap }} leaves less than 10% of resources.limits.memory={{ $v.resources.limits.memory }} for the JVM's own memory: the pod may be OOMKilled under load. Prefer heapSize=auto.
 {{- end }}{{ end }}
+{{- $servers := int (include "zookeeper.servers" .) -}}
+{{- $installed := int (include "zookeeper.installedServers" .) -}}
+{{- if and (not (include "zookeeper.staticMembership" .)) (ne (toString .Values.initialServers) "") }}
+{{- if and (gt $installed 0) (ne $installed $servers) }}
+- initialServers={{ $servers }} differs from the installed StatefulSet's --servers={{ $installed }}: every pod restarts, one at a time, for a flag that has no effect on a running ensemble (its committed configuration decides the membership). Set initialServers={{ $installed }} to scale without restarts.
+{{- end }}
+{{- if gt $servers $n }}
+- initialServers={{ $servers }} is above replicaCount={{ $n }}: harmless for a running ensemble, but a first install would bootstrap {{ $servers }} voters of which only {{ $n }} exist{{ if le $n (div $servers 2) }}, too few for a quorum{{ end }}.
+{{- end }}
+{{- end }}
+{{- if and (ne (toString .Values.terminationGracePeriodSeconds) "") (lt (int .Values.terminationGracePeriodSeconds) 70) }}
+- terminationGracePeriodSeconds={{ int .Values.terminationGracePeriodSeconds }} may cut short zkpod leave (the preStop hook, which takes up to 60 s) on a scale-down: the server would stop while still a voter until a later zkpod join removes it. Prefer 90.
+{{- end }}
+{{- if not .Values.rbac.create }}
+- rbac.create=false: the service account {{ include "zookeeper.serviceAccountName" . }} needs `get` on statefulsets/{{ include "zookeeper.fullname" . }}. Without it zkpod leave cannot tell a scale-down from a restart and removes nothing, so scaled-away servers stay voters; zkpod join removes them later only if it can read the StatefulSet.
+{{- end }}
 {{- $legacy := list -}}
 {{- range $old, $new := dict "Name" "names <release>-<Name>; now fullnameOverride" "Image" "now image.repository" "ImageTag" "now image.tag" "ImagePullPolicy" "now image.pullPolicy" "Replicas" "now replicaCount" "Component" "the label component=<release>-<Component>, still set" "Cpu" "now resources.requests.cpu" "Memory" "now resources.requests.memory and resources.limits.memory" "PeerPort" "now containerPorts.follower" "LeaderElectionPort" "now containerPorts.election" "Storage" "now persistence.size" -}}
 {{- if hasKey $.Values $old }}{{ $legacy = append $legacy (printf "%s (%s)" $old $new) }}{{ end -}}
