@@ -4,6 +4,7 @@
 mod util;
 
 mod hardening;
+mod hardening_membership;
 mod membership_cli;
 mod probe_fake;
 mod properties_java;
