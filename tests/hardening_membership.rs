@@ -231,13 +231,15 @@ fn attacker_a_huge_or_fifo_dynamic_config_is_refused_unread() {
     let cfg = pod.data().join("zoo.cfg");
     fs::remove_file(&cfg).unwrap();
     fifo(&cfg);
-    refuses_volume(
-        &pod,
-        &[&format!(
-            "{} on the data volume is a FIFO, not a regular file",
-            cfg.display()
-        )],
+    // zkpod replaces it on this start: refused as a target (exit 8), before
+    // it is read as the committed configuration's pointer.
+    let t = Instant::now();
+    pod.refuses(
+        &ENSEMBLE,
+        8,
+        &[&format!("{} is a FIFO, not a file", cfg.display())],
     );
+    assert!(t.elapsed() < Duration::from_secs(5), "the start hung");
 
     // An older committed file ZooKeeper kept beside the current one.
     let pod = Pod::new();
@@ -401,4 +403,28 @@ fn attacker_a_fifo_for_the_hooks_record_or_password_fails_fast() {
         )],
     );
     assert!(took < Duration::from_secs(5), "leave took {took:?}");
+}
+
+#[test]
+fn attacker_a_directory_where_membership_writes_a_file_is_refused_before_any_write() {
+    for rel in [
+        "vol/data/zoo.cfg.dynamic.zkpod-bootstrap",
+        "vol/data/zoo.cfg.dynamic.zkpod-join",
+        "vol/data/zoo.cfg",
+        "conf/membership.properties",
+    ] {
+        let pod = Pod::new();
+        pod.old_volume(Some("1\n"));
+        fs::create_dir_all(pod.p("conf")).unwrap();
+        fs::write(pod.p("conf/zoo.cfg"), b"# from an earlier start\n").unwrap();
+        fs::create_dir_all(pod.p(rel)).unwrap();
+        pod.refuses(
+            &ENSEMBLE,
+            8,
+            &[
+                &format!("{} is a directory, not a file", pod.p(rel).display()),
+                "nothing was changed",
+            ],
+        );
+    }
 }

@@ -311,7 +311,13 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
     let root = facts.euid == 0;
     check_dirs_are_dirs(facts)?;
     check_writable(facts)?;
-    check_targets(facts, &conf, install.backend.file_name())?;
+    check_targets(
+        facts,
+        &conf,
+        install.backend.file_name(),
+        dynamic,
+        input.superuser_password_file.is_some(),
+    )?;
     let vol = match &facts.volume {
         Ok(v) => v,
         Err(e) if e.error.kind == std::io::ErrorKind::PermissionDenied => {
@@ -576,25 +582,51 @@ fn check_dirs_are_dirs(facts: &Facts) -> Result<()> {
 /// is absent, a regular file or a symlink (a rename replaces the link,
 /// never its target): a directory or a FIFO in its place would fail the
 /// start halfway (issue 8: all or nothing).
-fn check_targets(facts: &Facts, conf: &Path, log_config: &str) -> Result<()> {
+fn check_targets(
+    facts: &Facts,
+    conf: &Path,
+    log_config: &str,
+    dynamic: bool,
+    argfile: bool,
+) -> Result<()> {
+    use crate::start::membership::{BOOTSTRAP_FILE, JOIN_FILE};
+    let mut in_conf = vec![
+        "zoo.cfg",
+        "java.env",
+        "java.security",
+        log_config,
+        crate::membership::local::FILE,
+    ];
+    if argfile {
+        in_conf.push(crate::config::superuser::ARGFILE);
+    }
+    // With dynamic membership zkpod also writes these on the volume (issue 9).
+    let on_volume: &[&str] = if dynamic {
+        &["zoo.cfg", BOOTSTRAP_FILE, JOIN_FILE]
+    } else {
+        &[]
+    };
     for (path, kind) in &facts.targets {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let written = ["zoo.cfg", "java.env", "java.security", log_config].contains(&name.as_str());
-        if !written || path.parent() != Some(facts.conf_dir.as_path()) {
+        let dir = path.parent();
+        let shown = if dir == Some(facts.conf_dir.as_path()) && in_conf.contains(&name.as_str()) {
+            conf.join(&name)
+        } else if dir == Some(facts.data_dir.as_path()) && on_volume.contains(&name.as_str()) {
+            path.clone()
+        } else {
             continue;
-        }
+        };
         match kind {
             None | Some(Kind::File) | Some(Kind::Symlink) => {}
             Some(k) => {
-                let p = conf.join(&name);
                 return Err(diagnose(
                     Code::Io,
-                    format!("{} is {}, not a file", report::path(&p), k.name()),
+                    format!("{} is {}, not a file", report::path(&shown), k.name()),
                     "zkpod writes that file on every start and cannot replace it; nothing was changed",
-                    format!("move {} out of the way (zkpod writes the file itself; pass settings with --set)", report::path(&p)),
+                    format!("move {} out of the way (zkpod writes the file itself; pass settings with --set)", report::path(&shown)),
                 ));
             }
         }
