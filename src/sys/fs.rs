@@ -546,6 +546,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn set_aside_into_moves_without_deleting_or_reusing_a_dir() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        fs::create_dir(root.join("version-2")).unwrap();
+        fs::write(root.join("version-2/log.1"), b"txn").unwrap();
+        fs::write(root.join("zoo.cfg"), b"a=1\n").unwrap();
+        let into = root.join("zkpod-set-aside");
+        let entries = [root.join("version-2"), root.join("zoo.cfg")];
+        let first = set_aside_into(&entries, &into, "T-server2").unwrap();
+        assert_eq!(first, into.join("T-server2"));
+        assert_eq!(fs::read(first.join("version-2/log.1")).unwrap(), b"txn");
+        assert_eq!(fs::read(first.join("zoo.cfg")).unwrap(), b"a=1\n");
+        assert!(!root.join("zoo.cfg").exists());
+        // The same name again (a second set-aside in the same instant):
+        // a new dir, the first one untouched.
+        fs::write(root.join("zoo.cfg"), b"a=2\n").unwrap();
+        let second = set_aside_into(&[root.join("zoo.cfg")], &into, "T-server2").unwrap();
+        assert_eq!(second, into.join("T-server2-2"));
+        assert_eq!(fs::read(first.join("zoo.cfg")).unwrap(), b"a=1\n");
+        assert_eq!(fs::read(second.join("zoo.cfg")).unwrap(), b"a=2\n");
+        // A missing entry fails naming it; what was moved stays moved.
+        let e = set_aside_into(&[root.join("nothing")], &into, "T").unwrap_err();
+        assert!(format!("{e:#}").contains("nothing"), "{e:#}");
+    }
+
+    #[test]
+    fn a_staged_link_replaces_a_file_only_when_committed() {
+        let d = tempfile::tempdir().unwrap();
+        let link = d.path().join("zoo.cfg");
+        fs::write(&link, b"old\n").unwrap();
+        let mut staged = stage_link(&link, Path::new("/v/data/zoo.cfg")).unwrap();
+        assert_eq!(fs::read(&link).unwrap(), b"old\n");
+        staged.commit_next(1).unwrap();
+        assert_eq!(fs::read_link(&link).unwrap(), Path::new("/v/data/zoo.cfg"));
+        // Dropped uncommitted: the temp link goes, the target stays.
+        let other = d.path().join("other");
+        drop(stage_link(&other, Path::new("/x")).unwrap());
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
     fn atomic_write_replaces_and_leaves_no_temp() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("zoo.cfg");
