@@ -4,11 +4,15 @@
   same instant (the dangerous case: both would be server 1, so no myid check
   can tell them apart) never both run. zkpod locks the volume before it
   writes anything and the JVM inherits the lock; the other refuses with
-  exit 5. Five rounds.
+  exit 5. Five rounds: three with a static server list (a standalone
+  server), two with dynamic membership (a one-voter ensemble whose zoo.cfg
+  and dynamic config file are on the shared volume).
 - What the Properties encoder writes is what ZooKeeper reads: a superuser
   digest passed with --set (base64: '+', '/', '=' after a ':') reaches
   ZooKeeper exactly, proven by the superuser reading a znode whose ACL shuts
-  everyone else out.
+  everyone else out. The same for the digest dynamic membership derives from
+  --superuser-password-file and passes in the JVM argument file
+  (jvm-secret.args, written by its own encoder).
 
 Needs root, zookeeper, a JRE and kazoo (see tests/namespaces/__init__.py).
 """
@@ -36,12 +40,17 @@ def zkpod_lines(out: str) -> list[str]:
     return [ln for ln in out.splitlines() if ln.startswith("zkpod: ") and not ln.startswith(("zkpod: INFO", "zkpod: WARN"))]
 
 
+SERVING = ("standalone", "leader")
+
+
 @pytest.mark.parametrize("round_", range(5))
 def test_two_pods_on_one_volume_at_the_same_instant_never_both_run(lab, round_):
     shared = lab.base / f"volume-{round_}"
     shared.mkdir()
     os.chmod(shared, 0o755)
-    volume = ["--data_dir", str(shared / "data"), "--data_log_dir", str(shared / "log")]
+    membership = "static" if round_ % 2 == 0 else "dynamic"
+    volume = ["--data_dir", str(shared / "data"), "--data_log_dir", str(shared / "log"),
+              f"--membership={membership}"]
     pods = [lab.pod(ip, servers=1, index=0, extra_args=list(volume)) for ip in STANDALONE_IPS]
     for p in pods:
         p.prepare()
@@ -52,7 +61,7 @@ def test_two_pods_on_one_volume_at_the_same_instant_never_both_run(lab, round_):
 
     def settled():
         exited = [p for p in pods if p.proc.exited() is not None]
-        serving = [p for p in pods if server_mode(p.ip) == "standalone"]
+        serving = [p for p in pods if server_mode(p.ip) in SERVING]
         return (exited, serving) if exited and serving else None
 
     exited, serving = wait_until(
@@ -72,6 +81,11 @@ def test_two_pods_on_one_volume_at_the_same_instant_never_both_run(lab, round_):
     # volume is its own (one myid, one server's files).
     winner.java_pid()
     assert (shared / "data" / "myid").read_text() == "1\n"
+    if membership == "dynamic":
+        # One server's dynamic configuration on the volume, and the loser
+        # wrote none of its files there.
+        assert (shared / "data" / "zoo.cfg").is_file()
+        assert not list((shared / "data").glob(".*.tmp")), list((shared / "data").iterdir())
     with kazoo_session(f"{winner.ip}:{CLIENT_PORT}") as c:
         c.create(f"/round-{round_}", b"ok")
         assert c.get(f"/round-{round_}")[0] == b"ok"
@@ -96,12 +110,41 @@ def test_a_superdigest_set_through_the_encoder_reaches_zookeeper_exactly(lab):
     )
     super_digest = f"super:{digest('super', password)}"
     pod = lab.pod(STANDALONE_IPS[0], servers=1, index=0,
-                  extra_args=["--set", f"DigestAuthenticationProvider.superDigest={super_digest}"])
+                  extra_args=["--membership=static",
+                              "--set", f"DigestAuthenticationProvider.superDigest={super_digest}"])
     pod.start()
     pod.java_pid()
     wait_until("standalone serving", lambda: server_mode(pod.ip) == "standalone", 60, on_fail=pod.output)
     cfg = (pod.conf_dir / "zoo.cfg").read_text()
     assert f"DigestAuthenticationProvider.superDigest={super_digest}\n" in cfg, cfg
+    only_the_superuser_reads(pod, password)
+    pod.stop()
+
+
+def test_the_password_files_digest_reaches_zookeeper_through_the_argument_file(lab):
+    # Dynamic membership: zkpod derives the digest from the password file
+    # and passes it in jvm-secret.args (0600), never on the command line.
+    password = "pw with spaces/+=:\\\"quotes'"
+    secret = lab.base / "password"
+    secret.write_text(password + "\n")
+    os.chmod(secret, 0o600)
+    pod = lab.pod(STANDALONE_IPS[1], servers=1, index=0,
+                  extra_args=["--membership=dynamic", f"--superuser-password-file={secret}"])
+    pod.start()
+    pod.java_pid()
+    wait_until("the one-voter ensemble serving", lambda: server_mode(pod.ip) == "leader", 60,
+               on_fail=pod.output)
+    args = pod.conf_dir / "jvm-secret.args"
+    assert oct(args.stat().st_mode & 0o777) == "0o600"
+    assert f"super:{digest('super', password)}" in args.read_text()
+    assert "superDigest" not in pod.output() and password not in pod.output()
+    only_the_superuser_reads(pod, password)
+    pod.stop()
+
+
+def only_the_superuser_reads(pod, password: str) -> None:
+    """The superuser (and nobody else) reads a znode whose ACL shuts everyone
+    else out: ZooKeeper has exactly the digest of `password`."""
     connect = f"{pod.ip}:{CLIENT_PORT}"
     with kazoo_session(connect) as c:
         c.create("/secret", b"only alice", acl=[make_digest_acl("alice", "alice-pw", all=True)])
@@ -123,4 +166,3 @@ def test_a_superdigest_set_through_the_encoder_reaches_zookeeper_exactly(lab):
     finally:
         other.stop()
         other.close()
-    pod.stop()
