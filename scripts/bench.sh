@@ -3,6 +3,10 @@
 #
 #   scripts/bench.sh            # as root; prints a summary, writes .tmp/bench-results.md
 #
+# Every start here runs with --membership static: the same work as the bash
+# script's static server list (dynamic membership would also ask the other
+# pods, whose names this hosts file does not hold, for their configuration).
+#
 # 1. start: `zkpod start` (release) up to the exec of a stand-in java that
 #    exits at once (a static no-op), writing its files durably, against a bash
 #    entrypoint doing the tutorial start-zookeeper's steps
@@ -63,7 +67,7 @@ if [ "${1:-}" = "__start_in_ns" ]; then
         --prepare "rm -rf $W/b/conf" \
         --prepare "true" \
         -n "zkpod start" \
-        "$BIN start --servers 3 --data_dir $W/z/data --data_log_dir $W/z/datalog --conf_dir $W/z/conf --heap 512M --java $W/noop" \
+        "$BIN start --membership static --servers 3 --data_dir $W/z/data --data_log_dir $W/z/datalog --conf_dir $W/z/conf --heap 512M --java $W/noop" \
         -n "bash start-zookeeper" \
         "$REPO/scripts/bench/start-zookeeper.bash --servers=3 --data_dir=$W/b/data --data_log_dir=$W/b/datalog --conf_dir=$W/b/conf --heap=512M --java=$W/noop" \
         -n "static no-op" \
@@ -133,7 +137,7 @@ make_volume() { # DIR N OWNER
 echo "bench: volume size: empty vs $FILES files in version-2 ($RUNS runs each)" >&2
 make_volume "$W/v0" 0 1000:1000
 make_volume "$W/vN" "$FILES" 1000:1000
-VOLARGS="--hostname zk-1 --servers 3 --hosts-file $W/hosts --heap 512M --java $W/noop --user 1000:1000"
+VOLARGS="--membership static --hostname zk-1 --servers 3 --hosts-file $W/hosts --heap 512M --java $W/noop --user 1000:1000"
 hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$W/volume.json" \
     --prepare "rm -rf $W/v0/conf" --prepare "rm -rf $W/vN/conf" \
     -n "empty volume" "$BIN start $VOLARGS --data_dir $W/v0/data --data_log_dir $W/v0/log --conf_dir $W/v0/conf" \
@@ -160,7 +164,7 @@ cat > "$W/zk/hosts" <<EOF
 $IP	zk-0.$DOMAIN	zk-0
 EOF
 echo "bench: starting a standalone ZooKeeper on $IP:$PORT through zkpod start" >&2
-setsid unshare --uts --mount sh -c "hostname zk-0 && mount --bind $W/zk/hosts /etc/hosts && exec $BIN start --servers 1 --data_dir $W/zk/data --data_log_dir $W/zk/datalog --conf_dir $W/zk/conf --client_address $IP --heap 128M" \
+setsid unshare --uts --mount sh -c "hostname zk-0 && mount --bind $W/zk/hosts /etc/hosts && exec $BIN start --membership static --servers 1 --data_dir $W/zk/data --data_log_dir $W/zk/datalog --conf_dir $W/zk/conf --client_address $IP --heap 128M" \
     >"$W/zk/server.log" 2>&1 </dev/null &
 ZKPID=$!
 ok=
