@@ -10,7 +10,20 @@ import os
 
 import pytest
 
+from tests.lib import harness as h
+
 NO_SKIP = os.environ.get("ZKPOD_TESTS_NO_SKIP") == "1"
+
+
+@pytest.fixture(scope="session")
+def zkpod_snapshot():
+    """A session's private copy of the zkpod binary under test ($ZKPOD_BIN,
+    else the debug build); fails with the fix when there is none."""
+    try:
+        with h.binary_snapshot("zkpod-test-bin-") as snap:
+            yield snap
+    except h.HarnessError as e:
+        pytest.fail(str(e), pytrace=False)
 
 
 def _skipped(config) -> int:

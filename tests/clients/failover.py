@@ -3,6 +3,7 @@ leader's JVM, then the two others electing a new leader between them."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -30,3 +31,25 @@ def kill_leader(ens: h.Ensemble) -> tuple[h.Pod, dict[str, str], float]:
 
     new = wait_until("a new leader among the two others", led, 60, on_fail=ens.logs)
     return leader, new, time.monotonic() - t0
+
+
+def check_through_leader_kill(check, ens: h.Ensemble, name: str, ready: str,
+                              ready_timeout: float, result_timeout: float):
+    """Drives a Java check (tests/clients/java) through the leader kill: once
+    it prints `ready` (its first phase is done) the leader is killed, GO is
+    sent, and the check's `RESULT {json}` line is read. The check is stopped
+    in every case. Returns the ready line, the killed pod, the result and the
+    check's exit code; the kill and the result are recorded as figures."""
+    try:
+        first = check.expect(ready, ready_timeout)
+        killed, modes, secs = kill_leader(ens)
+        h.FIGURES.append(f"{name}: killed ZooKeeper leader {killed.name} at '{first}'; "
+                         f"{secs:.1f} s to a new leader ({modes})")
+        check.send("GO")
+        line = check.expect("RESULT ", result_timeout)
+        code = check.wait(60)
+    finally:
+        check.stop()
+    result = json.loads(line.split(" ", 1)[1])
+    h.FIGURES.append(f"{name}: {result}")
+    return first, killed, result, code

@@ -11,9 +11,7 @@ kazoo) equals the increments ZooKeeper acknowledged.
 
 from __future__ import annotations
 
-import json
-
-from tests.clients.failover import kill_leader
+from tests.clients.failover import check_through_leader_kill
 from tests.clients.jvm import NO_SASL, Jvm, hosts_file
 from tests.lib import harness as h
 from tests.lib.clients import kazoo_read
@@ -28,18 +26,7 @@ def test_lock_and_leader_latch_through_a_leader_kill(ensemble, checks, tmp_path)
         h.java_binary(), "-Xmx256m", NO_SASL, "-cp", f"{mod}/classes:{mod}/lib/*",
         "io.zkpod.clients.CuratorCheck", ensemble.connect_string, "8",
     ], tmp_path / "curator-check.log").start()
-    try:
-        ready = jvm.expect("READY", 90)
-        killed, modes, secs = kill_leader(ensemble)
-        h.FIGURES.append(f"curator: killed leader {killed.name} after {ready.split()[1]} increments; "
-                         f"{secs:.1f} s to a new leader ({modes})")
-        jvm.send("GO")
-        line = jvm.expect("RESULT ", 120)
-        code = jvm.wait(60)
-    finally:
-        jvm.stop()
-    result = json.loads(line.split(" ", 1)[1])
-    h.FIGURES.append(f"curator: {result}")
+    _, killed, result, code = check_through_leader_kill(jvm, ensemble, "curator", "READY", 90, 120)
     assert code == 0 and result["errors"] == [], f"{result}\n{jvm.tail()}"
     assert result["max_lock_holders"] == 1 and result["max_leaders"] == 1 and result["final_leaders"] == 1, result
     assert result["lost"] == 0, result

@@ -15,7 +15,7 @@ import json
 
 import pytest
 
-from tests.clients.failover import kill_leader
+from tests.clients.failover import check_through_leader_kill
 from tests.clients.jvm import NO_SASL, Jvm, hosts_file
 from tests.lib import harness as h
 from tests.lib.clients import kazoo_session
@@ -91,18 +91,8 @@ def test_kafka_broker_through_a_leader_kill(ensemble, broker, checks, tmp_path):
         h.java_binary(), "-Xmx256m", "-Dlog4j.configuration=file:/dev/null", "-cp", f"{mod}/classes:{mod}/lib/*",
         "io.zkpod.clients.KafkaCheck", f"{BROKER_IP}:9092", str(PER_PHASE),
     ], tmp_path / "kafka-check.log").start()
-    try:
-        phase1 = check.expect("PHASE1", 180)
-        assert phase1 == f"PHASE1 {PER_PHASE}", phase1
-        killed, modes, secs = kill_leader(ensemble)
-        h.FIGURES.append(f"kafka: killed ZooKeeper leader {killed.name}; {secs:.1f} s to a new leader ({modes})")
-        check.send("GO")
-        line = check.expect("RESULT ", 300)
-        code = check.wait(60)
-    finally:
-        check.stop()
-    result = json.loads(line.split(" ", 1)[1])
-    h.FIGURES.append(f"kafka: {result}")
+    phase1, killed, result, code = check_through_leader_kill(check, ensemble, "kafka", "PHASE1", 180, 300)
+    assert phase1 == f"PHASE1 {PER_PHASE}", phase1
     assert code == 0 and result["errors"] == [], f"{result}\n{check.tail()}\n--- broker ---\n{broker.tail()}"
     assert result["acked"] == result["consumed"] == 2 * PER_PHASE and result["lost"] == 0, result
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.lib.k8s import one
+
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "docker" / "helm" / "zookeeper"
 HERE = Path(__file__).resolve().parent
@@ -252,6 +254,18 @@ def statefulset_text(text):
     return doc
 
 
+# The values files every chart test renders: the chart's own presets and the
+# test scenarios (the seed-003 legacy names, every value set at once).
+SCENARIOS = {
+    "default": [],
+    "dev": [CHART / "values-dev.yaml"],
+    "prod": [CHART / "values-prod.yaml"],
+    "openshift": [CHART / "values-openshift.yaml"],
+    "seed003-legacy": [VALUES / "seed003-legacy.yaml"],
+    "everything": [VALUES / "everything.yaml"],
+}
+
+
 def without_replicas(sts_text):
     """The StatefulSet text with its one `spec.replicas` line taken out: what
     must stay byte-identical when only the ensemble's size changes."""
@@ -259,16 +273,6 @@ def without_replicas(sts_text):
     found = [i for i, line in enumerate(lines) if re.fullmatch(r"  replicas: \d+\n", line)]
     assert len(found) == 1, f"{len(found)} spec.replicas lines in the StatefulSet"
     return "".join(lines[:found[0]] + lines[found[0] + 1:])
-
-
-def by_kind(docs, kind):
-    return [d for d in docs if d.get("kind") == kind]
-
-
-def one(docs, kind):
-    found = by_kind(docs, kind)
-    assert len(found) == 1, f"expected one {kind}, found {len(found)}"
-    return found[0]
 
 
 def servers(docs):

@@ -19,23 +19,15 @@ import pytest
 import yaml
 
 from tests.helm.helmlib import (
-    LookupApi, lookup_args, CHART, K8S_VERSION, VALUES, ZKPOD, by_kind, deep_merge, mask_generated_password, merged_values, notes, one,
+    LookupApi, lookup_args, CHART, K8S_VERSION, SCENARIOS, VALUES, ZKPOD, deep_merge, mask_generated_password, merged_values, notes,
     render, render_error, run_helm, server_container, servers, statefulset_text, template_text,
     without_replicas,
 )
 from tests.lib.k8s import (
-    anti_affinity_terms, covering_mount, flag_value, map_selector_matches,
+    anti_affinity_terms, by_kind, one, covering_mount, flag_value, map_selector_matches,
     restricted_violations, selector_matches,
 )
 
-SCENARIOS = {
-    "default": [],
-    "dev": [CHART / "values-dev.yaml"],
-    "prod": [CHART / "values-prod.yaml"],
-    "openshift": [CHART / "values-openshift.yaml"],
-    "seed003-legacy": [VALUES / "seed003-legacy.yaml"],
-    "everything": [VALUES / "everything.yaml"],
-}
 SCHEMA = json.loads((CHART / "values.schema.json").read_text())
 
 

@@ -11,21 +11,13 @@ import os
 
 import pytest
 
-from tests.helm.helmlib import CHART, GOLDEN, VALUES, mask_generated_password, notes, template_text
+from tests.helm.helmlib import GOLDEN, SCENARIOS, mask_generated_password, notes, template_text
 
-CASES = {
-    "default": [],
-    "dev": [CHART / "values-dev.yaml"],
-    "prod": [CHART / "values-prod.yaml"],
-    "openshift": [CHART / "values-openshift.yaml"],
-    "seed003-legacy": [VALUES / "seed003-legacy.yaml"],
-    "everything": [VALUES / "everything.yaml"],
-}
 NOTES_CASES = ("default", "prod", "seed003-legacy", "everything")
 
 
 def rendered(name):
-    return mask_generated_password(template_text(CASES[name], release="zookeeper", namespace="default"))
+    return mask_generated_password(template_text(SCENARIOS[name], release="zookeeper", namespace="default"))
 
 
 def check_golden(path, text):
@@ -42,18 +34,18 @@ def check_golden(path, text):
                     "(if intended: ZKPOD_BLESS=1 pytest tests/helm/test_helm_golden.py, then review the diff)")
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", list(SCENARIOS))
 def test_golden_render(name):
     check_golden(GOLDEN / f"{name}.yaml", rendered(name))
 
 
 @pytest.mark.parametrize("name", NOTES_CASES)
 def test_golden_notes(name):
-    check_golden(GOLDEN / f"{name}.notes.txt", notes(CASES[name]))
+    check_golden(GOLDEN / f"{name}.notes.txt", notes(SCENARIOS[name]))
 
 
 def test_no_stale_golden_files():
-    expected = {f"{n}.yaml" for n in CASES} | {f"{n}.notes.txt" for n in NOTES_CASES}
+    expected = {f"{n}.yaml" for n in SCENARIOS} | {f"{n}.notes.txt" for n in NOTES_CASES}
     found = {p.name for p in GOLDEN.iterdir()}
     assert found == expected, f"stale or missing golden files: {sorted(found ^ expected)}"
 

@@ -59,9 +59,10 @@ from tests.helm.helm_pods import (
     api_env, figure, helm_test_argv, helm_test_hosts, hook_argv, lifecycle_command, project_secret,
 )
 from tests.helm.helmlib import (
-    CHART, ROOT, LookupApi, lookup_args, one, servers, statefulset_text, template_text, without_replicas,
+    CHART, ROOT, LookupApi, lookup_args, servers, statefulset_text, template_text, without_replicas,
 )
 from tests.lib import load, needs
+from tests.lib.k8s import one
 from tests.lib import statefulset as kube
 from tests.lib.statefulset import HookRun
 from tests.lib.clients import kazoo_client
@@ -266,6 +267,15 @@ def conf_of(pod):
     return version, members
 
 
+def settled(ens, step, n, tag):
+    """The first `n` pods once they are exactly the voters: the step's load
+    is checked and the configuration's version recorded as a figure."""
+    members = [ens.pods[i] for i in range(n)]
+    wait_voters(members)
+    figure(f"{tag}_configuration", step.finish(members))
+    return members
+
+
 def wait_voters(pods, timeout=QUORUM_TIMEOUT):
     """Waits until `pods` all serve one configuration whose voters are
     exactly their servers (ids ordinal+1); returns its version."""
@@ -431,10 +441,7 @@ def test_4_helm_upgrade_scales_3_to_5_under_load(ens):
         assert run.code == 0, f"{run.pod}: postStart (zkpod join) exited {run.code}:\n{run.output}"
         assert "is a voter" in run.output, run.output
     figure("s4_join_seconds", sorted(r.seconds for r in results))
-    members = [ens.pods[i] for i in range(5)]
-    wait_voters(members)
-    version = step.finish(members)
-    figure("s4_configuration", version)
+    members = settled(ens, step, 5, "s4")
     modes = sorted(p.mode() for p in members)
     assert modes == ["follower"] * 4 + ["leader"], modes
     # The three installed pods never restarted: the same containers serve.
@@ -508,10 +515,7 @@ def test_7_helm_upgrade_scales_5_to_3_under_load(ens):
         assert run.code == 0, run.output
         assert "left the ensemble" in run.output, run.output
     figure("s7_leave_seconds", sorted(r.seconds for r in runs))
-    members = [ens.pods[i] for i in range(3)]
-    wait_voters(members)
-    version = step.finish(members)
-    figure("s7_configuration", version)
+    settled(ens, step, 3, "s7")
     ens.sts, ens.docs, ens.text = servers(docs), docs, text
 
 

@@ -19,12 +19,15 @@ loopback. The pure parts are tested in test_helpers.py.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +81,23 @@ def zkpod_binary(profile: str = "debug") -> Path:
             f"`cargo build{' --release' if profile == 'release' else ''}` or set ZKPOD_BIN"
         )
     return path
+
+
+@contextlib.contextmanager
+def binary_snapshot(prefix: str, profile: str = "debug"):
+    """A private copy of the zkpod binary under test for a session: a `cargo
+    build` meanwhile in the same checkout replaces the artifact, and a probe
+    exec'd at that moment would fail. Raises HarnessError without a binary."""
+    built = zkpod_binary(profile)
+    snap_dir = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    try:
+        os.chmod(snap_dir, 0o755)
+        snap = snap_dir / "zkpod"
+        shutil.copy2(built, snap)
+        os.chmod(snap, 0o755)
+        yield snap
+    finally:
+        shutil.rmtree(snap_dir, ignore_errors=True)
 
 
 def java_binary() -> str:

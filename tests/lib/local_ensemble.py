@@ -114,9 +114,14 @@ def print_connect(sts: StatefulSet) -> None:
     print(f"  {sts.zkpod} status --host {h.ensemble_ip(0)} --port {CLIENT_PORT}")
 
 
-def cmd_up(args) -> int:
+def state_of(args):
+    """The ensemble's directory and its saved state (None when it is not up)."""
     base = Path(args.dir).resolve()
-    st = load(base)
+    return base, load(base)
+
+
+def cmd_up(args) -> int:
+    base, st = state_of(args)
     # The namespace-pod tests that drive this CLI hold the lock already.
     held = True if os.environ.get("ZKPOD_LOCAL_LOCK_HELD") == "1" else h.lock(block=False)
     if held is None:
@@ -152,22 +157,29 @@ def cmd_up(args) -> int:
         sts.start_pod(i)
     if missing:
         print(f"started {', '.join(f'zk-{i}' for i in missing)} (logs: {base}/zk-N/server.log); waiting ...")
-    try:
-        wait_settled(sts, sts.replicas, args.timeout)
-    except (h.HarnessError, WaitTimeout) as e:
-        print(f"local-ensemble: {e}", file=sys.stderr)
-        save(base, sts)
+    if not settle(base, sts, sts.replicas, args.timeout):
         return 1
-    save(base, sts)
-    sts.api.close()
     print(f"up: {sts.replicas} servers ({members(h.ensemble_ip(0))})")
     print_connect(sts)
     return 0
 
 
+def settle(base: Path, sts: StatefulSet, replicas: int, timeout: float) -> bool:
+    """Waits until `replicas` servers serve one config, then records the
+    state for the next command; says why on stderr when they do not."""
+    try:
+        wait_settled(sts, replicas, timeout)
+        return True
+    except (h.HarnessError, WaitTimeout) as e:
+        print(f"local-ensemble: {e}", file=sys.stderr)
+        return False
+    finally:
+        save(base, sts)
+        sts.api.close()
+
+
 def cmd_scale(args) -> int:
-    base = Path(args.dir).resolve()
-    st = load(base)
+    base, st = state_of(args)
     if st is None:
         print(f"local-ensemble: not up (no {state_path(base)}); run up first", file=sys.stderr)
         return 1
@@ -177,21 +189,14 @@ def cmd_scale(args) -> int:
     sts = restore(base, st)
     t0 = time.monotonic()
     sts.scale(args.replicas)
-    try:
-        wait_settled(sts, args.replicas, args.timeout)
-    except (h.HarnessError, WaitTimeout) as e:
-        print(f"local-ensemble: {e}", file=sys.stderr)
-        save(base, sts)
+    if not settle(base, sts, args.replicas, args.timeout):
         return 1
-    save(base, sts)
-    sts.api.close()
     print(f"scaled to {args.replicas} in {time.monotonic() - t0:.1f} s ({members(h.ensemble_ip(0))})")
     return 0
 
 
 def cmd_status(args) -> int:
-    base = Path(args.dir).resolve()
-    st = load(base)
+    base, st = state_of(args)
     if st is None:
         print(f"not up (no {state_path(base)})")
         return 3
@@ -214,8 +219,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_down(args) -> int:
-    base = Path(args.dir).resolve()
-    st = load(base)
+    base, st = state_of(args)
     if st is None:
         print(f"not up (no {state_path(base)})")
         return 0

@@ -55,7 +55,7 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def zkpod_bin(ns_lock):
+def zkpod_bin(ns_lock, zkpod_snapshot):
     """The zkpod binary under test ($ZKPOD_BIN, else the debug build), copied
     to a scratch dir for the session."""
     missing = [f"{tool} (apt-get install {pkg})" for tool, pkg in NEEDS.items() if not shutil.which(tool)]
@@ -63,19 +63,7 @@ def zkpod_bin(ns_lock):
         missing.append("/usr/share/java/zookeeper.jar (apt-get install zookeeper)")
     if missing:
         pytest.fail("missing for the namespace-pod tests: " + ", ".join(missing), pytrace=False)
-    try:
-        built = h.zkpod_binary("debug")
-    except h.HarnessError as e:
-        pytest.fail(str(e), pytrace=False)
-    # Test a snapshot: a `cargo build` running meanwhile in the same checkout
-    # replaces the artifact, and a probe exec'd at that moment would fail.
-    snap_dir = Path(tempfile.mkdtemp(prefix="zkpod-ns-bin-", dir="/tmp"))
-    os.chmod(snap_dir, 0o755)
-    snap = snap_dir / "zkpod"
-    shutil.copy2(built, snap)
-    os.chmod(snap, 0o755)
-    yield snap
-    shutil.rmtree(snap_dir, ignore_errors=True)
+    return zkpod_snapshot
 
 
 @pytest.fixture(scope="session")

@@ -81,6 +81,16 @@ def sts(lab):
     yield make
 
 
+def three_under_load(sts) -> tuple[StatefulSet, "Run"]:
+    """The usual start of a test: a first install of three servers, serving,
+    with the writer and the poller running."""
+    s = sts(initial=3, replicas=3)
+    for i in range(3):
+        s.start_pod(i)
+    wait_members(s, 3)
+    return s, Run(s)
+
+
 class Run:
     """The writer, the poller, and the figures of one test."""
 
@@ -155,11 +165,7 @@ def test_kubectl_scale_1_3_5_3_1_3_under_load(sts):
 
 
 def test_kill_9_of_the_leader_in_the_middle_of_a_scale(sts):
-    s = sts(initial=3, replicas=3)
-    for i in range(3):
-        s.start_pod(i)
-    wait_members(s, 3)
-    run = Run(s)
+    s, run = three_under_load(sts)
 
     def scale_and_kill():
         s.scale(5)
@@ -174,11 +180,7 @@ def test_kill_9_of_the_leader_in_the_middle_of_a_scale(sts):
 
 
 def test_scale_down_then_up_keeps_old_volumes_aside(sts):
-    s = sts(initial=3, replicas=3)
-    for i in range(3):
-        s.start_pod(i)
-    wait_members(s, 3)
-    run = Run(s)
+    s, run = three_under_load(sts)
     run.step("scale to 5", lambda: s.scale(5), lambda: wait_members(s, 5))
     run.step("scale to 3", lambda: s.scale(3), lambda: wait_members(s, 3))
     old = {i: sorted(p.name for p in (s.pod(i).data_dir / "version-2").iterdir()) for i in (3, 4)}
@@ -192,11 +194,7 @@ def test_scale_down_then_up_keeps_old_volumes_aside(sts):
 
 
 def test_rolling_restart_of_every_pod_at_5_members(sts):
-    s = sts(initial=3, replicas=3)
-    for i in range(3):
-        s.start_pod(i)
-    wait_members(s, 3)
-    run = Run(s)
+    s, run = three_under_load(sts)
     run.step("scale to 5", lambda: s.scale(5), lambda: wait_members(s, 5))
     version = conf_of(s.pod(0))[0]
 
@@ -217,11 +215,7 @@ def test_the_why_scenario_servers_changed_with_replicas_rolling(sts):
     --servers=5 while the rolling update restarts zk-2 first with
     --servers=5. With a static list this gave two leaders; now the new pods
     join and the restarted one keeps the committed membership."""
-    s = sts(initial=3, replicas=3)
-    for i in range(3):
-        s.start_pod(i)
-    wait_members(s, 3)
-    run = Run(s)
+    s, run = three_under_load(sts)
 
     def new_template():
         s.initial = 5

@@ -9,10 +9,8 @@ scripts/test.sh turns a skip into a failure.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -44,20 +42,10 @@ def lock():
 
 
 @pytest.fixture(scope="session")
-def zkpod_bin(lock):
+def zkpod_bin(lock, zkpod_snapshot):
     """A snapshot of the zkpod binary under test (a cargo build meanwhile
     would replace the artifact under a running probe)."""
-    try:
-        built = h.zkpod_binary("debug")
-    except h.HarnessError as e:
-        pytest.fail(str(e), pytrace=False)
-    d = Path(tempfile.mkdtemp(prefix="zkpod-versions-bin-", dir="/tmp"))
-    os.chmod(d, 0o755)
-    snap = d / "zkpod"
-    shutil.copy2(built, snap)
-    os.chmod(snap, 0o755)
-    yield snap
-    shutil.rmtree(d, ignore_errors=True)
+    return zkpod_snapshot
 
 
 @pytest.fixture(scope="session")
