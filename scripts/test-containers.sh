@@ -2,10 +2,13 @@
 # The container suite (tests/containers, issue 4): sets up podman, builds the
 # image (and, where no registry is reachable, the local base image), then
 # checks the image and runs it as the three pods of the rendered StatefulSet
-# through the scenarios in tests/containers/test_pods.py. Removes every
+# through the scenarios in tests/containers/test_pods.py, then as pods of a
+# StatefulSet scaled between 1 and 5 under load (test_membership.py, issue 9;
+# --ignore=tests/containers/test_membership.py leaves it out). Removes every
 # container and volume it made, also on failure or Ctrl-C. Prints its time.
 #
-# Environment: E2E_NET (loopback prefix, default 127.0.0.1 -> 127.0.0.10-12),
+# Environment: E2E_NET (loopback prefix, default 127.0.0.1 -> pods at 127.0.0.10-18;
+# test_membership.py scales to 5 and checks that all nine are free),
 # E2E_PREFIX, E2E_UID, ZKPOD_IMAGE, SKIP_BUILD=1 (use the existing image),
 # SKIP_CARGO=1 (use the binary already built). Needs root, zookeeper (zkCli.sh),
 # kubectl (scripts/install-kubectl.sh) and python3 with pytest, kazoo, pyyaml

@@ -15,7 +15,7 @@
 #
 # Every Python test must run here: ZKPOD_TESTS_NO_SKIP=1 makes a skipped
 # test fail its suite (tests/conftest.py). ZKPOD_SKIP_CONTAINERS=1 leaves out
-# the container phase (it needs podman and about 2 minutes); CI runs all.
+# the container phase (it needs podman and about 5 minutes); CI runs all.
 # A new phase is one more `phase` line below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -106,8 +106,8 @@ phase "manifests (tests/manifests)" scripts/test-manifests.sh
 phase "version matrix (tests/versions)" scripts/test-versions.sh
 phase "Java clients (tests/clients)" scripts/test-clients.sh
 if [ "${ZKPOD_SKIP_CONTAINERS:-0}" = "1" ]; then
-  skipped_phase "containers: image + 3 pods (tests/containers)" "ZKPOD_SKIP_CONTAINERS=1"
+  skipped_phase "containers: image, 3 pods, membership 1-5 (tests/containers)" "ZKPOD_SKIP_CONTAINERS=1"
 else
-  phase "containers: image + 3 pods (tests/containers)" env SKIP_CARGO=1 scripts/test-containers.sh
+  phase "containers: image, 3 pods, membership 1-5 (tests/containers)" env SKIP_CARGO=1 scripts/test-containers.sh
 fi
 phase "helm chart (tests/helm)" scripts/test-helm.sh

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from tests.containers import statefulset
 from tests.containers.podman_pod import Pod, sh
 from tests.containers.podspec import PodPlan, pod_address
 from tests.containers.settings import FIGURES, NAMESPACE, NET, OVERLAY, PREFIX, REPORT, UID, figure
@@ -131,6 +132,15 @@ def pods(sts, image, secret_dirs):
         _cleanup()
         subprocess.run(["rm", "-rf", hosts_dir], check=False)
         figure("suite_seconds_without_build", round(time.monotonic() - started, 1))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing membership test's report ends with its pods' logs."""
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.failed and statefulset.ACTIVE:
+        rep.sections.append(("pods' logs (last lines)", "\n".join(s.logs() for s in statefulset.ACTIVE)))
 
 
 def pytest_terminal_summary(terminalreporter):

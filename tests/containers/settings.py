@@ -1,7 +1,8 @@
 """The container suite's settings, from the environment, and its measured
 figures. Imported by its conftest and tests; pure.
 
-  E2E_NET      loopback prefix; pod N gets <E2E_NET>N (default 127.0.0.1 -> .10-.12)
+  E2E_NET      loopback prefix; pod N gets <E2E_NET>N (default 127.0.0.1 -> .10-.12,
+               and up to .18 for test_membership.py: it needs nine free addresses)
   E2E_PREFIX   name prefix of containers and volumes (default from E2E_NET)
   E2E_UID      the arbitrary uid the pods run as, with gid 0 (default 1000770000)
   E2E_OVERLAY  which overlay's StatefulSet to run (default dev)
