@@ -272,14 +272,8 @@ fn logical_lines(chars: &[char]) -> Vec<Logical> {
                 continue;
             }
             if off >= n {
-                if preceding_backslash {
-                    buf.pop();
-                }
-                out.push(Logical {
-                    text: buf,
-                    line: start,
-                });
-                return out;
+                // The input's last line: ended above, as at the end of input.
+                continue;
             }
             if preceding_backslash {
                 // The backslash is not part of the line; the next one's
