@@ -7,6 +7,7 @@ set -euo pipefail
 APT_PACKAGES=(
   zookeeper            # real ZooKeeper 3.8 (jars in /usr/share/java, zkCli.sh)
   openjdk-17-jre-headless
+  openjdk-17-jdk-headless  # javac for tests/java/PropertiesCheck.java (Java's own Properties reader)
   netcat-openbsd       # the bash+nc probe that the benchmark compares against
   hyperfine            # whole-process timing for scripts/bench.sh
   time                 # GNU time: peak RSS of the probe

@@ -106,22 +106,32 @@ impl Pod {
     }
 
     /// Every file and dir under the volume with its bytes, mode and owner.
-    pub fn volume(&self) -> BTreeMap<PathBuf, (Vec<u8>, u32, u32)> {
-        let mut out = BTreeMap::new();
-        let mut stack = vec![self.p("vol")];
-        while let Some(p) = stack.pop() {
-            let m = fs::symlink_metadata(&p).unwrap();
-            let bytes = if m.is_file() {
-                fs::read(&p).unwrap()
-            } else {
-                Vec::new()
-            };
-            out.insert(p.clone(), (bytes, m.mode(), m.uid()));
-            if m.is_dir() {
-                stack.extend(fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
-            }
-        }
-        out
+    pub fn volume(&self) -> BTreeMap<PathBuf, Node> {
+        tree(&self.p("vol"))
+    }
+
+    /// The volume and the conf dir, byte for byte, with modes and owners.
+    pub fn snapshot(&self) -> BTreeMap<PathBuf, Node> {
+        let mut t = tree(&self.p("vol"));
+        t.extend(tree(&self.p("conf")));
+        t
+    }
+
+    /// Replaces the stand-in java with one that sleeps `secs` before it
+    /// records how it ran: while it sleeps, it holds what zkpod handed it
+    /// (the volume lock).
+    pub fn slow_java(&self, secs: f32) {
+        let java = self.p("java");
+        let record = self.p("java.out");
+        fs::write(
+            &java,
+            format!(
+                "#!/bin/sh\nsleep {secs}\necho \"$$ $(id -u) $(id -g) UMASK=$(umask) HOME=$HOME $*\" >> {}\n",
+                record.display()
+            ),
+        )
+        .unwrap();
+        fs::set_permissions(&java, fs::Permissions::from_mode(0o755)).unwrap();
     }
 
     /// A volume that server `id` used: myid plus a snapshot and a log.
@@ -142,27 +152,32 @@ impl Pod {
     /// Runs `zkpod start` with `args` against a volume that a server 1 has
     /// used and a conf dir from an earlier start, and asserts the refusal:
     /// exit `code`, a `zkpod:` line with every needle, java not run, and the
-    /// volume and the conf dir byte-for-byte unchanged.
-    pub fn refuses(&self, args: &[&str], code: i32, needles: &[&str]) {
+    /// volume and the conf dir byte-for-byte unchanged (content, mode, owner).
+    pub fn refuses(&self, args: &[&str], code: i32, needles: &[&str]) -> String {
+        let cmd = self.cmd(args);
+        self.refuses_cmd(cmd, code, needles)
+    }
+
+    /// As [`Pod::refuses`], for a command built by the test (an environment
+    /// variable, another uid).
+    pub fn refuses_cmd(&self, mut cmd: Command, code: i32, needles: &[&str]) -> String {
         if !self.p("vol").exists() {
             self.old_volume(Some("1\n"));
         }
-        fs::create_dir_all(self.p("conf")).unwrap();
-        fs::write(self.p("conf/zoo.cfg"), b"# from an earlier start\n").unwrap();
-        let before = (self.volume(), fs::read(self.p("conf/zoo.cfg")).unwrap());
-        let o = self.cmd(args).output().unwrap();
-        assert_fails(&o, code, needles);
-        let after = (self.volume(), fs::read(self.p("conf/zoo.cfg")).unwrap());
-        assert!(
-            before == after,
-            "the volume or conf dir changed for {args:?}"
-        );
+        if !self.p("conf").exists() {
+            fs::create_dir_all(self.p("conf")).unwrap();
+            fs::write(self.p("conf/zoo.cfg"), b"# from an earlier start\n").unwrap();
+        }
+        let before = self.snapshot();
+        let o = cmd.output().unwrap();
+        let line = assert_fails(&o, code, needles);
         assert_eq!(
-            fs::read_dir(self.p("conf")).unwrap().count(),
-            1,
-            "new files in conf/"
+            self.snapshot(),
+            before,
+            "the volume or conf dir changed for {cmd:?}"
         );
-        assert_eq!(self.recorded(), "", "java ran for {args:?}");
+        assert_eq!(self.recorded(), "", "java ran for {cmd:?}");
+        line
     }
 
     pub fn recorded(&self) -> String {
@@ -170,15 +185,86 @@ impl Pod {
     }
 }
 
+/// One entry of a tree: what it is, its bytes (a file) or target (a
+/// symlink), mode, uid and gid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub kind: &'static str,
+    pub bytes: Vec<u8>,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// Everything under `root` (itself included, when it exists), never
+/// following a symlink and never opening anything but regular files.
+pub fn tree(root: &Path) -> BTreeMap<PathBuf, Node> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        let Ok(m) = fs::symlink_metadata(&p) else {
+            continue;
+        };
+        let t = m.file_type();
+        let (kind, bytes) = if t.is_file() && m.len() > 1 << 20 {
+            // A large file: its digest, read in chunks (a sparse 1 GiB myid
+            // must not take 1 GiB of memory per snapshot).
+            use std::hash::Hasher;
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            let mut f = fs::File::open(&p).unwrap();
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = f.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                h.write(&buf[..n]);
+            }
+            ("large file", h.finish().to_le_bytes().to_vec())
+        } else if t.is_file() {
+            ("file", fs::read(&p).unwrap())
+        } else if t.is_symlink() {
+            (
+                "symlink",
+                fs::read_link(&p)
+                    .unwrap()
+                    .into_os_string()
+                    .into_encoded_bytes(),
+            )
+        } else if t.is_dir() {
+            ("dir", Vec::new())
+        } else {
+            ("other", Vec::new())
+        };
+        out.insert(
+            p.clone(),
+            Node {
+                kind,
+                bytes,
+                mode: m.mode(),
+                uid: m.uid(),
+                gid: m.gid(),
+            },
+        );
+        if t.is_dir() {
+            stack.extend(fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        }
+    }
+    out
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Asserts exit code and that stderr has a `zkpod: ` line containing each
-/// of `needles` and a `Fix:`.
-pub fn assert_fails(o: &Output, code: i32, needles: &[&str]) {
+/// of `needles` and a `Fix:`; that every line of stderr is a `zkpod:` line
+/// of at most 2048 characters after the prefix (one bounded line each, no
+/// forged or raw second line). Returns the error line.
+pub fn assert_fails(o: &Output, code: i32, needles: &[&str]) -> String {
     let err = stderr(o);
     assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    assert_lines(&err);
     let line = err
         .lines()
         .find(|l| {
@@ -189,6 +275,28 @@ pub fn assert_fails(o: &Output, code: i32, needles: &[&str]) {
         .unwrap_or_else(|| panic!("no zkpod: error line in {err}"));
     for n in needles {
         assert!(line.contains(n), "missing {n:?} in {line}");
+    }
+    assert!(line.contains("Fix: "), "no fix in {line}");
+    line.to_string()
+}
+
+/// Asserts that every line of zkpod's stderr is its own `zkpod: ` line,
+/// bounded, with no control character in it.
+pub fn assert_lines(err: &str) {
+    for l in err.lines() {
+        assert!(
+            l.starts_with("zkpod: "),
+            "a line that is not zkpod's: {l:?} in {err}"
+        );
+        assert!(
+            l.chars().count() <= "zkpod: WARN: ".len() + 2048 + 3,
+            "a line of {} characters",
+            l.chars().count()
+        );
+        assert!(
+            !l.chars().any(|c| c.is_control()),
+            "a control character in {l:?}"
+        );
     }
 }
 

@@ -19,7 +19,7 @@ pub struct ServerArgs {
     pub host: Option<String>,
 
     /// Client port (default: clientPort of zkpod's zoo.cfg, else 2181).
-    #[arg(long, env = "ZOO_PROBE_PORT")]
+    #[arg(long, env = "ZOO_PROBE_PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
 
     /// Deadline for connect + reply, e.g. 500ms or 2s (Kubernetes' default

@@ -34,12 +34,20 @@ impl Session {
     ///
     /// Fails only when the runtime cannot be created (no epoll or timer).
     pub fn open(endpoint: &Endpoint) -> anyhow::Result<Session> {
+        Session::open_at(endpoint, std::time::Instant::now())
+    }
+
+    /// As [`Session::open`], with the clock started at `started`: the
+    /// deadline is `started + endpoint.timeout`, so what was done since
+    /// (reading zoo.cfg to find the endpoint) counts against it.
+    ///
+    /// Fails only when the runtime cannot be created (no epoll or timer).
+    pub fn open_at(endpoint: &Endpoint, started: std::time::Instant) -> anyhow::Result<Session> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
             .build()
             .context("cannot create the tokio runtime for the four-letter-word client")?;
-        let deadline = Instant::now() + endpoint.timeout;
         let tls = endpoint
             .tls
             .as_ref()
@@ -47,7 +55,7 @@ impl Session {
         Ok(Session {
             runtime: Some(runtime),
             endpoint: endpoint.clone(),
-            deadline,
+            deadline: Instant::from_std(started) + endpoint.timeout,
             tls,
         })
     }

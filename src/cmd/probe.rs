@@ -4,8 +4,8 @@
 
 use crate::cli::probe::{LiveArgs, ProbeCli, ProbeKind, ReadyArgs, ReadyMode, ReadyScriptCli};
 use crate::cli::server::ServerArgs;
-use crate::client::{Endpoint, Session};
-use crate::cmd::{endpoint, entry, Command, Entry, Name};
+use crate::client::Endpoint;
+use crate::cmd::{entry, open, Command, Entry, Name};
 use crate::probe::refresh::refresh;
 use crate::probe::verdict::{self, Verdict};
 use crate::sys::report::{fail, Code};
@@ -46,8 +46,7 @@ pub fn startup(a: &LiveArgs) -> anyhow::Result<Code> {
 /// requests, or with `--mode ruok` the liveness check.
 pub fn ready(a: &ReadyArgs) -> anyhow::Result<Code> {
     refresh_tls(&a.server);
-    let e = endpoint(&a.server)?;
-    let s = Session::open(&e)?;
+    let (e, s) = open(&a.server)?;
     let verdict = match a.mode {
         ReadyMode::Serving => verdict::readiness(&mut |w| s.ask(w)),
         ReadyMode::Ruok => verdict::liveness(&mut |w| s.ask(w)),
@@ -63,8 +62,7 @@ pub fn ready_script(server: &ServerArgs) -> anyhow::Result<Code> {
 
 fn alive(server: &ServerArgs) -> anyhow::Result<Code> {
     refresh_tls(server);
-    let e = endpoint(server)?;
-    let s = Session::open(&e)?;
+    let (e, s) = open(server)?;
     finish(&e, verdict::liveness(&mut |w| s.ask(w)))
 }
 

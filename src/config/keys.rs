@@ -387,6 +387,9 @@ pub const KEYS: &[Key] = &[
     Key::zookeeper("admin.portUnification", v(3, 6, 0)),
     Key::zookeeper("admin.forceHttps", v(3, 6, 3)),
     Key::zookeeper("metricsProvider.exportJvmInfo", v(3, 6, 0)),
+    // The membership: a hand-set file would replace the server list zkpod
+    // writes (issue 8) and the committed configuration (issue 9), so --set
+    // may not name it.
     DYNAMIC_CONFIG_FILE,
     Key::zookeeper("peerType", v(3, 4, 0)),
     Key::zookeeper("quorum.auth.enableSasl", v(3, 4, 10)),
@@ -459,11 +462,11 @@ pub fn find(key: &str) -> Option<&'static Key> {
 /// regard to case (two spellings of one setting would still disagree), a
 /// family by its prefix.
 pub fn owner_of(key: &str) -> Option<Owner> {
-    let flag = KEYS.iter().find(|k| {
-        !k.family
-            && matches!(k.owner, Owner::Flag(_) | Owner::Membership)
-            && k.name.eq_ignore_ascii_case(key)
-    });
+    // Flag-owned and membership keys (dynamicConfigFile, reconfigEnabled,
+    // standaloneEnabled), in any case.
+    let flag = KEYS
+        .iter()
+        .find(|k| !k.family && k.owner != Owner::ZooKeeper && k.name.eq_ignore_ascii_case(key));
     flag.or_else(|| KEYS.iter().find(|k| k.family && k.matches(key)))
         .map(|k| k.owner)
         .filter(|o| *o != Owner::ZooKeeper)

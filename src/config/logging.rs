@@ -7,6 +7,8 @@
 //! one are silently ignored (31z4/zookeeper-docker#156), so zkpod decides from
 //! the jars, never from the version number.
 
+use crate::config::properties::{Refused, Writer};
+use crate::config::xml;
 use crate::sys::report::{diagnose, Code};
 
 /// ZooKeeper's log level (`--log_level`): those of start-zookeeper, plus TRACE.
@@ -69,7 +71,7 @@ impl Backend {
     }
 
     /// Renders the config for `level`.
-    pub fn render(self, level: LogLevel) -> String {
+    pub fn render(self, level: LogLevel) -> anyhow::Result<String> {
         match self {
             Backend::Log4j => render_log4j(level),
             Backend::Logback => render_logback(level),
@@ -146,42 +148,68 @@ pub fn detect<S: AsRef<str>>(jars: &[S]) -> anyhow::Result<Backend> {
     }
 }
 
-/// Renders log4j.properties: everything to stdout at `level`, in ZooKeeper's
-/// usual layout (with the server id from the MDC).
-pub fn render_log4j(level: LogLevel) -> String {
+/// The layout of every ZooKeeper log line (with the server id from the MDC).
+pub const PATTERN: &str = "%d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n";
+
+/// Renders log4j.properties (Properties, through the encoder): everything
+/// to stdout at `level`, in ZooKeeper's usual layout.
+pub fn render_log4j(level: LogLevel) -> anyhow::Result<String> {
     let l = level.name();
-    format!(
-        "# Written by zkpod start (ZooKeeper logs through log4j 1.x here): stdout only, level {l}.\n\
-log4j.rootLogger={l}, CONSOLE\n\
-log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\n\
-log4j.appender.CONSOLE.Target=System.out\n\
-log4j.appender.CONSOLE.Threshold={l}\n\
-log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n\
-log4j.appender.CONSOLE.layout.ConversionPattern=%d{{ISO8601}} [myid:%X{{myid}}] - %-5p [%t:%C{{1}}@%L] - %m%n\n"
-    )
+    let mut w = Writer::new();
+    let refused = |r: Refused| anyhow::anyhow!("log4j.properties: {r}");
+    w.comment(&format!(
+        "Written by zkpod start (ZooKeeper logs through log4j 1.x here): stdout only, level {l}."
+    ))
+    .map_err(refused)?;
+    for (k, v) in [
+        ("log4j.rootLogger", format!("{l}, CONSOLE")),
+        (
+            "log4j.appender.CONSOLE",
+            "org.apache.log4j.ConsoleAppender".into(),
+        ),
+        ("log4j.appender.CONSOLE.Target", "System.out".into()),
+        ("log4j.appender.CONSOLE.Threshold", l.into()),
+        (
+            "log4j.appender.CONSOLE.layout",
+            "org.apache.log4j.PatternLayout".into(),
+        ),
+        (
+            "log4j.appender.CONSOLE.layout.ConversionPattern",
+            PATTERN.into(),
+        ),
+    ] {
+        w.entry(k, &v).map_err(refused)?;
+    }
+    Ok(w.finish())
 }
 
-/// Renders logback.xml: everything to stdout at `level`. logback has no
-/// FATAL, so FATAL maps to ERROR.
-pub fn render_logback(level: LogLevel) -> String {
+/// Renders logback.xml (every value through the XML encoder): everything to
+/// stdout at `level`. logback has no FATAL, so FATAL maps to ERROR.
+pub fn render_logback(level: LogLevel) -> anyhow::Result<String> {
     let l = match level {
         LogLevel::Fatal => "ERROR",
         other => other.name(),
     };
-    format!(
-        "<!-- Written by zkpod start (ZooKeeper logs through logback here): stdout only, level {l}. -->\n\
+    let refused = |r: Refused| anyhow::anyhow!("logback.xml: {r}");
+    let (l_text, l_attr) = (
+        xml::text(l).map_err(refused)?,
+        xml::attr(l).map_err(refused)?,
+    );
+    let pattern = xml::text(PATTERN).map_err(refused)?;
+    Ok(format!(
+        "<!-- Written by zkpod start (ZooKeeper logs through logback here): stdout only, level {l_text}. -->\n\
 <configuration>\n\
 \x20 <appender name=\"CONSOLE\" class=\"ch.qos.logback.core.ConsoleAppender\">\n\
 \x20   <target>System.out</target>\n\
 \x20   <encoder>\n\
-\x20     <pattern>%d{{ISO8601}} [myid:%X{{myid}}] - %-5p [%t:%C{{1}}@%L] - %m%n</pattern>\n\
+\x20     <pattern>{pattern}</pattern>\n\
 \x20   </encoder>\n\
 \x20 </appender>\n\
-\x20 <root level=\"{l}\">\n\
+\x20 <root level=\"{l_attr}\">\n\
 \x20   <appender-ref ref=\"CONSOLE\"/>\n\
 \x20 </root>\n\
 </configuration>\n"
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -288,13 +316,17 @@ mod tests {
 
     #[test]
     fn golden_logging_configs() {
-        crate::golden::check("log4j.properties", &render_log4j(LogLevel::Info));
-        crate::golden::check("logback.xml", &render_logback(LogLevel::Debug));
+        crate::golden::check("log4j.properties", &render_log4j(LogLevel::Info).unwrap());
+        crate::golden::check("logback.xml", &render_logback(LogLevel::Debug).unwrap());
     }
 
     #[test]
     fn fatal_maps_to_error_in_logback() {
-        assert!(render_logback(LogLevel::Fatal).contains("<root level=\"ERROR\">"));
-        assert!(render_log4j(LogLevel::Fatal).contains("log4j.rootLogger=FATAL, CONSOLE"));
+        assert!(render_logback(LogLevel::Fatal)
+            .unwrap()
+            .contains("<root level=\"ERROR\">"));
+        assert!(render_log4j(LogLevel::Fatal)
+            .unwrap()
+            .contains("log4j.rootLogger=FATAL, CONSOLE"));
     }
 }

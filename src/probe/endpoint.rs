@@ -9,13 +9,64 @@
 //! `ssl.keyStore.location` and `ssl.trustStore.location`), and needs no
 //! TLS flag at all.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::client::tls::TlsSpec;
 use crate::client::Endpoint;
-use crate::config::{keys, zoocfg};
+use crate::config::{flags, keys, zoocfg};
+use crate::sys::file::FileError;
+use crate::sys::report::{self, diagnose, Code};
 use crate::tls::check::Sources;
+
+/// A file the probe read its endpoint from (zoo.cfg, or zkpod start's
+/// `membership.properties` when ZooKeeper erased the client keys from
+/// zoo.cfg): its path, and its bytes or why it could not be read.
+pub type Read = Option<(PathBuf, Result<Vec<u8>, FileError>)>;
+
+/// [`resolve`] over a bounded read: the file (`zoo_cfg`, called only when
+/// the flags leave something to fill in) must be readable and say a usable
+/// client port and address.
+///
+/// Fails (exit 1, the probes' code) when that file cannot be read (a FIFO,
+/// a directory, larger than 1 MiB, no permission) or does not say a usable
+/// port or address, or when TLS is asked for without PEM material: probing
+/// some other port instead would be a silent lie.
+pub fn resolve_read(a: &Ask<'_>, zoo_cfg: impl FnOnce() -> Read) -> anyhow::Result<Endpoint> {
+    let mut failure = None;
+    let r = resolve(a, || match zoo_cfg() {
+        None => None,
+        Some((path, Ok(bytes))) => match zoocfg::client_endpoint(&bytes) {
+            Ok(_) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(why) => {
+                failure = Some(unusable(&path, &why));
+                None
+            }
+        },
+        Some((path, Err(e))) => {
+            failure = Some(unusable(&path, &e.to_string()));
+            None
+        }
+    });
+    if let Some(f) = failure {
+        return Err(f);
+    }
+    r.map_err(|m| report::fail(Code::Unhealthy, m))
+}
+
+fn unusable(cfg: &Path, why: &str) -> anyhow::Error {
+    diagnose(
+        Code::Unhealthy,
+        format!("{} {why}", report::path(cfg)),
+        "the probe cannot tell where ZooKeeper takes clients, and will not guess",
+        format!(
+            "point {} at the dir zkpod start writes zoo.cfg to, or pass {} and {}",
+            flags::origin("--conf_dir"),
+            flags::origin("--port"),
+            flags::origin("--host")
+        ),
+    )
+}
 
 /// The host asked when neither a flag nor zoo.cfg names one.
 pub const DEFAULT_HOST: &str = "127.0.0.1";
@@ -58,7 +109,7 @@ pub fn resolve(a: &Ask<'_>, zoo_cfg: impl FnOnce() -> Option<String>) -> Result<
     } else {
         zoo_cfg()
             .as_deref()
-            .map(zoocfg::client_ports)
+            .map(|t| zoocfg::client_ports(t.as_bytes()))
             .unwrap_or_default()
     };
     let zoo_cfg_path = a.conf_dir.join("zoo.cfg");
@@ -289,5 +340,54 @@ mod tests {
         let bare = "clientPort=2181\nsecureClientPort=2281\n";
         let e = resolve(&ask(), || Some(bare.to_string())).unwrap();
         assert_eq!(hp(&e), ("127.0.0.1", 2181, false));
+    }
+
+    fn r(
+        host: Option<&str>,
+        port: Option<u16>,
+        cfg: impl FnOnce() -> Result<Option<Vec<u8>>, FileError>,
+    ) -> anyhow::Result<Endpoint> {
+        let a = Ask {
+            host,
+            port,
+            tls: TlsChoice::Off,
+            ..ask()
+        };
+        resolve_read(&a, || match cfg() {
+            Ok(None) => None,
+            Ok(Some(b)) => Some((PathBuf::from("/c/zoo.cfg"), Ok(b))),
+            Err(e) => Some((PathBuf::from("/c/zoo.cfg"), Err(e))),
+        })
+    }
+
+    #[test]
+    fn a_zoo_cfg_that_cannot_say_is_a_failure_not_a_guess() {
+        let line = |cfg: Result<Option<Vec<u8>>, FileError>| {
+            let e = r(None, None, || cfg).unwrap_err();
+            assert_eq!(report::code_of(&e, Code::Io), Code::Unhealthy);
+            e.to_string()
+        };
+        let m = line(Ok(Some(b"clientPort=218100\n".to_vec())));
+        assert!(m.starts_with("/c/zoo.cfg sets clientPort='218100', which is not a port from 1 to 65535: the probe cannot tell"), "{m}");
+        assert!(m.contains("Fix: point --conf_dir (ZOO_CONF_DIR) at"), "{m}");
+        let m = line(Ok(Some(b"clientPort=0\n".to_vec())));
+        assert!(m.contains("clientPort='0', which is not a port"), "{m}");
+        let m = line(Ok(Some(b"clientPortAddress=a b\n".to_vec())));
+        assert!(
+            m.contains("clientPortAddress='a b', which is neither an IP address nor a DNS name"),
+            "{m}"
+        );
+        let m = line(Err(FileError::NotRegular("a FIFO")));
+        assert!(
+            m.starts_with("/c/zoo.cfg is a FIFO, not a regular file: "),
+            "{m}"
+        );
+        let m = line(Err(FileError::TooLarge { cap: 1 << 20 }));
+        assert!(m.starts_with("/c/zoo.cfg is larger than 1 MiB: "), "{m}");
+        let m = line(Ok(Some(b"clientPort=\\u21\n".to_vec())));
+        assert!(m.contains("line 1 has a malformed \\uXXXX escape"), "{m}");
+        // Both flags given: zoo.cfg is not read at all.
+        let e = r(Some("h"), Some(1), || panic!("read zoo.cfg")).unwrap();
+        assert_eq!((e.host.as_str(), e.port, e.timeout), ("h", 1, T));
     }
 }

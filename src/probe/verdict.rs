@@ -89,8 +89,9 @@ impl Reason {
         let ms = t.timeout.as_millis();
         match self {
             Reason::Resolve { host, detail } => format!(
-                "cannot resolve host \"{}\" ({detail}): zkpod does not know where ZooKeeper is. Fix: pass --host (or ZOO_PROBE_HOST) with an address this pod resolves, e.g. 127.0.0.1",
-                host.escape_default()
+                "cannot resolve host {} ({}): zkpod does not know where ZooKeeper is. Fix: pass --host (or ZOO_PROBE_HOST) with an address this pod resolves, e.g. 127.0.0.1",
+                quote(host.as_bytes()),
+                crate::sys::report::clean(detail)
             ),
             Reason::Refused => format!(
                 "{t} refused the connection: no ZooKeeper is listening there (not started yet, or it exited). Fix: check the container log and that --port matches clientPort; if it is still starting, add a startupProbe (zkpod probe startup) instead of a longer liveness delay"
@@ -131,8 +132,8 @@ impl Reason {
                 "{t} is in read-only mode: it lost its quorum and serves reads only. Fix: bring a majority of the ensemble back (check the other pods and the quorum ports 2888/3888)"
             ),
             Reason::UnknownMode(m) => format!(
-                "{t} reports mode \"{}\", which is not leader, follower, standalone or observer: it is not serving. Fix: check the container log; wait for leader election to finish",
-                m.escape_default()
+                "{t} reports mode {}, which is not leader, follower, standalone or observer: it is not serving. Fix: check the container log; wait for leader election to finish",
+                quote(m.as_bytes())
             ),
             Reason::NotWhitelisted(refused) => {
                 let words = refused.join(" and ");

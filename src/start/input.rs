@@ -39,6 +39,11 @@ pub struct Input {
     pub zk_home: Option<PathBuf>,
     pub java: Option<PathBuf>,
     pub dry_run: bool,
+    /// Where /proc is (a test points it at a fake one).
+    pub proc_root: PathBuf,
+    /// How zkpod was started (`zkpod start`, `start.sh`), for the fix of a
+    /// warning that names the command to exec.
+    pub program: String,
     /// `--membership`: dynamic (reconfig, the default) or a static server list.
     pub membership: crate::membership::Mode,
     /// `--superuser-password-file`: ZooKeeper's superuser password, which
