@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Fuzzes every parser of outside input (issue 7): the cargo fuzz targets in
-# fuzz/ (zoo.cfg and --set values; the srvr/mntr/conf replies; /etc/hosts,
-# /etc/passwd, /proc/self/status, myid, the cgroup memory files; the flag
-# grammars). Each target asserts properties of its parser, not only "no
-# panic" (see the doc at the top of each fuzz/fuzz_targets/*.rs).
+# Fuzzes every parser of outside input (issue 7) and every encoder of a
+# rendered file (issue 8): the cargo fuzz targets in fuzz/ (zoo.cfg and --set
+# values; the srvr/mntr/conf replies; /etc/hosts, /etc/passwd,
+# /proc/self/status, myid, the cgroup memory files; the flag grammars; the
+# Properties, shell and XML encoders and the message guards). Each target
+# asserts properties of its parser or encoder, not only "no panic" (see the
+# doc at the top of each fuzz/fuzz_targets/*.rs): an encoder's output read
+# back gives exactly what was meant.
 #
 #   scripts/fuzz.sh                 build, then run every target
 #   scripts/fuzz.sh mntr_reply ...  only these targets

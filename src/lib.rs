@@ -10,6 +10,7 @@ pub mod membership;
 pub mod probe;
 pub mod start;
 pub mod sys;
+pub mod tls;
 pub mod zkcli;
 
 #[cfg(test)]

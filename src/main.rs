@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 
 use zkpod::cmd;
-use zkpod::sys::report::{code_of, Code};
+use zkpod::sys::report::{code_of, one_line, Code};
 
 fn main() {
     let argv: Vec<OsString> = std::env::args_os().collect();
@@ -19,7 +19,8 @@ fn main() {
     let code = match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("zkpod: {err:#}");
+            // One bounded line, whatever a value in the chain holds.
+            eprintln!("zkpod: {}", one_line(&format!("{err:#}")));
             code_of(&err, failure)
         }
     };

@@ -177,7 +177,7 @@ fn an_unreadable_or_empty_password_file_is_refused() {
         ],
         4,
         &[&format!(
-            "--superuser-password-file {} cannot be read",
+            "--superuser-password-file (ZOO_SUPERUSER_PASSWORD_FILE) {} does not exist",
             missing.display()
         )],
     );
@@ -191,7 +191,7 @@ fn an_unreadable_or_empty_password_file_is_refused() {
         ],
         4,
         &[&format!(
-            "--superuser-password-file {} is empty",
+            "--superuser-password-file (ZOO_SUPERUSER_PASSWORD_FILE) {} is empty",
             empty.display()
         )],
     );

@@ -145,7 +145,7 @@ fn closes_at_once_with_nothing() {
     let f = fake(usize::MAX, |_| Act::Reply(b"imok".to_vec()));
     assert_unhealthy(
         &probe("live", f.port, &[]),
-        &format!("127.0.0.1:{} closed the connection without replying, twice: the server is shutting down or refusing the connection (maxClientCnxns reached from this address?). Fix: check the container log for \"Too many connections\" and raise --max_client_cnxns; during a restart this clears by itself", f.port),
+        &format!("127.0.0.1:{} closed the connection without replying, twice: the server is shutting down or refusing the connection (maxClientCnxns reached from this address?), or it is a TLS port that drops plaintext clients. Fix: check the container log for \"Too many connections\" and raise --max_client_cnxns; during a restart this clears by itself; for zoo.cfg's secureClientPort use --tls auto or on", f.port),
     );
     // The empty reply was retried exactly once.
     assert_eq!(f.conns.load(Ordering::SeqCst), 2);
@@ -483,4 +483,149 @@ fn fourlw_prints_the_raw_reply() {
     }
     // A bad word never reaches the server.
     assert_eq!(*f.words.lock().unwrap(), ["conf", "envi"]);
+}
+
+// ---- issue 8: what a probe reads, and the bytes on the wire ----------------
+
+/// `zkpod probe live` with `conf` as its conf dir and no flags: it must
+/// read zoo.cfg to find the port.
+fn probe_with_conf(conf: &std::path::Path) -> Run {
+    let timeout = format!("{TIMEOUT_MS}ms");
+    run_prog(&zkpod(), &["probe", "live", "--timeout", &timeout], conf)
+}
+
+#[test]
+fn issue_8_a_fifo_or_huge_zoo_cfg_cannot_hang_or_flood_the_probe() {
+    let conf = tempfile::tempdir().unwrap();
+    let cfg = conf.path().join("zoo.cfg");
+    nix::unistd::mkfifo(&cfg, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+    let r = probe_with_conf(conf.path());
+    assert_unhealthy(
+        &r,
+        &format!("{} is a FIFO, not a regular file: the probe cannot tell where ZooKeeper takes clients, and will not guess. Fix: point --conf_dir (ZOO_CONF_DIR) at the dir zkpod start writes zoo.cfg to, or pass --port (ZOO_PROBE_PORT) and --host (ZOO_PROBE_HOST)", cfg.display()),
+    );
+    std::fs::remove_file(&cfg).unwrap();
+    // 2 MiB of comments: larger than any zoo.cfg, refused after 1 MiB.
+    std::fs::write(&cfg, "# x\n".repeat(1 << 19)).unwrap();
+    let r = probe_with_conf(conf.path());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with(&format!("zkpod: {} is larger than 1 MiB: ", cfg.display())),
+        "{}",
+        r.stderr
+    );
+    assert_within_deadline(&r);
+}
+
+#[test]
+fn issue_8_a_bad_client_port_in_zoo_cfg_is_not_ignored() {
+    let conf = tempfile::tempdir().unwrap();
+    let cfg = conf.path().join("zoo.cfg");
+    for (line, says) in [
+        (
+            "clientPort=21810x",
+            "sets clientPort='21810x', which is not a port from 1 to 65535",
+        ),
+        (
+            "clientPort=0",
+            "sets clientPort='0', which is not a port from 1 to 65535",
+        ),
+        (
+            "clientPort=\\u21",
+            "line 1 has a malformed \\uXXXX escape (Java's Properties.load refuses the file)",
+        ),
+        (
+            "clientPortAddress=10.0.0.1\\nx",
+            "sets clientPortAddress='10.0.0.1\\nx', which is neither an IP address nor a DNS name",
+        ),
+    ] {
+        std::fs::write(&cfg, format!("{line}\n")).unwrap();
+        let r = probe_with_conf(conf.path());
+        assert_eq!(r.code, 1, "{line}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .starts_with(&format!("zkpod: {} {says}", cfg.display())),
+            "{line}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains(
+                ": the probe cannot tell where ZooKeeper takes clients, and will not guess. Fix: "
+            ),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(r.stderr.lines().count(), 1);
+    }
+}
+
+#[test]
+fn issue_8_port_0_and_a_timeout_below_1ms_are_usage_errors() {
+    let r = run(&["probe", "live", "--port", "0"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("invalid value '0' for '--port <PORT>': 0 is not in 1..=65535"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("refused"), "{}", r.stderr);
+    for t in ["0.0001", "82e-90", "0.5ms"] {
+        let r = run(&["probe", "live", "--timeout", t]);
+        assert_eq!(r.code, 2, "{t}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("is not a duration between 1ms and 1h"),
+            "{}",
+            r.stderr
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_prog(&dropin(dir.path(), "zookeeper-ready"), &["0"], dir.path());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("0 is not in 1..=65535"), "{}", r.stderr);
+}
+
+#[test]
+fn issue_8_a_5mb_mode_reply_gives_a_bounded_line() {
+    let mut reply = b"Zookeeper version: 3.8.0\nMode: ".to_vec();
+    reply.extend(std::iter::repeat(b'x').take(5 << 20));
+    reply.push(b'\n');
+    let f = fake(0, move |_| Act::Reply(reply.clone()));
+    let port = f.port.to_string();
+    let r = run(&["probe", "ready", "--port", &port, "--timeout", "3s"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1);
+    assert!(r.stderr.len() < 600, "a line of {} bytes", r.stderr.len());
+    assert!(
+        r.stderr
+            .contains(&format!("127.0.0.1:{} reports mode \"xxxx", f.port)),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn attacker_control_bytes_on_the_wire_stay_escaped_on_one_line() {
+    let f = table(&[
+        (
+            "ruok",
+            b"\x1b[2J\x1b[Hzkpod: INFO: all good\r\nimok\x00\xff",
+        ),
+        (
+            "srvr",
+            b"Zookeeper version: 3.8.0\nMode: lead\x1b[31mer\nzkpod: fake\n",
+        ),
+    ]);
+    for kind in ["live", "ready"] {
+        let r = probe(kind, f.port, &[]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.starts_with("zkpod: 127.0.0.1:"), "{}", r.stderr);
+        assert!(
+            !r.stderr.trim_end().chars().any(|c| c.is_control()),
+            "{:?}",
+            r.stderr
+        );
+    }
 }

@@ -63,7 +63,11 @@ fn garbage_myid_refused() {
         .cmd(&["--hostname=zk-0", "--servers=3"])
         .output()
         .unwrap();
-    assert_fails(&o, 5, &["holds \"two\", which is not a server id"]);
+    assert_fails(
+        &o,
+        5,
+        &["holds 'two', which is not a server id (it is not a number)"],
+    );
     assert_eq!(pod.volume(), before);
 }
 
@@ -186,7 +190,7 @@ fn bad_settings_are_config_errors() {
         (
             &["--set=tickTime=3000"],
             &[
-                "sets a key that zkpod derives from --tick_time",
+                "--set 'tickTime=3000' sets tickTime, a key that zkpod derives from --tick_time (ZOO_TICK_TIME)",
                 "pass --tick_time=3000",
             ],
         ),

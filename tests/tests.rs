@@ -3,7 +3,11 @@
 
 mod util;
 
+mod hardening;
+mod hardening_membership;
 mod membership_cli;
 mod probe_fake;
+mod probe_tls;
+mod properties_java;
 mod start_cli;
 mod zkcli_cli;

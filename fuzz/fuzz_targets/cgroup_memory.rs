@@ -1,7 +1,7 @@
 //! The cgroup memory limit files (`jvm::parse_cgroup_limit`) with the heap
 //! setting (`jvm::parse_heap`, `jvm::resolve_heap`). Properties: a limit is
 //! a positive byte count below 2^60 (`max` and v1's near-2^63 mean none); an
-//! accepted heap spec is a size of at least 16M or a share of 10-90%;
+//! accepted heap spec is a size of 16M to 1T or a share of 10-90%;
 //! resolving never panics, and an automatic heap is at least 64M and below
 //! the limit; warnings and refusals are one line.
 #![no_main]
@@ -25,7 +25,7 @@ fuzz_target!(|c: Case| {
         return;
     };
     match spec {
-        HeapSpec::Fixed(mib) => assert!(mib >= 16),
+        HeapSpec::Fixed(mib) => assert!((16..=zkpod::config::jvm::MAX_HEAP_MIB).contains(&mib)),
         HeapSpec::Auto(pct) => assert!((10..=90).contains(&pct)),
     }
     match resolve_heap(&spec, limit) {

@@ -1,7 +1,8 @@
 //! ZooKeeper's dynamic configuration as zkpod reads it: a dynamic config
 //! file on the volume, `/zookeeper/config`, and a `conf` reply's
 //! membership (`config::dynamic`). Properties: every parsed server line is
-//! written back as a line that parses to the same server; the version in a
+//! written back (as text, and as a file through the Properties encoder) as
+//! a line that parses to the same server; the version in a
 //! file name is the hex ZooKeeper wrote; a `conf` reply's membership parses
 //! to the same servers as the lines themselves.
 #![no_main]
@@ -12,6 +13,15 @@ use zkpod::config::dynamic::{from_conf, version_from_file_name, Config};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
+    if let Ok(c) = Config::parse_bytes(data) {
+        assert!(!c.servers.is_empty());
+        // The file as zkpod writes it, read back as ZooKeeper reads it.
+        let file = c
+            .render_file()
+            .expect("parsed hosts hold no control character");
+        let again = Config::parse_bytes(file.as_bytes()).expect("a rendered config parses");
+        assert_eq!(again.servers, c.servers, "{file}");
+    }
     if let Ok(c) = Config::parse(&text) {
         assert!(!c.servers.is_empty());
         let again = Config::parse(&c.render()).expect("a rendered config parses");

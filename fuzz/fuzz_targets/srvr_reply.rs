@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
         host: "127.0.0.1".into(),
         port: 2181,
         timeout: std::time::Duration::from_millis(500),
+        tls: None,
     };
     let one_line = |v: &Verdict| {
         if let Some(line) = v.line(&e) {

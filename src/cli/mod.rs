@@ -51,7 +51,10 @@ pub fn exit_on(e: &clap::Error, cmd: &clap::Command, argv: &[OsString], dropin: 
         let _ = e.print();
         std::process::exit(usage.as_i32());
     }
-    eprintln!("zkpod: {}", usage_error_line(cmd, e, argv));
+    eprintln!(
+        "zkpod: {}",
+        crate::sys::report::one_line(&usage_error_line(cmd, e, argv))
+    );
     std::process::exit(usage.as_i32())
 }
 
@@ -63,7 +66,10 @@ pub fn usage_error_line(
     err: &clap::Error,
     argv: &[std::ffi::OsString],
 ) -> String {
-    use clap::error::{ContextKind, ContextValue};
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() == ErrorKind::InvalidUtf8 {
+        return invalid_utf8_line(cmd, argv);
+    }
     let rendered = err.render().to_string();
     let first = rendered
         .lines()
@@ -91,6 +97,48 @@ pub fn usage_error_line(
     }
 }
 
+/// clap's "invalid UTF-8 was detected in one or more arguments" names
+/// nothing: find the argument or the environment variable that holds the
+/// bytes, so the line says what to fix.
+fn invalid_utf8_line(cmd: &clap::Command, argv: &[OsString]) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let shown = |v: &std::ffi::OsStr| crate::sys::report::shown_bytes(v.as_bytes());
+    let culprit = argv
+        .iter()
+        .skip(1)
+        .find(|a| a.to_str().is_none())
+        .map(|a| format!("the argument {} is not valid UTF-8", shown(a)));
+    let culprit = culprit.or_else(|| {
+        envs(cmd).into_iter().find_map(|var| {
+            std::env::var_os(&var)
+                .filter(|v| v.to_str().is_none())
+                .map(|v| {
+                    format!(
+                        "the environment variable {var} holds {}, which is not valid UTF-8",
+                        shown(&v)
+                    )
+                })
+        })
+    });
+    match culprit {
+        Some(c) => format!("{c}: zkpod reads names, addresses and settings as text. Fix: write the value in UTF-8 (plain ASCII for names and paths), or unset it"),
+        None => "invalid UTF-8 was detected in one or more arguments. Fix: write every argument and ZOO_* variable in UTF-8".to_string(),
+    }
+}
+
+/// Every environment variable the arguments of `cmd` read.
+fn envs(cmd: &clap::Command) -> Vec<String> {
+    let mut out: Vec<String> = cmd
+        .get_arguments()
+        .filter_map(|a| a.get_env())
+        .map(|e| e.to_string_lossy().into_owned())
+        .collect();
+    for sub in cmd.get_subcommands() {
+        out.extend(envs(sub));
+    }
+    out
+}
+
 fn find_env(cmd: &clap::Command, long: &str) -> Option<String> {
     cmd.get_arguments()
         .find(|a| a.get_long() == Some(long))
@@ -104,6 +152,36 @@ mod tests {
     use super::*;
     use crate::cli::start::StartCli;
     use clap::CommandFactory;
+
+    #[test]
+    fn every_flag_env_pair_in_the_messages_table_is_clap_s() {
+        use crate::cli::probe::ProbeCli;
+        use crate::config::flags::FLAG_ENV;
+        let mut clap_pairs = Vec::new();
+        for cmd in [StartCli::command(), ProbeCli::command()] {
+            let mut stack = vec![cmd];
+            while let Some(c) = stack.pop() {
+                for a in c.get_arguments() {
+                    if let (Some(long), Some(env)) = (a.get_long(), a.get_env()) {
+                        clap_pairs.push((format!("--{long}"), env.to_string_lossy().into_owned()));
+                    }
+                }
+                stack.extend(c.get_subcommands().cloned());
+            }
+        }
+        for (flag, env) in FLAG_ENV {
+            assert!(
+                clap_pairs.iter().any(|(f, e)| f == flag && e == env),
+                "{flag} ({env}) is not how clap defines it"
+            );
+        }
+        for (flag, env) in &clap_pairs {
+            assert!(
+                FLAG_ENV.iter().any(|(f, e)| f == flag && e == env),
+                "{flag} ({env}) is missing from config::flags::FLAG_ENV"
+            );
+        }
+    }
 
     #[test]
     fn usage_errors_name_the_environment_variable() {

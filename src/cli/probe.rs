@@ -65,6 +65,7 @@ pub struct ReadyArgs {
 )]
 pub struct ReadyScriptCli {
     /// Client port (default: clientPort of the zoo.cfg zkpod wrote, else 2181).
+    #[arg(value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
 }
 

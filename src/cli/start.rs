@@ -12,7 +12,7 @@ use crate::config::jvm::{parse_heap, HeapSpec};
 use crate::config::keys;
 use crate::config::logging::LogLevel;
 use crate::config::settings::{parse_servers, SettingsInput};
-use crate::start::input::Input;
+use crate::start::input::{Input, Plaintext, TlsInput};
 
 /// `zkpod start ...`.
 #[derive(Parser, Debug)]
@@ -347,6 +347,9 @@ pub struct StartArgs {
     #[arg(long = "dry-run")]
     pub dry_run: bool,
 
+    /// Where the proc filesystem is mounted (the tests point it at a fake).
+    #[arg(long = "proc-root", default_value = "/proc", hide = true)]
+    pub proc_root: PathBuf,
     /// How the ensemble's membership is kept: dynamic (ZooKeeper 3.5.3+
     /// reconfig; `kubectl scale` adds and removes servers through `zkpod
     /// join` and `zkpod leave`, and --servers is only the initial size),
@@ -365,6 +368,40 @@ pub struct StartArgs {
     /// yet (a leader election) before deciding without it, e.g. 30s.
     #[arg(long = "peer-wait", env = "ZOO_PEER_WAIT", default_value = "30s", value_parser = crate::client::endpoint::parse_duration)]
     pub peer_wait: std::time::Duration,
+
+    /// Client and quorum TLS from a directory in cert-manager's Secret
+    /// layout (tls.crt, tls.key, ca.crt): the files are checked, and
+    /// ZooKeeper's PEM key store (mode 0600) and trust store are written in
+    /// the conf dir.
+    #[arg(long = "tls-dir", env = "ZOO_TLS_DIR")]
+    pub tls_dir: Option<PathBuf>,
+
+    /// The TLS client port (secureClientPort), with --tls-dir.
+    #[arg(
+        long = "secure-client-port",
+        env = "ZOO_SECURE_CLIENT_PORT",
+        default_value_t = 2281
+    )]
+    pub secure_client_port: u16,
+
+    /// With --tls-dir, who reaches the plaintext client port: loopback
+    /// (127.0.0.1: the probes and zkpod join/leave in the pod; clients
+    /// outside the pod reach only TLS) or all (every address, while clients
+    /// move to TLS).
+    #[arg(
+        long = "plaintext-client",
+        env = "ZOO_PLAINTEXT_CLIENT",
+        value_enum,
+        default_value = "loopback"
+    )]
+    pub plaintext_client: PlaintextArg,
+}
+
+/// `--plaintext-client`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaintextArg {
+    Loopback,
+    All,
 }
 
 /// `--membership`.
@@ -376,8 +413,9 @@ pub enum MembershipArg {
 }
 
 impl StartArgs {
-    /// The flags as the plain values `start` works on.
-    pub fn into_input(self) -> Input {
+    /// The flags as the plain values `start` works on; `program` is how
+    /// zkpod was started (`zkpod start`, `start.sh`).
+    pub fn into_input(self, program: &str) -> Input {
         Input {
             settings: self.settings_input(),
             servers: self.servers,
@@ -400,6 +438,8 @@ impl StartArgs {
             zk_home: self.zk_home,
             java: self.java,
             dry_run: self.dry_run,
+            proc_root: self.proc_root,
+            program: program.to_string(),
             membership: match self.membership {
                 MembershipArg::Auto => crate::membership::Mode::Auto,
                 MembershipArg::Dynamic => crate::membership::Mode::Dynamic,
@@ -407,6 +447,14 @@ impl StartArgs {
             },
             superuser_password_file: self.superuser_password_file,
             peer_wait: self.peer_wait,
+            tls: self.tls_dir.map(|dir| TlsInput {
+                dir,
+                secure_port: self.secure_client_port,
+                plaintext: match self.plaintext_client {
+                    PlaintextArg::Loopback => Plaintext::Loopback,
+                    PlaintextArg::All => Plaintext::All,
+                },
+            }),
         }
     }
 
@@ -507,6 +555,39 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(every.args.settings_input(), fixtures::all_options());
+    }
+
+    #[test]
+    fn regression_issue_8_the_fix_for_every_flag_owned_key_is_a_command_line_that_parses() {
+        use crate::config::keys::{Owner, KEYS};
+        use crate::config::settings::parse_extra;
+        let mut checked = 0;
+        for key in KEYS {
+            let Owner::Flag(flag) = key.owner else {
+                continue;
+            };
+            let sample = match flag {
+                "--admin-server" | "--quorum-listen-on-all-ips" => "true",
+                "--data_dir" | "--data_log_dir" => "/v/zk data",
+                "--client_address" | "--admin-address" | "--metrics-host" => "127.0.0.1",
+                "--4lw-whitelist" => "srvr,ruok",
+                _ => "2190",
+            };
+            let e = parse_extra(&[format!("{}={sample}", key.name)], None)
+                .unwrap_err()
+                .to_string();
+            let fix = e
+                .split("Fix: pass ")
+                .nth(1)
+                .unwrap_or_else(|| panic!("{e}"));
+            let arg = fix.split(" instead").next().unwrap();
+            // The fix is typed into a shell: undo its quoting as sh would.
+            let arg = arg.replace('\'', "");
+            StartCli::try_parse_from(["zkpod start", &arg])
+                .unwrap_or_else(|err| panic!("{} -> {arg}: {err}", key.name));
+            checked += 1;
+        }
+        assert!(checked >= 16, "{checked}");
     }
 
     #[test]

@@ -3,11 +3,15 @@
 use std::fmt;
 use std::io;
 
+use crate::client::tls::TlsError;
+
 /// Which part of the exchange ran out of time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// The connection was not established.
     Connect,
+    /// Connected, but the TLS handshake did not finish in time.
+    Handshake,
     /// Connected, but the reply did not end (EOF) in time.
     Reply,
 }
@@ -16,6 +20,7 @@ impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Phase::Connect => "connect",
+            Phase::Handshake => "TLS handshake",
             Phase::Reply => "reply",
         })
     }
@@ -34,6 +39,8 @@ pub enum Error {
     Empty { attempts: u8 },
     /// Any other socket error, as text (kind and OS message).
     Io(String),
+    /// The TLS layer failed (handshake, certificates, our own material).
+    Tls(TlsError),
 }
 
 impl fmt::Display for Error {
@@ -46,6 +53,7 @@ impl fmt::Display for Error {
             }
             Error::Empty { attempts } => write!(f, "empty reply ({attempts} attempts)"),
             Error::Io(e) => write!(f, "{e}"),
+            Error::Tls(e) => write!(f, "TLS: {e:?}"),
         }
     }
 }
@@ -59,10 +67,14 @@ impl Error {
 }
 
 /// Whether an I/O error means the peer closed or reset the connection: at
-/// the end of a reply that is its end, not a failure.
+/// the end of a reply that is its end, not a failure. Over TLS, a close
+/// without close_notify reads as UnexpectedEof.
 pub(crate) fn closed_early(e: &io::Error) -> bool {
     matches!(
         e.kind(),
-        io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::NotConnected
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::NotConnected
+            | io::ErrorKind::UnexpectedEof
     )
 }

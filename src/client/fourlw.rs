@@ -19,6 +19,7 @@ use tokio::time::{timeout_at, Instant};
 
 use crate::client::error::{closed_early, Error, Phase};
 use crate::client::stream;
+use crate::client::tls::Connector;
 
 /// The largest reply kept (a 3.8 `mntr` is about 15 KiB); a longer reply is
 /// cut here, so a misbehaving peer cannot make the probe allocate without bound.
@@ -30,15 +31,17 @@ pub const MAX_REPLY: usize = 1 << 20;
 /// Fails with [`Error`]: `Resolve` when the host does not resolve,
 /// `Refused`, `TimedOut` when `deadline` passes (connect or reply phase, with
 /// the partial bytes), `Empty` when the server closed without a byte twice
-/// (or once with no time left for the retry), `Io` for other socket errors.
+/// (or once with no time left for the retry), `Io` for other socket errors,
+/// `Tls` when `tls` is given and the TLS layer fails.
 pub async fn query(
     host: &str,
     port: u16,
     word: &[u8; 4],
     deadline: Instant,
+    tls: Option<&Connector>,
 ) -> Result<Vec<u8>, Error> {
     let addrs = stream::resolve(host, port, deadline).await?;
-    let first = exchange(&addrs, word, deadline).await?;
+    let first = exchange(&addrs, word, deadline, tls).await?;
     if !first.is_empty() {
         return Ok(first);
     }
@@ -46,7 +49,7 @@ pub async fn query(
     if Instant::now() >= deadline {
         return Err(Error::Empty { attempts: 1 });
     }
-    let second = exchange(&addrs, word, deadline).await?;
+    let second = exchange(&addrs, word, deadline, tls).await?;
     if second.is_empty() {
         return Err(Error::Empty { attempts: 2 });
     }
@@ -59,8 +62,16 @@ async fn exchange(
     addrs: &[std::net::SocketAddr],
     word: &[u8; 4],
     deadline: Instant,
+    tls: Option<&Connector>,
 ) -> Result<Vec<u8>, Error> {
-    let mut stream = stream::connect(addrs, deadline).await?;
+    let mut stream = stream::connect(addrs, deadline, tls).await?;
+    // Over TLS an I/O error may carry the TLS layer's reason (an alert that
+    // refuses our certificate arrives after a TLS 1.3 handshake, at the
+    // first read).
+    let fail = |e: std::io::Error| match tls {
+        Some(c) => stream::failure(c.classify(e)),
+        None => Error::io(&e),
+    };
     let mut buf = Vec::with_capacity(256);
     // A server that closes at once may reset the connection before our write
     // or half-close lands; that is an empty reply, not an I/O failure.
@@ -76,7 +87,7 @@ async fn exchange(
             })
         }
         Ok(Err(e)) if closed_early(&e) => return Ok(buf),
-        Ok(Err(e)) => return Err(Error::io(&e)),
+        Ok(Err(e)) => return Err(fail(e)),
         Ok(Ok(())) => {}
     }
     let mut chunk = [0u8; 4096];
@@ -99,7 +110,7 @@ async fn exchange(
             // ZooKeeper closes right after its reply; a reset that follows
             // the data ends the reply like an EOF does.
             Ok(Err(e)) if closed_early(&e) => return Ok(buf),
-            Ok(Err(e)) => return Err(Error::io(&e)),
+            Ok(Err(e)) => return Err(fail(e)),
         }
     }
 }
@@ -151,7 +162,7 @@ mod tests {
     fn sends_the_word_half_closes_and_reads_to_eof() {
         let (port, h) = serve_once(b"imok");
         let deadline = Instant::now() + Duration::from_secs(5);
-        let r = rt().block_on(query("127.0.0.1", port, b"ruok", deadline));
+        let r = rt().block_on(query("127.0.0.1", port, b"ruok", deadline, None));
         assert_eq!(r.unwrap(), b"imok");
         // The server only saw EOF because we half-closed.
         assert_eq!(h.join().unwrap(), b"ruok");
@@ -170,7 +181,7 @@ mod tests {
         });
         let deadline = Instant::now() + Duration::from_secs(5);
         // Only the second connection answers: imok proves the retry.
-        let r = rt().block_on(query("127.0.0.1", port, b"ruok", deadline));
+        let r = rt().block_on(query("127.0.0.1", port, b"ruok", deadline, None));
         assert_eq!(r.unwrap(), b"imok");
         h.join().unwrap();
     }
@@ -186,7 +197,7 @@ mod tests {
             let _ = s.write_all(&vec![b'x'; MAX_REPLY * 2]);
         });
         let deadline = Instant::now() + Duration::from_secs(5);
-        let r = rt().block_on(query("127.0.0.1", port, b"mntr", deadline));
+        let r = rt().block_on(query("127.0.0.1", port, b"mntr", deadline, None));
         assert_eq!(r.unwrap().len(), MAX_REPLY);
     }
 
@@ -197,7 +208,7 @@ mod tests {
             l.local_addr().unwrap().port()
         };
         let deadline = Instant::now() + Duration::from_secs(5);
-        let r = rt().block_on(query("127.0.0.1", port, b"ruok", deadline));
+        let r = rt().block_on(query("127.0.0.1", port, b"ruok", deadline, None));
         assert_eq!(r, Err(Error::Refused));
     }
 
@@ -206,7 +217,7 @@ mod tests {
         // A name the resolver rejects before sending any query (a NUL byte):
         // tests must not send DNS traffic off this machine's loopback.
         let deadline = Instant::now() + Duration::from_secs(5);
-        let r = rt().block_on(query("zk\0host", 2181, b"ruok", deadline));
+        let r = rt().block_on(query("zk\0host", 2181, b"ruok", deadline, None));
         assert!(matches!(r, Err(Error::Resolve { .. })), "{r:?}");
     }
 

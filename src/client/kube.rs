@@ -7,6 +7,7 @@
 //! One HTTP/1.0 GET over TLS (rustls, with the service account's CA), read
 //! to the end: no HTTP client library for a single request.
 
+use crate::sys::report::{clean, shown};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,7 +56,8 @@ impl Api {
                 Some(("https", r)) => (true, r),
                 _ => {
                     return Err(format!(
-                        "ZKPOD_KUBE_API '{url}' is not http://host:port or https://host:port"
+                        "ZKPOD_KUBE_API {} is not http://host:port or https://host:port",
+                        shown(&url)
                     ))
                 }
             };
@@ -63,7 +65,7 @@ impl Api {
             let (host, port) = rest
                 .rsplit_once(':')
                 .and_then(|(h, p)| Some((h.trim_matches(['[', ']']).to_string(), p.parse().ok()?)))
-                .ok_or_else(|| format!("ZKPOD_KUBE_API '{url}' has no port"))?;
+                .ok_or_else(|| format!("ZKPOD_KUBE_API {} has no port", shown(&url)))?;
             return Ok(Api {
                 tls,
                 host,
@@ -86,11 +88,19 @@ impl Api {
         })?;
         let ca = (env.read)(&sa.join("ca.crt"))
             .map_err(|e| format!("no service account CA at {SERVICE_ACCOUNT}/ca.crt ({e})"))?;
+        // The token goes into a header line: anything but visible ASCII
+        // (a line break would add headers) is refused, and never quoted.
+        let token = String::from_utf8_lossy(&token).trim().to_string();
+        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!(
+                "the service account token at {SERVICE_ACCOUNT}/token is empty or holds a character a bearer token cannot have"
+            ));
+        }
         Ok(Api {
             tls: true,
             host,
             port,
-            token: Some(String::from_utf8_lossy(&token).trim().to_string()),
+            token: Some(token),
             ca: Some(ca),
         })
     }
@@ -156,7 +166,7 @@ pub fn parse_response(bytes: &[u8]) -> Result<Replicas, String> {
                     .as_u64()
                     .and_then(|r| u32::try_from(r).ok())
                     .map(Replicas::Wanted)
-                    .ok_or_else(|| format!("spec.replicas is {r}, not a count")),
+                    .ok_or_else(|| format!("spec.replicas is {}, not a count", clean(&r.to_string()))),
             }
         }
         404 => Ok(Replicas::Gone),
@@ -177,6 +187,13 @@ pub fn replicas(
     name: &str,
     timeout: Duration,
 ) -> anyhow::Result<Result<Replicas, String>> {
+    // Both go into the request line: DNS labels only (a space or a line
+    // break would change the request).
+    for (what, v) in [("namespace", namespace), ("StatefulSet name", name)] {
+        if let Err(why) = crate::config::values::dns_label(v) {
+            return Ok(Err(format!("the {what} {} {why}", shown(v))));
+        }
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()

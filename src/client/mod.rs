@@ -1,6 +1,6 @@
 //! Talking to a ZooKeeper server: where it is ([`Endpoint`]), connecting
-//! under one deadline over a [`stream::Stream`] (plain TCP today, TLS to
-//! come), the four-letter-word exchange ([`fourlw`]), a [`Session`] that
+//! under one deadline over a [`stream::Stream`] (plain TCP, or TLS with
+//! [`tls`]), the four-letter-word exchange ([`fourlw`]), a [`Session`] that
 //! asks one or more words under a single deadline, and the replies parsed
 //! ([`reply`]). Nothing here judges a reply: that is `probe`'s job.
 
@@ -11,6 +11,7 @@ pub mod kube;
 pub mod reply;
 pub mod session;
 pub mod stream;
+pub mod tls;
 pub mod zk;
 
 pub use endpoint::Endpoint;

@@ -8,6 +8,7 @@ use anyhow::Context;
 use tokio::runtime::Runtime;
 use tokio::time::Instant;
 
+use crate::client::tls::Connector;
 use crate::client::{fourlw, Endpoint, Error};
 
 /// The result of asking one word: the reply bytes, or why there are none.
@@ -19,30 +20,56 @@ pub struct Session {
     runtime: Option<Runtime>,
     endpoint: Endpoint,
     deadline: Instant,
+    /// With TLS: the connector built from the endpoint's material once, or
+    /// why it could not be (every word then fails with that).
+    tls: Option<Result<Connector, Error>>,
 }
 
 impl Session {
     /// Starts the clock: everything asked in this session must be answered
     /// within `endpoint.timeout` from now.
     ///
+    /// With TLS, the material is read and checked here (a failure is
+    /// reported by every [`ask`](Session::ask)).
+    ///
     /// Fails only when the runtime cannot be created (no epoll or timer).
     pub fn open(endpoint: &Endpoint) -> anyhow::Result<Session> {
+        Session::open_at(endpoint, std::time::Instant::now())
+    }
+
+    /// As [`Session::open`], with the clock started at `started`: the
+    /// deadline is `started + endpoint.timeout`, so what was done since
+    /// (reading zoo.cfg to find the endpoint) counts against it.
+    ///
+    /// Fails only when the runtime cannot be created (no epoll or timer).
+    pub fn open_at(endpoint: &Endpoint, started: std::time::Instant) -> anyhow::Result<Session> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
             .build()
             .context("cannot create the tokio runtime for the four-letter-word client")?;
+        let tls = endpoint
+            .tls
+            .as_ref()
+            .map(|spec| Connector::new(spec, &endpoint.host).map_err(Error::Tls));
         Ok(Session {
             runtime: Some(runtime),
             endpoint: endpoint.clone(),
-            deadline: Instant::now() + endpoint.timeout,
+            deadline: Instant::from_std(started) + endpoint.timeout,
+            tls,
         })
     }
 
     /// Sends `word` and waits for the reply, at the latest until the
     /// session's deadline.
     pub fn ask(&self, word: &[u8; 4]) -> Outcome {
-        let query = fourlw::query(&self.endpoint.host, self.endpoint.port, word, self.deadline);
+        let tls = match &self.tls {
+            None => None,
+            Some(Ok(c)) => Some(c),
+            Some(Err(e)) => return Err(e.clone()),
+        };
+        let e = &self.endpoint;
+        let query = fourlw::query(&e.host, e.port, word, self.deadline, tls);
         match &self.runtime {
             Some(rt) => rt.block_on(query),
             None => unreachable!("the runtime is only taken when the session is dropped"),
@@ -87,6 +114,7 @@ mod tests {
             host: "127.0.0.1".into(),
             port,
             timeout: Duration::from_millis(300),
+            tls: None,
         };
         let s = Session::open(&e).unwrap();
         let started = std::time::Instant::now();

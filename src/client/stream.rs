@@ -1,10 +1,9 @@
 //! The connection to a server: resolving its host and connecting, under the
 //! session's deadline, to a [`Stream`].
 //!
-//! `Stream` is an enum over what carries the bytes. Today that is plain TCP;
-//! TLS for probes of a TLS-only client port (rustls, from the PEM files
-//! cert-manager mounts) becomes a second variant, and the exchange above,
-//! which only reads and writes a `Stream`, does not change.
+//! `Stream` is an enum over what carries the bytes: plain TCP, or TLS on
+//! ZooKeeper's secure client port (rustls, see [`tls`](crate::client::tls)).
+//! The exchange above only reads and writes a `Stream`.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -14,13 +13,16 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
+use tokio_rustls::client::TlsStream;
 
 use crate::client::error::{Error, Phase};
+use crate::client::tls::{Connector, Failure};
 
 /// A connection to a server.
 #[derive(Debug)]
 pub enum Stream {
     Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
 }
 
 impl AsyncRead for Stream {
@@ -31,6 +33,7 @@ impl AsyncRead for Stream {
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
 }
@@ -43,20 +46,26 @@ impl AsyncWrite for Stream {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s).poll_flush(cx),
         }
     }
 
-    /// Half-closes the write side: the server then sees the end of the
-    /// request, as with `nc -q`.
+    /// Plain TCP: half-closes the write side, so the server sees the end of
+    /// the request, as with `nc -q`. TLS: only flushes. A close_notify would
+    /// end the TLS session, and ZooKeeper's Netty pipeline then closes the
+    /// connection, racing the reply; ZooKeeper needs no end of request for
+    /// a four-letter word, and closes after its reply.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s).poll_flush(cx),
         }
     }
 }
@@ -89,21 +98,44 @@ pub async fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<Soc
     }
 }
 
-/// Connects to the first address that accepts; reports the last failure.
-pub async fn connect(addrs: &[SocketAddr], deadline: Instant) -> Result<Stream, Error> {
+/// Connects to the first address that accepts (and, with `tls`, completes
+/// the TLS handshake there, under the same deadline); reports the last
+/// failure.
+pub async fn connect(
+    addrs: &[SocketAddr],
+    deadline: Instant,
+    tls: Option<&Connector>,
+) -> Result<Stream, Error> {
+    let timed_out = |phase| Error::TimedOut {
+        phase,
+        partial: Vec::new(),
+    };
     let mut last = Error::Refused;
     for addr in addrs {
         match timeout_at(deadline, TcpStream::connect(addr)).await {
-            Err(_) => {
-                return Err(Error::TimedOut {
-                    phase: Phase::Connect,
-                    partial: Vec::new(),
-                })
+            Err(_) => return Err(timed_out(Phase::Connect)),
+            Ok(Ok(s)) => {
+                let Some(c) = tls else {
+                    return Ok(Stream::Plain(s));
+                };
+                return match timeout_at(deadline, c.handshake(s)).await {
+                    Err(_) => Err(timed_out(Phase::Handshake)),
+                    Ok(Ok(t)) => Ok(Stream::Tls(Box::new(t))),
+                    Ok(Err(f)) => Err(failure(f)),
+                };
             }
-            Ok(Ok(s)) => return Ok(Stream::Plain(s)),
             Ok(Err(e)) if e.kind() == io::ErrorKind::ConnectionRefused => last = Error::Refused,
             Ok(Err(e)) => last = Error::io(&e),
         }
     }
     Err(last)
+}
+
+/// A failed TLS stream operation as an [`Error`].
+pub fn failure(f: Failure) -> Error {
+    match f {
+        Failure::Tls(t) => Error::Tls(t),
+        Failure::Io(e) if e.kind() == io::ErrorKind::ConnectionRefused => Error::Refused,
+        Failure::Io(e) => Error::io(&e),
+    }
 }

@@ -4,8 +4,7 @@
 use crate::cli::fourlw::{FourLwArgs, FourLwCli};
 use crate::client::fourlw::parse_word;
 use crate::client::reply::whitelist_refusal;
-use crate::client::Session;
-use crate::cmd::{endpoint, entry, Command, Entry, Name};
+use crate::cmd::{entry, open, Command, Entry, Name};
 use crate::probe::verdict::Reason;
 use crate::sys::report::{fail, Code};
 use crate::sys::stdout::emit;
@@ -25,8 +24,8 @@ impl Command for FourLwCli {
 /// refuses the word (not whitelisted).
 pub fn run(a: &FourLwArgs) -> anyhow::Result<Code> {
     let word = parse_word(&a.command).map_err(|m| fail(Code::Usage, m))?;
-    let e = endpoint(&a.server);
-    let bytes = Session::open(&e)?
+    let (e, s) = open(&a.server)?;
+    let bytes = s
         .ask(&word)
         .map_err(|err| fail(Code::Unhealthy, Reason::from(err).line(&e)))?;
     if let Some(w) = whitelist_refusal(&String::from_utf8_lossy(&bytes)) {

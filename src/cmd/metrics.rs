@@ -4,8 +4,7 @@
 use crate::cli::metrics::{MetricsArgs, MetricsCli, MetricsFormat, MetricsNames, MetricsScriptCli};
 use crate::cli::server::ServerArgs;
 use crate::client::reply::parse_mntr;
-use crate::client::Session;
-use crate::cmd::{endpoint, entry, Command, Entry, Name};
+use crate::cmd::{entry, open, Command, Entry, Name};
 use crate::probe::metrics::{fetch_mntr, prometheus, Names};
 use crate::sys::report::{fail, Code};
 use crate::sys::stdout::emit;
@@ -55,7 +54,6 @@ pub fn script(server: &ServerArgs) -> anyhow::Result<Code> {
 }
 
 fn mntr(server: &ServerArgs) -> anyhow::Result<Vec<u8>> {
-    let e = endpoint(server);
-    let s = Session::open(&e)?;
+    let (e, s) = open(server)?;
     fetch_mntr(&mut |w| s.ask(w)).map_err(|r| fail(Code::Unhealthy, r.line(&e)))
 }

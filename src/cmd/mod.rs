@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use crate::cli::server::ServerArgs;
-use crate::client::Endpoint;
+use crate::client::{Endpoint, Session};
 use crate::config::zoocfg;
 use crate::sys::report::Code;
 
@@ -137,30 +137,61 @@ pub fn top_command() -> clap::Command {
         .subcommands(subs)
 }
 
-/// The server the flags (and, for what they leave open, zoo.cfg) point at.
+/// The server the flags (and, for what they leave open, zoo.cfg) point at,
+/// and a session with it. The session's deadline starts before zoo.cfg is
+/// read, so `--timeout` covers everything the command reads.
+///
 /// With dynamic membership ZooKeeper drops clientPort and clientPortAddress
 /// from zoo.cfg once its own line in the committed configuration names the
-/// client endpoint; then `membership.properties` (zkpod start's record)
-/// names it.
-pub(crate) fn endpoint(s: &ServerArgs) -> Endpoint {
-    crate::probe::endpoint::resolve(s.host.as_deref(), s.port, s.timeout, || {
-        let cfg = zoocfg::read(&s.conf_dir);
-        match cfg {
-            Some(text) if zoocfg::client_endpoint(&text).1.is_some() => Some(text),
-            other => {
-                let local =
-                    std::fs::read_to_string(s.conf_dir.join(crate::membership::local::FILE))
-                        .ok()
-                        .and_then(|t| crate::membership::local::Written::parse(&t).ok())
-                        .and_then(|w| w.member);
-                match local {
-                    Some(l) => Some(format!(
-                        "clientPort={}\nclientPortAddress={}\n",
-                        l.client_port, l.client_host
-                    )),
-                    None => other,
+/// client endpoint; then `membership.properties` (zkpod start's record, read
+/// as boundedly as zoo.cfg) names it, and zoo.cfg's other keys (its TLS
+/// keys) still count.
+///
+/// Fails (exit 1) when zoo.cfg or membership.properties cannot be read or
+/// says no usable port, when TLS is asked for without PEM material, or when
+/// reading them alone took the whole deadline.
+pub(crate) fn open(s: &ServerArgs) -> anyhow::Result<(Endpoint, Session)> {
+    let started = std::time::Instant::now();
+    let e = endpoint(s)?;
+    if started.elapsed() >= s.timeout {
+        return Err(crate::sys::report::diagnose(
+            Code::Unhealthy,
+            format!(
+                "reading {} took longer than --timeout ({}ms)",
+                crate::sys::report::path(&zoocfg::path(&s.conf_dir)),
+                s.timeout.as_millis()
+            ),
+            "the probe ran out of time before it asked ZooKeeper (the volume or the node is stalled)",
+            "pass --port and --host (ZOO_PROBE_PORT, ZOO_PROBE_HOST) so the probe reads no file, or check the node's I/O",
+        ));
+    }
+    let session = Session::open_at(&e, started)?;
+    Ok((e, session))
+}
+
+/// The server the flags (and, for what they leave open, zoo.cfg and
+/// membership.properties) point at, without connecting: what [`open`] asks,
+/// and the address `zkpod cli` hands ZooKeeper's client.
+pub(crate) fn endpoint(s: &ServerArgs) -> anyhow::Result<Endpoint> {
+    crate::probe::endpoint::resolve_read(&s.ask(), || {
+        let path = zoocfg::path(&s.conf_dir);
+        match zoocfg::read(&s.conf_dir) {
+            Ok(Some(b)) if matches!(zoocfg::client_endpoint(&b), Ok((_, None))) => {
+                match crate::membership::local::client_endpoint(&s.conf_dir) {
+                    // zoo.cfg's keys, then the record's client endpoint.
+                    Some((p, Ok(local))) => {
+                        let mut both = b;
+                        both.push(b'\n');
+                        both.extend(local);
+                        Some((p, Ok(both)))
+                    }
+                    Some(failed) => Some(failed),
+                    None => Some((path, Ok(b))),
                 }
             }
+            Ok(Some(b)) => Some((path, Ok(b))),
+            Ok(None) => crate::membership::local::client_endpoint(&s.conf_dir),
+            Err(e) => Some((path, Err(e))),
         }
     })
 }

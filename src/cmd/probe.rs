@@ -4,8 +4,9 @@
 
 use crate::cli::probe::{LiveArgs, ProbeCli, ProbeKind, ReadyArgs, ReadyMode, ReadyScriptCli};
 use crate::cli::server::ServerArgs;
-use crate::client::{Endpoint, Session};
-use crate::cmd::{endpoint, entry, Command, Entry, Name};
+use crate::client::Endpoint;
+use crate::cmd::{entry, open, Command, Entry, Name};
+use crate::probe::refresh::refresh;
 use crate::probe::verdict::{self, Verdict};
 use crate::sys::report::{fail, Code};
 
@@ -44,8 +45,8 @@ pub fn startup(a: &LiveArgs) -> anyhow::Result<Code> {
 /// Readiness: `srvr` reports a mode in which the server is serving
 /// requests, or with `--mode ruok` the liveness check.
 pub fn ready(a: &ReadyArgs) -> anyhow::Result<Code> {
-    let e = endpoint(&a.server);
-    let s = Session::open(&e)?;
+    refresh_tls(&a.server);
+    let (e, s) = open(&a.server)?;
     let verdict = match a.mode {
         ReadyMode::Serving => verdict::readiness(&mut |w| s.ask(w)),
         ReadyMode::Ruok => verdict::liveness(&mut |w| s.ask(w)),
@@ -60,9 +61,17 @@ pub fn ready_script(server: &ServerArgs) -> anyhow::Result<Code> {
 }
 
 fn alive(server: &ServerArgs) -> anyhow::Result<Code> {
-    let e = endpoint(server);
-    let s = Session::open(&e)?;
+    refresh_tls(server);
+    let (e, s) = open(server)?;
     finish(&e, verdict::liveness(&mut |w| s.ask(w)))
+}
+
+/// Brings ZooKeeper's TLS stores in step with a rotated Secret (see
+/// `probe::refresh`). Its outcome does not change the verdict: new files
+/// that fail a check leave the old stores, which still serve, and the
+/// reason in the conf dir for `zkpod status`.
+fn refresh_tls(server: &ServerArgs) {
+    refresh(&server.conf_dir, rustls_pki_types::UnixTime::now());
 }
 
 /// Exit 0 when healthy, else the verdict's line with exit code 1.

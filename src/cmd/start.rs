@@ -16,7 +16,7 @@ impl Command for StartCli {
     const NAME: Name = Name::Sub("start");
     const FAILURE: Code = Code::Io;
     fn run(self) -> Result<Code> {
-        run(&self.args.into_input())
+        run(&self.args.into_input("zkpod start"))
     }
 }
 
@@ -24,7 +24,16 @@ impl Command for StartScriptCli {
     const NAME: Name = Name::DropIn(&["start-zookeeper", "start.sh"]);
     const FAILURE: Code = Code::Io;
     fn run(self) -> Result<Code> {
-        run(&self.args.into_input())
+        // The drop-in name it was started as (start.sh, start-zookeeper).
+        let name = std::env::args_os()
+            .next()
+            .and_then(|a| {
+                std::path::Path::new(&a)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| "start.sh".to_string());
+        run(&self.args.into_input(&name))
     }
 }
 
@@ -41,12 +50,18 @@ pub fn run(input: &Input) -> Result<Code> {
     if let Some(need) = &plan.membership {
         let decision = peers::decide(need)?;
         plan.settle(decision)?;
+        if let Some(t) = &plan.tls {
+            let d = plan.settings.dynamic.as_ref();
+            if let Some(w) = crate::start::tls::exposure(t.plaintext, d, plan.myid) {
+                warn!("{w}");
+            }
+        }
     }
-    let conf_files = files::conf_files(&plan);
+    let files = files::render(&plan)?;
     if input.dry_run {
-        apply::print_dry_run(&plan, &conf_files).context("failed to print the dry run")?;
+        apply::print_dry_run(&plan, &files).context("failed to print the dry run")?;
         return Ok(Code::Ok);
     }
-    apply::apply(&plan, &conf_files)?;
+    apply::apply(&plan, &files)?;
     match apply::exec(&plan)? {}
 }

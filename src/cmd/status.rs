@@ -4,11 +4,11 @@
 //! probe's line.
 
 use crate::cli::status::{StatusArgs, StatusCli};
-use crate::client::Session;
-use crate::cmd::{endpoint, entry, Command, Entry, Name};
+use crate::cmd::{entry, open, Command, Entry, Name};
 use crate::probe::status::ask_status;
 use crate::sys::report::{fail, Code};
 use crate::sys::stdout::emit;
+use crate::tls::stores::REFUSED;
 
 pub const ENTRIES: &[Entry] = &[entry::<StatusCli>()];
 
@@ -23,10 +23,12 @@ impl Command for StatusCli {
 /// Prints the status. Fails (exit 1) when the server cannot be reached, does
 /// not allow `srvr`, or answers something that is not ZooKeeper's.
 pub fn run(a: &StatusArgs) -> anyhow::Result<Code> {
-    let e = endpoint(&a.server);
-    let s = Session::open(&e)?;
-    let status = ask_status(&e.to_string(), &mut |w| s.ask(w))
+    let (e, s) = open(&a.server)?;
+    let mut status = ask_status(&e.to_string(), &mut |w| s.ask(w))
         .map_err(|r| fail(Code::Unhealthy, r.line(&e)))?;
+    status.tls_refused = crate::tls::read_pem_file(&a.server.conf_dir.join(REFUSED))
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).trim_end().to_string());
     let out = if a.json {
         status.render_json() + "\n"
     } else {

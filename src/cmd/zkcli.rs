@@ -43,7 +43,11 @@ fn run_raw(argv: &[OsString]) -> anyhow::Result<Code> {
 pub fn run(args: &[OsString]) -> anyhow::Result<Infallible> {
     crate::sys::log::init();
     let server = script_server(None);
-    let address = endpoint(&server).to_string();
+    // Without a readable zoo.cfg (not a zkpod pod), ZooKeeperMain's own
+    // default, as zkCli.sh has it.
+    let address = endpoint(&server)
+        .map(|e| e.to_string())
+        .unwrap_or_else(|_| "localhost:2181".to_string());
     let facts = facts::gather(&RealHost, server.conf_dir, address);
     let exec = plan(args, &facts)?;
     for w in &exec.warnings {

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::client::reply::Conf;
+use crate::config::properties;
+use crate::sys::report::shown;
 
 /// A server's role in the ensemble.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,16 +100,16 @@ fn split_host(s: &str) -> Result<(String, &str), String> {
     if let Some(rest) = s.strip_prefix('[') {
         let end = rest
             .find(']')
-            .ok_or_else(|| format!("'{s}' has an unclosed '['"))?;
+            .ok_or_else(|| format!("{} has an unclosed '['", shown(s)))?;
         let after = &rest[end + 1..];
         let after = after
             .strip_prefix(':')
-            .ok_or_else(|| format!("'{s}' has no port after the address"))?;
+            .ok_or_else(|| format!("{} has no port after the address", shown(s)))?;
         return Ok((rest[..end].to_string(), after));
     }
     let (h, r) = s
         .split_once(':')
-        .ok_or_else(|| format!("'{s}' has no ports"))?;
+        .ok_or_else(|| format!("{} has no ports", shown(s)))?;
     Ok((h.to_string(), r))
 }
 
@@ -121,10 +123,7 @@ fn check_host(h: &str, what: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "{what} '{}' is not a host name or address",
-            h.escape_debug()
-        ))
+        Err(format!("{what} {} is not a host name or address", shown(h)))
     }
 }
 
@@ -133,8 +132,8 @@ fn unbracket(a: &str) -> Result<&str, String> {
     match a.strip_prefix('[') {
         Some(inner) => inner
             .strip_suffix(']')
-            .ok_or_else(|| format!("'{}' has an unclosed '['", a.escape_debug())),
-        None if a.ends_with(']') => Err(format!("'{}' has an unopened ']'", a.escape_debug())),
+            .ok_or_else(|| format!("{} has an unclosed '['", shown(a))),
+        None if a.ends_with(']') => Err(format!("{} has an unopened ']'", shown(a))),
         None => Ok(a),
     }
 }
@@ -142,7 +141,7 @@ fn unbracket(a: &str) -> Result<&str, String> {
 fn port(s: &str, what: &str) -> Result<u16, String> {
     match s.trim().parse::<u16>() {
         Ok(p) if p > 0 => Ok(p),
-        _ => Err(format!("{what} '{s}' is not a port (1-65535)")),
+        _ => Err(format!("{what} {} is not a port (1-65535)", shown(s))),
     }
 }
 
@@ -161,7 +160,7 @@ pub fn parse_server(id: u32, value: &str) -> Result<Server, String> {
     };
     let (host, rest) = split_host(quorum)?;
     if host.is_empty() {
-        return Err(format!("'{value}' names no host"));
+        return Err(format!("{} names no host", shown(value)));
     }
     check_host(&host, "host")?;
     let mut parts = rest.split(':');
@@ -169,7 +168,7 @@ pub fn parse_server(id: u32, value: &str) -> Result<Server, String> {
     let election_port = port(
         parts
             .next()
-            .ok_or_else(|| format!("'{value}' has no election port"))?,
+            .ok_or_else(|| format!("{} has no election port", shown(value)))?,
         "election port",
     )?;
     let role = match parts.next().map(str::trim) {
@@ -177,12 +176,13 @@ pub fn parse_server(id: u32, value: &str) -> Result<Server, String> {
         Some("observer") => Role::Observer,
         Some(other) => {
             return Err(format!(
-                "role '{other}' is neither participant nor observer"
+                "role {} is neither participant nor observer",
+                shown(other)
             ))
         }
     };
     if parts.next().is_some() {
-        return Err(format!("'{value}' has too many ':' fields"));
+        return Err(format!("{} has too many ':' fields", shown(value)));
     }
     let client = match client {
         None | Some("") => None,
@@ -222,43 +222,52 @@ pub struct Config {
 }
 
 impl Config {
-    /// Parses config text: `server.N=` lines and an optional `version=<hex>`
-    /// line; blank lines and `#` comments are skipped.
+    /// Parses config text as ZooKeeper does (Java Properties: escapes,
+    /// continued lines, `:` as a separator): `server.N=` entries and an
+    /// optional `version=<hex>`; comments are skipped.
     ///
-    /// Fails on a malformed server line, a bad version, a duplicate id, or
-    /// keys of hierarchical quorums (`group.`, `weight.`), which zkpod does
-    /// not manage.
+    /// Fails on a malformed escape or server line, a bad version, a
+    /// duplicate id, keys of hierarchical quorums (`group.`, `weight.`),
+    /// which zkpod does not manage, or any other key (a dynamic config
+    /// holds nothing else). What is quoted is cut short and escaped.
     pub fn parse(text: &str) -> Result<Config, String> {
+        let entries = properties::parse_str(text).map_err(|m| m.to_string())?;
+        Config::from_entries(entries)
+    }
+
+    /// Parses a dynamic config file's bytes, each byte one ISO 8859-1
+    /// character (as `Properties.load(InputStream)` reads them).
+    ///
+    /// Fails as [`Config::parse`].
+    pub fn parse_bytes(bytes: &[u8]) -> Result<Config, String> {
+        let entries = properties::parse(bytes).map_err(|m| m.to_string())?;
+        Config::from_entries(entries)
+    }
+
+    fn from_entries(entries: Vec<(String, String)>) -> Result<Config, String> {
         let mut cfg = Config::default();
-        for raw in text.lines() {
-            let line = raw.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (key, value) = line
-                .split_once('=')
-                .ok_or_else(|| format!("line '{}' has no '='", line.escape_debug()))?;
-            let key = key.trim();
+        for (key, value) in entries {
+            let shown_key = shown(&key);
             if key == "version" {
                 let v = u64::from_str_radix(value.trim(), 16)
-                    .map_err(|_| format!("version '{}' is not hexadecimal", value.trim()))?;
+                    .map_err(|_| format!("version {} is not hexadecimal", shown(value.trim())))?;
                 cfg.version = Some(v);
             } else if let Some(n) = key.strip_prefix("server.") {
                 let id: u32 = n
                     .parse()
                     .ok()
                     .filter(|&id| id > 0)
-                    .ok_or_else(|| format!("'{key}' is not server.<positive id>"))?;
-                let s = parse_server(id, value).map_err(|e| format!("{key}: {e}"))?;
+                    .ok_or_else(|| format!("{shown_key} is not server.<positive id>"))?;
+                let s = parse_server(id, &value).map_err(|e| format!("server.{id}: {e}"))?;
                 if cfg.servers.insert(id, s).is_some() {
-                    return Err(format!("{key} appears twice"));
+                    return Err(format!("server.{id} appears twice"));
                 }
             } else if key.starts_with("group.") || key.starts_with("weight.") {
                 return Err(format!(
-                    "'{key}' belongs to a hierarchical quorum, which zkpod does not manage"
+                    "{shown_key} belongs to a hierarchical quorum, which zkpod does not manage"
                 ));
             } else {
-                return Err(format!("unexpected key '{key}' in a dynamic config"));
+                return Err(format!("unexpected key {shown_key} in a dynamic config"));
             }
         }
         if cfg.servers.is_empty() {
@@ -268,12 +277,30 @@ impl Config {
     }
 
     /// The server lines, one per line, in id order (no version line: in a
-    /// file ZooKeeper takes the version from the file name).
+    /// file ZooKeeper takes the version from the file name). For the
+    /// reconfig request and messages; a file is written with
+    /// [`Config::render_file`].
     pub fn render(&self) -> String {
         self.servers
             .values()
             .map(|s| s.line() + "\n")
             .collect::<String>()
+    }
+
+    /// The dynamic config file's text, through the Properties encoder.
+    ///
+    /// Fails (exit code 4) if a server line holds a control character (a
+    /// guard: parsing refuses hosts with anything but letters, digits,
+    /// `.`, `-`, `_` and `:`).
+    pub fn render_file(&self) -> anyhow::Result<String> {
+        let mut w = properties::Writer::new();
+        for s in self.servers.values() {
+            let key = format!("server.{}", s.id);
+            let value = s.value();
+            w.entry(&key, &value)
+                .map_err(|r| crate::config::zoocfg::refused(&key, &r))?;
+        }
+        Ok(w.finish())
     }
 
     /// True when `id` votes in this configuration.

@@ -1,7 +1,13 @@
 //! JVM settings: heap size, the flags zkpod always sets, `java.env` and the
 //! `java.security` file that carries the DNS cache TTLs.
 
-use crate::sys::report::{diagnose, Code, Warning};
+use crate::config::properties::Writer;
+use crate::config::{flags, shell};
+use crate::sys::report::{self, diagnose, Code, Warning};
+
+/// The largest heap zkpod sets (1 TiB): above it a `--heap` is a typo, and
+/// the JVM would refuse it or reserve nonsense.
+pub const MAX_HEAP_MIB: u64 = 1 << 20;
 
 /// `--heap`: a fixed size, or a share of the container memory limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,13 +40,20 @@ pub fn parse_heap(s: &str) -> Result<HeapSpec, String> {
     }
     let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
     let n: u64 = digits.parse().map_err(|_| bad())?;
+    let too_big = || {
+        format!("'{s}' is larger than 1T, more than any JVM heap zkpod sets (a typo?); write it as 512M or 2G")
+    };
     let mib = match unit {
         "k" | "K" => n / 1024,
         "m" | "M" => n,
-        "g" | "G" => n.saturating_mul(1024),
+        "g" | "G" => n.checked_mul(1024).ok_or_else(too_big)?,
+        "t" | "T" => n.checked_mul(1 << 20).ok_or_else(too_big)?,
         "" => n / (1024 * 1024),
         _ => return Err(bad()),
     };
+    if mib > MAX_HEAP_MIB {
+        return Err(too_big());
+    }
     if mib < 16 {
         return Err(format!(
             "'{s}' is below 16M, too small for ZooKeeper to start"
@@ -107,42 +120,192 @@ pub fn resolve_heap(spec: &HeapSpec, limit: Option<u64>) -> anyhow::Result<(u64,
     }
 }
 
-/// Splits `JVMFLAGS` / `--jvm-flags` into arguments, refusing heap flags.
+/// The heap flags: zkpod sets exactly one -Xms/-Xmx pair from --heap.
+const HEAP_FLAGS: [&str; 6] = [
+    "-Xmx",
+    "-Xms",
+    "-XX:MaxHeapSize",
+    "-XX:InitialHeapSize",
+    "-XX:MaxRAMPercentage",
+    "-XX:InitialRAMPercentage",
+];
+
+/// The system properties zkpod sets itself, with the flag to use instead.
+const OWNED_PROPERTIES: [(&str, &str); 3] = [
+    (
+        "java.security.properties",
+        "--dns-ttl and --dns-negative-ttl (zkpod's java.security file carries the DNS cache TTLs)",
+    ),
+    (
+        "log4j.configuration",
+        "--log_level (zkpod writes ZooKeeper's logging config)",
+    ),
+    (
+        "logback.configurationFile",
+        "--log_level (zkpod writes ZooKeeper's logging config)",
+    ),
+];
+
+/// Options that change what java runs, or read more options from a file
+/// zkpod cannot check.
+const LAUNCH_OPTIONS: [&str; 20] = [
+    "-jar",
+    "-cp",
+    "-classpath",
+    "--class-path",
+    "-m",
+    "--module",
+    "--source",
+    "-version",
+    "--version",
+    "-h",
+    "-help",
+    "--help",
+    "-?",
+    "-X",
+    "--dry-run",
+    "--list-modules",
+    "--describe-module",
+    "-d",
+    "--validate-modules",
+    "-XX:VMOptionsFile",
+];
+
+/// The longest JVMFLAGS zkpod takes.
+pub const MAX_JVM_FLAGS: usize = 64 << 10;
+
+/// Why a JVM flag may not be passed on, as (what it does, the fix); `None`
+/// when it may.
+pub fn flag_problem(f: &str) -> Option<(String, String)> {
+    if HEAP_FLAGS.iter().any(|p| f.starts_with(p)) {
+        return Some((
+            "zkpod sets the heap exactly once from --heap; a second heap flag would silently win or conflict".into(),
+            format!("remove {} and pass --heap (or ZOO_HEAP) instead", report::clean(f)),
+        ));
+    }
+    if let Some(prop) = f.strip_prefix("-D") {
+        let name = prop.split('=').next().unwrap_or(prop);
+        if let Some((owned, instead)) = OWNED_PROPERTIES.iter().find(|(p, _)| *p == name) {
+            return Some((
+                format!("zkpod sets -D{owned} itself; a second one would replace its own"),
+                format!("remove it and use {instead}"),
+            ));
+        }
+    }
+    let option = f.split(['=', ':']).next().unwrap_or(f);
+    let option = if f.starts_with("-XX:VMOptionsFile") || f.starts_with("-XX:Flags=") {
+        "-XX:VMOptionsFile"
+    } else {
+        option
+    };
+    if LAUNCH_OPTIONS.contains(&option) || f == "-XX:VMOptionsFile" {
+        return Some((
+            "it would change what java runs, or read more options from a file zkpod cannot check"
+                .into(),
+            format!(
+                "remove {}; zkpod builds the classpath and main class itself",
+                report::clean(f)
+            ),
+        ));
+    }
+    None
+}
+
+/// Splits `JVMFLAGS` / `--jvm-flags` into arguments, refusing what zkpod
+/// owns: heap flags, the system properties it sets, options that change
+/// what java runs; and control characters (java.env and zkpod's log carry
+/// the flags).
 ///
-/// Fails (exit code 4) when a flag sets the heap: zkpod sets exactly one
-/// -Xms/-Xmx pair from --heap (zkEnv.sh's extra -Xmx1000m was a known bug).
-pub fn parse_extra_flags(flags: Option<&str>) -> anyhow::Result<Vec<String>> {
+/// Fails (exit code 4) on the first such flag.
+pub fn parse_extra_flags(flags_value: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let origin = flags::origin("--jvm-flags");
+    let all = flags_value.unwrap_or("");
+    if all.len() > MAX_JVM_FLAGS {
+        return Err(diagnose(
+            Code::Config,
+            format!("{origin} is {} bytes long", all.len()),
+            format!(
+                "zkpod takes at most {} of JVM flags",
+                crate::sys::file::size(MAX_JVM_FLAGS)
+            ),
+            "pass only the JVM options ZooKeeper needs",
+        ));
+    }
     let mut out = Vec::new();
-    for f in flags.unwrap_or("").split_whitespace() {
-        let heap = [
-            "-Xmx",
-            "-Xms",
-            "-XX:MaxHeapSize",
-            "-XX:InitialHeapSize",
-            "-XX:MaxRAMPercentage",
-            "-XX:InitialRAMPercentage",
-        ]
-        .iter()
-        .any(|p| f.starts_with(p));
-        if heap {
+    for f in all.split_whitespace() {
+        if let Some(r) = crate::config::properties::first_control(f) {
             return Err(diagnose(
                 Code::Config,
-                format!("JVMFLAGS/--jvm-flags contains {f}"),
-                "zkpod sets the heap exactly once from --heap; a second heap flag would silently win or conflict",
-                format!("remove {f} from JVMFLAGS and pass --heap (or ZOO_HEAP) instead"),
+                format!("{origin} flag {} {r}", report::shown(f)),
+                "a JVM option never holds one; it would reach java.env and zkpod's log raw",
+                "remove the control character",
+            ));
+        }
+        if let Some((means, fix)) = flag_problem(f) {
+            return Err(diagnose(
+                Code::Config,
+                format!("{origin} contains {}", report::clean(f)),
+                means,
+                fix,
             ));
         }
         if !f.starts_with('-') {
             return Err(diagnose(
                 Code::Config,
-                format!("JVMFLAGS/--jvm-flags contains '{f}', which is not a JVM option"),
-                "java would take it for the main class and not start ZooKeeper",
+                format!("{origin} contains {}, which is not a JVM option", report::shown(f)),
+                "java would take it for the main class (or, with @, read options from that file) and not start ZooKeeper",
                 "pass only options starting with '-', separated by spaces (no quoting is supported)",
             ));
         }
         out.push(f.to_string());
     }
     Ok(out)
+}
+
+/// The environment variables the JVM reads options from, and whether their
+/// options come after the command line (and so win over zkpod's).
+pub const JAVA_OPTION_VARS: [(&str, bool); 3] = [
+    ("JAVA_TOOL_OPTIONS", false),
+    ("JDK_JAVA_OPTIONS", false),
+    ("_JAVA_OPTIONS", true),
+];
+
+/// Checks the JVM's own option variables (`name`, `value`): a heap flag or
+/// an owned property in `_JAVA_OPTIONS` would override zkpod's and is
+/// refused; in `JAVA_TOOL_OPTIONS` or `JDK_JAVA_OPTIONS` zkpod's command
+/// line wins, so it only gets a warning.
+///
+/// Fails (exit code 4) for `_JAVA_OPTIONS`.
+pub fn check_option_vars(vars: &[(String, String)]) -> anyhow::Result<Vec<Warning>> {
+    let mut warnings = Vec::new();
+    for (name, value) in vars {
+        let wins = JAVA_OPTION_VARS
+            .iter()
+            .find(|(n, _)| n == name)
+            .is_some_and(|(_, w)| *w);
+        for f in value.split_whitespace() {
+            let problem = flag_problem(f)
+                .filter(|_| HEAP_FLAGS.iter().any(|p| f.starts_with(p)) || f.starts_with("-D"));
+            let Some((means, _)) = problem else { continue };
+            if wins {
+                return Err(diagnose(
+                    Code::Config,
+                    format!("the environment variable {name} contains {}", report::clean(f)),
+                    format!("the JVM applies {name} after zkpod's command line, so it would win: {means}"),
+                    format!("remove {} from {name} and use zkpod's flags (--heap, --dns-ttl, --log_level)", report::clean(f)),
+                ));
+            }
+            warnings.push(Warning::new(
+                format!(
+                    "the environment variable {name} contains {}",
+                    report::clean(f)
+                ),
+                "zkpod's own setting on the command line wins, so this one is ignored",
+                format!("remove {} from {name}", report::clean(f)),
+            ));
+        }
+    }
+    Ok(warnings)
 }
 
 /// The JVM flags zkpod starts ZooKeeper with, in order.
@@ -158,10 +321,14 @@ pub fn flags(heap_mib: u64, security_file: &str, log_flag: &str, extra: &[String
     f
 }
 
-/// Renders `java.env`, which zkServer.sh sources: the same heap and flags,
-/// so a manual `zkServer.sh start-foreground` agrees with zkpod. zkEnv.sh
-/// builds `-Xmx` from ZK_SERVER_HEAP, so the heap goes there and
-/// SERVER_JVMFLAGS carries the rest: one -Xmx either way.
+/// Renders `java.env`, which zkServer.sh and zkCli.sh source through
+/// zkEnv.sh (upstream's layout reads it from the conf dir zkpod writes):
+/// the same heap and flags, so a manual `zkServer.sh start-foreground`
+/// agrees with zkpod. zkEnv.sh builds `-Xmx` from ZK_SERVER_HEAP, so the
+/// heap goes there and SERVER_JVMFLAGS carries the rest: one -Xmx either
+/// way. Kept rather than dropped because `kubectl exec zk-0 -- zkCli.sh`
+/// sources it; every value is single-quoted by the shell encoder, so
+/// nothing in it is ever run (issue 8).
 pub fn render_java_env(heap_mib: u64, flags: &[String]) -> String {
     let rest: Vec<&str> = flags
         .iter()
@@ -169,19 +336,33 @@ pub fn render_java_env(heap_mib: u64, flags: &[String]) -> String {
         .filter(|f| !f.starts_with("-Xmx"))
         .collect();
     format!(
-        "# Written by zkpod start: the JVM settings it starts ZooKeeper with.\n# zkServer.sh sources this file, so both launch paths agree.\nZK_SERVER_HEAP={heap_mib}\nSERVER_JVMFLAGS=\"{}\"\n",
-        rest.join(" ")
+        "# Written by zkpod start: the JVM settings it starts ZooKeeper with.\n# zkServer.sh and zkCli.sh source this file (zkEnv.sh); every value is quoted.\nZK_SERVER_HEAP={heap_mib}\nSERVER_JVMFLAGS={}\n",
+        shell::quote(&rest.join(" "))
     )
 }
 
-/// Renders the `java.security` override file. The DNS cache TTLs are
-/// security properties: a `-D` flag cannot set them, a file passed with
-/// `-Djava.security.properties=` can. A negative TTL of 0 makes the JVM
-/// retry a peer whose DNS record appears late instead of caching the failure.
-pub fn render_java_security(ttl: u32, negative_ttl: u32) -> String {
-    format!(
-        "# Written by zkpod start; passed to the JVM with -Djava.security.properties.\n# DNS cache: pods change IP when rescheduled, and peers' records appear late at boot.\nnetworkaddress.cache.ttl={ttl}\nnetworkaddress.cache.negative.ttl={negative_ttl}\n"
+/// Renders the `java.security` override file (Properties, through the
+/// encoder). The DNS cache TTLs are security properties: a `-D` flag cannot
+/// set them, a file passed with `-Djava.security.properties=` can. A
+/// negative TTL of 0 makes the JVM retry a peer whose DNS record appears
+/// late instead of caching the failure.
+pub fn render_java_security(ttl: u32, negative_ttl: u32) -> anyhow::Result<String> {
+    let mut w = Writer::new();
+    let refused = |r: crate::config::properties::Refused| anyhow::anyhow!("java.security: {r}");
+    w.comment("Written by zkpod start; passed to the JVM with -Djava.security.properties.")
+        .map_err(refused)?;
+    w.comment(
+        "DNS cache: pods change IP when rescheduled, and peers' records appear late at boot.",
     )
+    .map_err(refused)?;
+    w.entry("networkaddress.cache.ttl", &ttl.to_string())
+        .map_err(refused)?;
+    w.entry(
+        "networkaddress.cache.negative.ttl",
+        &negative_ttl.to_string(),
+    )
+    .map_err(refused)?;
+    Ok(w.finish())
 }
 
 #[cfg(test)]
@@ -258,9 +439,15 @@ mod tests {
         // Found by fuzz/cgroup_memory: --heap 99999999999G with a memory
         // limit overflowed the size check (a panic with overflow checks; a
         // wrapped, wrong comparison without).
-        let huge = parse_heap("99999999999G").unwrap();
-        let (mib, w) = resolve_heap(&huge, Some(1024 * MIB)).unwrap();
-        assert_eq!(mib, 99999999999 * 1024);
+        // Issue 8: it is refused where it is parsed now.
+        let e = parse_heap("99999999999G").unwrap_err();
+        assert!(e.contains("is larger than 1T"), "{e}");
+        assert!(parse_heap("18446744073709551615G")
+            .unwrap_err()
+            .contains("larger than 1T"));
+        assert_eq!(parse_heap("1T"), Ok(HeapSpec::Fixed(1 << 20)));
+        let (mib, w) = resolve_heap(&HeapSpec::Fixed(1 << 20), Some(1024 * MIB)).unwrap();
+        assert_eq!(mib, 1 << 20);
         assert!(
             w[0].to_string().contains("the pod will be OOMKilled"),
             "{w:?}"
@@ -278,9 +465,43 @@ mod tests {
         let e = parse_extra_flags(Some("-Xmx1g")).unwrap_err().to_string();
         assert!(e.contains("contains -Xmx1g"), "{e}");
         assert!(
-            e.contains("Fix: remove -Xmx1g from JVMFLAGS and pass --heap"),
+            e.starts_with(
+                "--jvm-flags (JVMFLAGS) contains -Xmx1g: zkpod sets the heap exactly once"
+            ),
             "{e}"
         );
+        assert!(e.contains("Fix: remove -Xmx1g and pass --heap"), "{e}");
+        for (flag, means) in [
+            (
+                "-Djava.security.properties=/etc/passwd",
+                "zkpod sets -Djava.security.properties itself",
+            ),
+            (
+                "-Djava.security.properties==/etc/passwd",
+                "zkpod sets -Djava.security.properties itself",
+            ),
+            (
+                "-Dlogback.configurationFile=/tmp/x.xml",
+                "zkpod sets -Dlogback.configurationFile itself",
+            ),
+            ("-jar", "it would change what java runs"),
+            (
+                "-XX:VMOptionsFile=/tmp/opts",
+                "read more options from a file",
+            ),
+            ("-XX:Flags=/tmp/.hotspotrc", "read more options from a file"),
+        ] {
+            let e = parse_extra_flags(Some(flag)).unwrap_err().to_string();
+            assert!(e.contains(means), "{flag}: {e}");
+        }
+        let e = parse_extra_flags(Some("@/etc/shadow"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("with @, read options from that file"), "{e}");
+        assert!(parse_extra_flags(Some(&"-Dx=1 ".repeat(20000)))
+            .unwrap_err()
+            .to_string()
+            .contains("at most 64 KiB"));
         let e = parse_extra_flags(Some("Main")).unwrap_err().to_string();
         assert!(
             e.contains("contains 'Main', which is not a JVM option"),
@@ -297,7 +518,7 @@ mod tests {
             &["-XX:+UseG1GC".to_string()],
         );
         crate::golden::check("java.env", &render_java_env(512, &flags));
-        crate::golden::check("java.security", &render_java_security(10, 0));
+        crate::golden::check("java.security", &render_java_security(10, 0).unwrap());
     }
 
     #[test]

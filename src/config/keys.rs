@@ -6,7 +6,7 @@
 //! (`settings::Settings::entries`), the refusal of flag-owned keys in `--set`
 //! (`settings::parse_extra`), the hint for an unknown key
 //! ([`unknown_key_hint`]), the probes' reading of zoo.cfg
-//! (`zoocfg::client_endpoint`), and the CLI's defaults for the flags that own
+//! (`zoocfg::client_ports`), and the CLI's defaults for the flags that own
 //! a key. The versions were read from ZooKeeper's own sources (the first
 //! release tag whose server code names the key); version-aware rendering
 //! filters on them with [`Key::known_in`].
@@ -271,6 +271,43 @@ pub const ADMIN_RESTORE_ENABLED: Key = Key::decided("admin.restore.enabled", "fa
 pub const STANDALONE_ENABLED: Key = Key::owned("standaloneEnabled", Owner::Membership, v(3, 5, 0));
 pub const RECONFIG_ENABLED: Key = Key::owned("reconfigEnabled", Owner::Membership, v(3, 5, 3));
 pub const DYNAMIC_CONFIG_FILE: Key = Key::owned("dynamicConfigFile", Owner::Membership, v(3, 5, 0));
+
+// Keys of ZooKeeper's TLS for clients that the probes read back from
+// zoo.cfg: the secure client port and ZooKeeper's own key and trust stores,
+// which a probe uses as its client material.
+pub const SECURE_CLIENT_PORT: Key = Key::zookeeper("secureClientPort", v(3, 5, 1));
+pub const SECURE_CLIENT_PORT_ADDRESS: Key = Key::zookeeper("secureClientPortAddress", v(3, 5, 1));
+pub const SSL_KEYSTORE_LOCATION: Key = Key::zookeeper("ssl.keyStore.location", v(3, 5, 1));
+pub const SSL_KEYSTORE_TYPE: Key = Key::zookeeper("ssl.keyStore.type", v(3, 5, 5));
+pub const SSL_TRUSTSTORE_LOCATION: Key = Key::zookeeper("ssl.trustStore.location", v(3, 5, 1));
+pub const SSL_TRUSTSTORE_TYPE: Key = Key::zookeeper("ssl.trustStore.type", v(3, 5, 5));
+
+// Keys `zkpod start --tls-dir` writes (issue 13): the Netty factory the
+// secure client port needs, quorum TLS with the same PEM stores, and the
+// reload switches. PEM stores came in 3.5.5, which is why --tls-dir needs it.
+pub const SERVER_CNXN_FACTORY: Key = Key::zookeeper("serverCnxnFactory", v(3, 4, 0));
+pub const NETTY_SERVER_CNXN_FACTORY: &str = "org.apache.zookeeper.server.NettyServerCnxnFactory";
+pub const SSL_QUORUM: Key = Key::zookeeper("sslQuorum", v(3, 5, 5));
+pub const SSL_QUORUM_KEYSTORE_LOCATION: Key =
+    Key::zookeeper("ssl.quorum.keyStore.location", v(3, 5, 5));
+pub const SSL_QUORUM_KEYSTORE_TYPE: Key = Key::zookeeper("ssl.quorum.keyStore.type", v(3, 5, 5));
+pub const SSL_QUORUM_TRUSTSTORE_LOCATION: Key =
+    Key::zookeeper("ssl.quorum.trustStore.location", v(3, 5, 5));
+pub const SSL_QUORUM_TRUSTSTORE_TYPE: Key =
+    Key::zookeeper("ssl.quorum.trustStore.type", v(3, 5, 5));
+/// ZOOKEEPER-3174 (branch-3.5, released in 3.5.5).
+pub const SSL_QUORUM_RELOAD: Key = Key::zookeeper("sslQuorumReloadCertFiles", v(3, 5, 5));
+/// ZOOKEEPER-3806, released in 3.7.2, 3.8.1 and 3.9.0 (not 3.8.0): see
+/// [`client_cert_reload_in`].
+pub const CLIENT_CERT_RELOAD: Key = Key::zookeeper("client.certReload", v(3, 7, 2));
+
+/// Whether `release` reloads the client port's key and trust store
+/// (`client.certReload`): 3.7.2+ on 3.7, 3.8.1+ on 3.8, and 3.9.0+. The
+/// key table holds one first release per key; this one has two branches.
+pub fn client_cert_reload_in(release: Version) -> bool {
+    CLIENT_CERT_RELOAD.known_in(release) && !(v(3, 8, 0) <= release && release < v(3, 8, 1))
+}
+
 /// `server.N=host:quorumPort:electionPort`, one line per member.
 pub const SERVER: Key = Key::family("server.", Owner::ServerList, v(3, 4, 0));
 
@@ -302,7 +339,7 @@ pub const KEYS: &[Key] = &[
     FIPS_MODE,
     ADMIN_SNAPSHOT_ENABLED,
     ADMIN_RESTORE_ENABLED,
-    Key::zookeeper("secureClientPort", v(3, 5, 1)),
+    SECURE_CLIENT_PORT,
     Key::zookeeper("observerMasterPort", v(3, 6, 0)),
     Key::zookeeper("globalOutstandingLimit", v(3, 4, 0)),
     Key::zookeeper("preAllocSize", v(3, 4, 0)),
@@ -311,7 +348,11 @@ pub const KEYS: &[Key] = &[
     Key::zookeeper("snapSizeLimitInKb", v(3, 6, 0)),
     Key::zookeeper("txnLogSizeLimitInKb", v(3, 6, 0)),
     Key::zookeeper("maxCnxns", v(3, 6, 0)),
-    Key::zookeeper("secureClientPortAddress", v(3, 5, 1)),
+    SECURE_CLIENT_PORT_ADDRESS,
+    SSL_KEYSTORE_LOCATION,
+    SSL_KEYSTORE_TYPE,
+    SSL_TRUSTSTORE_LOCATION,
+    SSL_TRUSTSTORE_TYPE,
     Key::zookeeper("fsync.warningthresholdms", v(3, 4, 0)),
     Key::zookeeper("maxResponseCacheSize", v(3, 6, 0)),
     Key::zookeeper("maxGetChildrenResponseCacheSize", v(3, 6, 0)),
@@ -346,6 +387,9 @@ pub const KEYS: &[Key] = &[
     Key::zookeeper("admin.portUnification", v(3, 6, 0)),
     Key::zookeeper("admin.forceHttps", v(3, 6, 3)),
     Key::zookeeper("metricsProvider.exportJvmInfo", v(3, 6, 0)),
+    // The membership: a hand-set file would replace the server list zkpod
+    // writes (issue 8) and the committed configuration (issue 9), so --set
+    // may not name it.
     DYNAMIC_CONFIG_FILE,
     Key::zookeeper("peerType", v(3, 4, 0)),
     Key::zookeeper("quorum.auth.enableSasl", v(3, 4, 10)),
@@ -355,9 +399,14 @@ pub const KEYS: &[Key] = &[
     Key::zookeeper("quorum.auth.server.saslLoginContext", v(3, 4, 10)),
     Key::zookeeper("quorum.auth.kerberos.servicePrincipal", v(3, 4, 10)),
     Key::zookeeper("quorum.cnxn.threads.size", v(3, 4, 10)),
-    Key::zookeeper("sslQuorum", v(3, 5, 5)),
-    Key::zookeeper("sslQuorumReloadCertFiles", v(3, 5, 5)),
-    Key::zookeeper("serverCnxnFactory", v(3, 4, 0)),
+    SSL_QUORUM,
+    SSL_QUORUM_RELOAD,
+    SERVER_CNXN_FACTORY,
+    CLIENT_CERT_RELOAD,
+    SSL_QUORUM_KEYSTORE_LOCATION,
+    SSL_QUORUM_KEYSTORE_TYPE,
+    SSL_QUORUM_TRUSTSTORE_LOCATION,
+    SSL_QUORUM_TRUSTSTORE_TYPE,
     Key::zookeeper("portUnification", v(3, 5, 5)),
     Key::zookeeper("client.portUnification", v(3, 5, 7)),
     Key::zookeeper("snapshot.trust.empty", v(3, 5, 6)),
@@ -413,11 +462,11 @@ pub fn find(key: &str) -> Option<&'static Key> {
 /// regard to case (two spellings of one setting would still disagree), a
 /// family by its prefix.
 pub fn owner_of(key: &str) -> Option<Owner> {
-    let flag = KEYS.iter().find(|k| {
-        !k.family
-            && matches!(k.owner, Owner::Flag(_) | Owner::Membership)
-            && k.name.eq_ignore_ascii_case(key)
-    });
+    // Flag-owned and membership keys (dynamicConfigFile, reconfigEnabled,
+    // standaloneEnabled), in any case.
+    let flag = KEYS
+        .iter()
+        .find(|k| !k.family && k.owner != Owner::ZooKeeper && k.name.eq_ignore_ascii_case(key));
     flag.or_else(|| KEYS.iter().find(|k| k.family && k.matches(key)))
         .map(|k| k.owner)
         .filter(|o| *o != Owner::ZooKeeper)
@@ -463,6 +512,21 @@ pub fn unknown_key_hint(key: &str) -> Option<Warning> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn client_cert_reload_is_read_from_3_7_2_3_8_1_and_3_9_0() {
+        use crate::config::version::v;
+        for (r, read) in [
+            (v(3, 7, 1), false),
+            (v(3, 7, 2), true),
+            (v(3, 8, 0), false),
+            (v(3, 8, 1), true),
+            (v(3, 9, 0), true),
+            (v(3, 5, 10), false),
+        ] {
+            assert_eq!(super::client_cert_reload_in(r), read, "{r}");
+        }
+    }
+
     use super::*;
 
     #[test]

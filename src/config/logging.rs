@@ -7,6 +7,8 @@
 //! one are silently ignored (31z4/zookeeper-docker#156), so zkpod decides from
 //! the jars, never from the version number.
 
+use crate::config::properties::{Refused, Writer};
+use crate::config::xml;
 use crate::sys::report::{diagnose, Code};
 
 /// ZooKeeper's log level (`--log_level`): those of start-zookeeper, plus TRACE.
@@ -69,7 +71,7 @@ impl Backend {
     }
 
     /// Renders the config for `level`.
-    pub fn render(self, level: LogLevel) -> String {
+    pub fn render(self, level: LogLevel) -> anyhow::Result<String> {
         match self {
             Backend::Log4j => render_log4j(level),
             Backend::Logback => render_logback(level),
@@ -152,49 +154,76 @@ pub fn detect<S: AsRef<str>>(jars: &[S]) -> anyhow::Result<Backend> {
 /// entry can change the server's. Without it, the config's own level holds.
 pub const LEVEL_PROPERTY: &str = "zookeeper.console.threshold";
 
-/// Renders log4j.properties: everything to stdout at `level`, in ZooKeeper's
-/// usual layout (with the server id from the MDC). log4j 1.x substitutes
-/// `${...}` from the system properties first, then from the file.
-pub fn render_log4j(level: LogLevel) -> String {
+/// The layout of every ZooKeeper log line (with the server id from the MDC).
+pub const PATTERN: &str = "%d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n";
+
+/// Renders log4j.properties (Properties, through the encoder): everything
+/// to stdout at `level`, in ZooKeeper's usual layout. log4j 1.x substitutes
+/// `${...}` from the system properties first, then from the file, so
+/// [`LEVEL_PROPERTY`] as a JVM flag overrides the level.
+pub fn render_log4j(level: LogLevel) -> anyhow::Result<String> {
     let l = level.name();
     let p = LEVEL_PROPERTY;
-    format!(
-        "# Written by zkpod start (ZooKeeper logs through log4j 1.x here): stdout only, level {l}\n\
-# (a JVM flag -D{p}=LEVEL overrides it).\n\
-{p}={l}\n\
-log4j.rootLogger=${{{p}}}, CONSOLE\n\
-log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\n\
-log4j.appender.CONSOLE.Target=System.out\n\
-log4j.appender.CONSOLE.Threshold=${{{p}}}\n\
-log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n\
-log4j.appender.CONSOLE.layout.ConversionPattern=%d{{ISO8601}} [myid:%X{{myid}}] - %-5p [%t:%C{{1}}@%L] - %m%n\n"
-    )
+    let mut w = Writer::new();
+    let refused = |r: Refused| anyhow::anyhow!("log4j.properties: {r}");
+    w.comment(&format!(
+        "Written by zkpod start (ZooKeeper logs through log4j 1.x here): stdout only, level {l} (a JVM flag -D{p}=LEVEL overrides it)."
+    ))
+    .map_err(refused)?;
+    for (k, v) in [
+        (p, l.to_string()),
+        ("log4j.rootLogger", format!("${{{p}}}, CONSOLE")),
+        (
+            "log4j.appender.CONSOLE",
+            "org.apache.log4j.ConsoleAppender".into(),
+        ),
+        ("log4j.appender.CONSOLE.Target", "System.out".into()),
+        ("log4j.appender.CONSOLE.Threshold", format!("${{{p}}}")),
+        (
+            "log4j.appender.CONSOLE.layout",
+            "org.apache.log4j.PatternLayout".into(),
+        ),
+        (
+            "log4j.appender.CONSOLE.layout.ConversionPattern",
+            PATTERN.into(),
+        ),
+    ] {
+        w.entry(k, &v).map_err(refused)?;
+    }
+    Ok(w.finish())
 }
 
-/// Renders logback.xml: everything to stdout at `level` (the system
-/// property [`LEVEL_PROPERTY`] overrides it: `${name:-default}`). logback has
-/// no FATAL, so FATAL maps to ERROR.
-pub fn render_logback(level: LogLevel) -> String {
+/// Renders logback.xml (every value through the XML encoder): everything to
+/// stdout at `level` (the system property [`LEVEL_PROPERTY`] overrides it:
+/// `${name:-default}`). logback has no FATAL, so FATAL maps to ERROR.
+pub fn render_logback(level: LogLevel) -> anyhow::Result<String> {
     let l = match level {
         LogLevel::Fatal => "ERROR",
         other => other.name(),
     };
     let p = LEVEL_PROPERTY;
-    format!(
-        "<!-- Written by zkpod start (ZooKeeper logs through logback here): stdout only, level {l}\n\
-\x20    (a JVM flag -D{p}=LEVEL overrides it). -->\n\
+    let refused = |r: Refused| anyhow::anyhow!("logback.xml: {r}");
+    let (l_text, root_level) = (
+        xml::text(l).map_err(refused)?,
+        xml::attr(&format!("${{{p}:-{l}}}")).map_err(refused)?,
+    );
+    let p_text = xml::text(p).map_err(refused)?;
+    let pattern = xml::text(PATTERN).map_err(refused)?;
+    Ok(format!(
+        "<!-- Written by zkpod start (ZooKeeper logs through logback here): stdout only, level {l_text}\n\
+\x20    (a JVM flag -D{p_text}=LEVEL overrides it). -->\n\
 <configuration>\n\
 \x20 <appender name=\"CONSOLE\" class=\"ch.qos.logback.core.ConsoleAppender\">\n\
 \x20   <target>System.out</target>\n\
 \x20   <encoder>\n\
-\x20     <pattern>%d{{ISO8601}} [myid:%X{{myid}}] - %-5p [%t:%C{{1}}@%L] - %m%n</pattern>\n\
+\x20     <pattern>{pattern}</pattern>\n\
 \x20   </encoder>\n\
 \x20 </appender>\n\
-\x20 <root level=\"${{{p}:-{l}}}\">\n\
+\x20 <root level=\"{root_level}\">\n\
 \x20   <appender-ref ref=\"CONSOLE\"/>\n\
 \x20 </root>\n\
 </configuration>\n"
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -301,15 +330,16 @@ mod tests {
 
     #[test]
     fn golden_logging_configs() {
-        crate::golden::check("log4j.properties", &render_log4j(LogLevel::Info));
-        crate::golden::check("logback.xml", &render_logback(LogLevel::Debug));
+        crate::golden::check("log4j.properties", &render_log4j(LogLevel::Info).unwrap());
+        crate::golden::check("logback.xml", &render_logback(LogLevel::Debug).unwrap());
     }
 
     #[test]
     fn fatal_maps_to_error_in_logback() {
         assert!(render_logback(LogLevel::Fatal)
+            .unwrap()
             .contains("<root level=\"${zookeeper.console.threshold:-ERROR}\">"));
-        let log4j = render_log4j(LogLevel::Fatal);
+        let log4j = render_log4j(LogLevel::Fatal).unwrap();
         assert!(log4j.contains("\nzookeeper.console.threshold=FATAL\n"));
         assert!(log4j.contains("log4j.rootLogger=${zookeeper.console.threshold}, CONSOLE"));
     }

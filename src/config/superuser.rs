@@ -39,7 +39,11 @@ pub fn password(bytes: &[u8], file: &Path) -> anyhow::Result<String> {
     let bad = |why: &str| {
         diagnose(
             Code::Config,
-            format!("--superuser-password-file {} {why}", file.display()),
+            format!(
+                "{} {} {why}",
+                crate::config::flags::origin("--superuser-password-file"),
+                crate::sys::report::path(file)
+            ),
             "zkpod cannot derive ZooKeeper's superuser digest from it, so `zkpod join` and `leave` could not reconfigure the ensemble",
             "put the password alone in the file (one line, printable characters), e.g. kubectl create secret generic zk-auth --from-literal=password=\"$(head -c 24 /dev/urandom | base64)\"",
         )
@@ -169,7 +173,7 @@ mod tests {
             let e = password(bytes, f).unwrap_err().to_string();
             assert!(
                 e.contains(&format!(
-                    "--superuser-password-file /etc/zkpod/auth/password {why}"
+                    "--superuser-password-file (ZOO_SUPERUSER_PASSWORD_FILE) /etc/zkpod/auth/password {why}"
                 )),
                 "{e}"
             );

@@ -23,7 +23,8 @@ use crate::config::superuser;
 use crate::config::zoocfg;
 use crate::membership::local::{self, Local, Written};
 use crate::membership::reconcile::{self, Step};
-use crate::sys::report::{diagnose, Code};
+use crate::sys::file::{self, caps, FileError};
+use crate::sys::report::{self, diagnose, Code};
 
 /// How long one question to ZooKeeper may take.
 const ASK: Duration = Duration::from_secs(5);
@@ -32,8 +33,8 @@ const BACKOFF: Duration = Duration::from_millis(500);
 
 /// The start time of process `pid` now, if it runs.
 fn started(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    local::start_time(&stat)
+    let stat = file::read_capped(Path::new(&format!("/proc/{pid}/stat")), caps::PROC).ok()?;
+    local::start_time(&String::from_utf8_lossy(&stat))
 }
 
 /// What the running process's `zkpod start` wrote, if it has written it:
@@ -42,13 +43,22 @@ fn started(pid: u32) -> Option<u64> {
 /// Fails (exit code 10) when the file cannot be parsed.
 fn current(conf_dir: &Path) -> Result<Option<Written>> {
     let path = conf_dir.join(local::FILE);
-    let Ok(b) = std::fs::read(&path) else {
-        return Ok(None);
+    // Bounded and typed, as the probes read it: a FIFO planted in the
+    // conf dir must not hang the hook.
+    let b = match file::read_capped(&path, caps::RECORD) {
+        Ok(b) => b,
+        Err(FileError::Missing) => return Ok(None),
+        Err(e) => return Err(diagnose(
+            Code::Membership,
+            format!("{} {e}", report::path(&path)),
+            "zkpod cannot tell which server this pod is; its membership was not changed",
+            "restart the pod so that zkpod start writes it again (it replaces whatever is there)",
+        )),
     };
-    let w = Written::parse(&String::from_utf8_lossy(&b)).map_err(|e| {
+    let w = Written::parse(&b).map_err(|e| {
         diagnose(
             Code::Membership,
-            format!("{} is not zkpod's ({e})", path.display()),
+            format!("{} is not zkpod's ({e})", report::path(&path)),
             "zkpod cannot tell which server this pod is",
             "restart the pod so that zkpod start writes it again",
         )
@@ -83,13 +93,13 @@ fn await_written(conf_dir: &Path, until: Instant) -> Result<Written> {
 /// zoo.cfg names. `None` when either cannot be read or parsed (then `join`
 /// asks the server, as for a joiner).
 fn started_with(l: &Local) -> Option<Config> {
-    let cfg = zoocfg::parse(&std::fs::read_to_string(&l.zoo_cfg).ok()?);
+    let cfg = zoocfg::parse(&file::read_capped(&l.zoo_cfg, caps::ZOO_CFG).ok()?).ok()?;
     let file = Path::new(cfg.get("dynamicConfigFile")?);
     let file = match l.zoo_cfg.parent() {
         Some(dir) if file.is_relative() => dir.join(file),
         _ => file.to_path_buf(),
     };
-    Config::parse(&std::fs::read_to_string(file).ok()?).ok()
+    Config::parse_bytes(&file::read_capped(&file, caps::ZOO_CFG).ok()?).ok()
 }
 
 fn endpoint(l: &Local, timeout: Duration) -> Endpoint {
@@ -97,6 +107,8 @@ fn endpoint(l: &Local, timeout: Duration) -> Endpoint {
         host: l.client_host.clone(),
         port: l.client_port,
         timeout,
+        // The local plaintext listener (127.0.0.1 in TLS-only mode, issue 13).
+        tls: None,
     }
 }
 
@@ -145,11 +157,13 @@ fn password(l: &Local) -> Result<Option<String>> {
     let Some(file) = &l.password_file else {
         return Ok(None);
     };
-    let bytes = std::fs::read(file).map_err(|e| {
+    // Bounded and typed (a FIFO or a huge file is refused, not read); the
+    // message says what the file is, never what it holds.
+    let bytes = file::read_capped(file, caps::PASSWORD).map_err(|e| {
         diagnose(
             Code::Membership,
-            format!("--superuser-password-file {} cannot be read ({e})", file.display()),
-            "zkpod cannot authenticate the reconfig",
+            format!("--superuser-password-file {} {e}", report::path(file)),
+            "zkpod cannot authenticate the reconfig; the ensemble was not changed",
             "mount the Secret with the superuser password at that path in every container of the pod",
         )
     })?;
@@ -426,7 +440,16 @@ pub fn leave(conf_dir: &Path, timeout: Duration, force: bool) -> Result<Code> {
 /// say (no token, no RBAC, unreachable).
 fn wanted_replicas(l: &Local) -> Result<Option<u32>, String> {
     let var = |k: &str| std::env::var(k).ok();
-    let read = |p: &Path| std::fs::read(p);
+    // Bounded and typed: the token and namespace are a few KiB at most,
+    // the CA bundle a MiB; the error says what the file is, not its bytes.
+    let read = |p: &Path| {
+        let cap = if p.ends_with("ca.crt") {
+            caps::CA
+        } else {
+            caps::TOKEN
+        };
+        file::read_capped(p, cap).map_err(|e| std::io::Error::other(e.to_string()))
+    };
     let env = kube::Env {
         var: &var,
         read: &read,

@@ -7,9 +7,13 @@
 //! start may still be deciding, so a hook waits for the file of the
 //! process that is running now. Pure rendering and parsing.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use crate::config::dynamic::{parse_server, Server};
+use crate::config::properties::Writer;
+use crate::sys::file::{self, caps, FileError};
+use crate::sys::report::{diagnose, shown, Code};
 
 /// The file's name in the conf dir.
 pub const FILE: &str = "membership.properties";
@@ -26,26 +30,31 @@ pub struct Written {
 }
 
 impl Written {
-    pub fn render(&self) -> String {
-        let mut out = format!(
-            "# Written by zkpod start: what `zkpod join` and `zkpod leave` act on.\npid={}\nstarted={}\n",
-            self.pid, self.started
-        );
+    /// The file's text, through the Properties encoder.
+    ///
+    /// Fails (exit code 4) if a value holds a control character (a guard:
+    /// the start checked every value it decided).
+    pub fn render(&self) -> anyhow::Result<String> {
+        let mut w = Writer::new();
+        let head = "Written by zkpod start: what `zkpod join` and `zkpod leave` act on.";
+        w.comment(head).map_err(|r| refused("#", &r))?;
+        entry(&mut w, "pid", &self.pid.to_string())?;
+        entry(&mut w, "started", &self.started.to_string())?;
         match &self.member {
-            None => out.push_str("membership=static\n"),
+            None => entry(&mut w, "membership", "static")?,
             Some(l) => {
-                out.push_str("membership=dynamic\n");
-                out.push_str(&l.render());
+                entry(&mut w, "membership", "dynamic")?;
+                l.write(&mut w)?;
             }
         }
-        out
+        Ok(w.finish())
     }
 
-    /// Parses the file's text.
+    /// Parses the file's bytes (Java Properties, as written).
     ///
-    /// Fails with the key that is missing or malformed.
-    pub fn parse(text: &str) -> Result<Written, String> {
-        let props = crate::config::zoocfg::parse(text);
+    /// Fails with the key that is missing or malformed (quoted short).
+    pub fn parse(bytes: &[u8]) -> Result<Written, String> {
+        let props = crate::config::zoocfg::parse(bytes).map_err(|m| m.to_string())?;
         let num = |k: &str| -> Result<u64, String> {
             props
                 .get(k)
@@ -56,7 +65,7 @@ impl Written {
         let pid = u32::try_from(num("pid")?).map_err(|_| "'pid' is not a pid".to_string())?;
         let member = match props.get("membership").map(String::as_str) {
             Some("static") => None,
-            Some("dynamic") => Some(Local::parse(text)?),
+            Some("dynamic") => Some(Local::from_map(&props)?),
             _ => return Err("no 'membership' (static or dynamic)".to_string()),
         };
         Ok(Written {
@@ -65,6 +74,39 @@ impl Written {
             member,
         })
     }
+}
+
+fn refused(key: &str, r: &crate::config::properties::Refused) -> anyhow::Error {
+    diagnose(
+        Code::Config,
+        format!("{} entry {} {r}", FILE, shown(key)),
+        "it would change what `zkpod join` and `zkpod leave` read",
+        "report this as a bug in zkpod: the start checks every value it records",
+    )
+}
+
+fn entry(w: &mut Writer, key: &str, value: &str) -> anyhow::Result<()> {
+    w.entry(key, value).map_err(|r| refused(key, &r))?;
+    Ok(())
+}
+
+/// The client endpoint `membership.properties` in `conf_dir` records, as
+/// zoo.cfg's two client keys (the probes' fallback when ZooKeeper erased
+/// them from zoo.cfg): `None` when there is no such file or it records no
+/// dynamic member. Read bounded, as zoo.cfg is (a FIFO or a huge file is
+/// an error, never a hang).
+pub fn client_endpoint(conf_dir: &Path) -> crate::probe::endpoint::Read {
+    let path = conf_dir.join(FILE);
+    let bytes = match file::read_capped(&path, caps::RECORD) {
+        Err(FileError::Missing) => return None,
+        Err(e) => return Some((path, Err(e))),
+        Ok(b) => b,
+    };
+    let l = Written::parse(&bytes).ok()?.member?;
+    let mut w = Writer::new();
+    w.entry("clientPort", &l.client_port.to_string()).ok()?;
+    w.entry("clientPortAddress", &l.client_host).ok()?;
+    Some((path, Ok(w.finish().into_bytes())))
 }
 
 /// The start time (field 22, clock ticks since boot) in `/proc/<pid>/stat`
@@ -96,35 +138,24 @@ pub struct Local {
 }
 
 impl Local {
-    /// The file's text (Java properties; the values are zkpod's own,
-    /// checked when the start decided them: no line breaks).
-    pub fn render(&self) -> String {
-        let mut out =
-            String::from("# Written by zkpod start: what `zkpod join` and `zkpod leave` act on.\n");
-        let mut kv = |k: &str, v: &str| {
-            out.push_str(k);
-            out.push('=');
-            out.push_str(v);
-            out.push('\n');
-        };
-        kv("server", &self.server.line());
-        kv("zooCfg", &self.zoo_cfg.display().to_string());
-        kv("clientHost", &self.client_host);
-        kv("clientPort", &self.client_port.to_string());
+    /// This server's entries, through the Properties encoder.
+    fn write(&self, w: &mut Writer) -> anyhow::Result<()> {
+        entry(w, "server", &self.server.line())?;
+        entry(w, "zooCfg", &self.zoo_cfg.display().to_string())?;
+        entry(w, "clientHost", &self.client_host)?;
+        entry(w, "clientPort", &self.client_port.to_string())?;
         if let Some(p) = &self.password_file {
-            kv("superuserPasswordFile", &p.display().to_string());
+            entry(w, "superuserPasswordFile", &p.display().to_string())?;
         }
-        kv("statefulSet", &self.stateful_set);
-        kv("ordinal", &self.ordinal.to_string());
-        kv("idOffset", &self.id_offset.to_string());
-        out
+        entry(w, "statefulSet", &self.stateful_set)?;
+        entry(w, "ordinal", &self.ordinal.to_string())?;
+        entry(w, "idOffset", &self.id_offset.to_string())
     }
 
-    /// Parses the file's text.
+    /// Reads this server's entries.
     ///
     /// Fails with the key that is missing or malformed.
-    pub fn parse(text: &str) -> Result<Local, String> {
-        let props = crate::config::zoocfg::parse(text);
+    fn from_map(props: &BTreeMap<String, String>) -> Result<Local, String> {
         let get = |k: &str| {
             props
                 .get(k)
@@ -179,21 +210,63 @@ mod tests {
             ordinal: 2,
             id_offset: 1,
         };
-        assert_eq!(Local::parse(&l.render()), Ok(l.clone()));
-        let e = Local::parse("server=server.3=h:1:2\n").unwrap_err();
+        let e = Written::parse(b"pid=1\nstarted=2\nmembership=dynamic\nserver=server.3=h:1:2\n")
+            .unwrap_err();
         assert_eq!(e, "no 'zooCfg'");
         let w = Written {
             pid: 1,
             started: 12345,
             member: Some(l),
         };
-        assert_eq!(Written::parse(&w.render()), Ok(w.clone()));
+        assert_eq!(
+            Written::parse(w.render().unwrap().as_bytes()),
+            Ok(w.clone())
+        );
         let s = Written {
             pid: 7,
             started: 9,
             member: None,
         };
-        assert_eq!(Written::parse(&s.render()), Ok(s));
+        assert_eq!(Written::parse(s.render().unwrap().as_bytes()), Ok(s));
+    }
+
+    #[test]
+    fn a_value_cannot_add_an_entry() {
+        let mut l = Written {
+            pid: 1,
+            started: 2,
+            member: None,
+        };
+        l.member = Some(Local {
+            server: parse_server(1, "h:1:2").unwrap(),
+            zoo_cfg: "/v/zoo.cfg\\nsuperuserPasswordFile=/etc/shadow".into(),
+            client_host: "127.0.0.1".into(),
+            client_port: 2181,
+            password_file: None,
+            stateful_set: "zk".into(),
+            ordinal: 0,
+            id_offset: 1,
+        });
+        // A backslash and "n" (not a line break) stay in the value.
+        let back = Written::parse(l.render().unwrap().as_bytes()).unwrap();
+        assert_eq!(back, l);
+        l.member.as_mut().unwrap().zoo_cfg = "/v/zoo.cfg\nsuperuserPasswordFile=/etc/shadow".into();
+        let e = l.render().unwrap_err();
+        assert!(
+            format!("{e:#}").contains("control character U+000A"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
+    fn probes_read_the_client_endpoint_bounded() {
+        let d = tempfile::tempdir().unwrap();
+        assert!(client_endpoint(d.path()).is_none());
+        let fifo = d.path().join(FILE);
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+        let (p, r) = client_endpoint(d.path()).unwrap();
+        assert_eq!(p, fifo);
+        assert!(r.unwrap_err().to_string().contains("FIFO"));
     }
 
     #[test]

@@ -5,5 +5,7 @@
 
 pub mod endpoint;
 pub mod metrics;
+pub mod refresh;
 pub mod status;
+pub mod tls;
 pub mod verdict;

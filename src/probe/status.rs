@@ -40,6 +40,9 @@ pub struct Status {
     pub synced_followers: Option<u64>,
     /// Why follower counts are missing on a leader, if they are.
     pub note: Option<String>,
+    /// Why the Secret's current TLS files were not taken by the probes'
+    /// refresh (`tls::stores::REFUSED`), if they were not.
+    pub tls_refused: Option<String>,
 }
 
 /// Builds the status from a `srvr` report (`None`: not serving) and, for a
@@ -71,6 +74,7 @@ pub fn status(endpoint: &str, srvr: Option<&Srvr>, mntr: Option<&[(String, Strin
         followers,
         synced_followers: synced,
         note,
+        tls_refused: None,
     }
 }
 
@@ -179,6 +183,13 @@ impl Status {
         for (k, v) in rows {
             let _ = writeln!(out, "{:<12} {v}", format!("{k}:"));
         }
+        if let Some(why) = &self.tls_refused {
+            let _ = writeln!(
+                out,
+                "{:<12} the Secret's new files were not taken: {why}",
+                "tls:"
+            );
+        }
         out
     }
 
@@ -197,6 +208,7 @@ impl Status {
             "latency_min_avg_max_ms": self.latency,
             "version": self.version,
             "note": self.note,
+            "tls_refused": self.tls_refused,
         })
         .to_string()
     }
@@ -317,5 +329,21 @@ mod tests {
         })
         .unwrap();
         assert_eq!(asked, [*b"srvr"]);
+    }
+
+    #[test]
+    fn a_refused_tls_refresh_is_shown() {
+        let srvr = parse_srvr("Zxid: 0x0\nMode: follower\nConnections: 2\n").unwrap();
+        let mut st = status("127.0.0.1:2281", Some(&srvr), None);
+        assert!(!st.render_text().contains("tls:"));
+        st.tls_refused = Some("the certificate in /etc/zookeeper/tls/tls.crt expired".into());
+        assert!(st.render_text().ends_with(
+            "tls:         the Secret's new files were not taken: the certificate in /etc/zookeeper/tls/tls.crt expired\n"
+        ));
+        let j: serde_json::Value = serde_json::from_str(&st.render_json()).unwrap();
+        assert_eq!(
+            j["tls_refused"],
+            "the certificate in /etc/zookeeper/tls/tls.crt expired"
+        );
     }
 }

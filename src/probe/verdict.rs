@@ -10,6 +10,7 @@
 //! table in the tests), so everything here runs without I/O.
 
 use crate::client::reply::{classify, Answer, Mode, NOT_SERVING};
+use crate::client::tls::TlsError;
 use crate::client::{Endpoint, Error, Outcome, Phase};
 use crate::config::keys;
 use crate::config::settings::REQUIRED_4LW;
@@ -78,6 +79,8 @@ pub enum Reason {
     UnknownMode(String),
     /// The words refused, in the order tried.
     NotWhitelisted(Vec<String>),
+    /// TLS failed (see `probe::tls` for the lines).
+    Tls(TlsError),
 }
 
 impl Reason {
@@ -86,14 +89,18 @@ impl Reason {
         let ms = t.timeout.as_millis();
         match self {
             Reason::Resolve { host, detail } => format!(
-                "cannot resolve host \"{}\" ({detail}): zkpod does not know where ZooKeeper is. Fix: pass --host (or ZOO_PROBE_HOST) with an address this pod resolves, e.g. 127.0.0.1",
-                host.escape_default()
+                "cannot resolve host {} ({}): zkpod does not know where ZooKeeper is. Fix: pass --host (or ZOO_PROBE_HOST) with an address this pod resolves, e.g. 127.0.0.1",
+                quote(host.as_bytes()),
+                crate::sys::report::clean(detail)
             ),
             Reason::Refused => format!(
                 "{t} refused the connection: no ZooKeeper is listening there (not started yet, or it exited). Fix: check the container log and that --port matches clientPort; if it is still starting, add a startupProbe (zkpod probe startup) instead of a longer liveness delay"
             ),
             Reason::TimedOut { phase: Phase::Connect, .. } => format!(
                 "{t} did not accept the connection within {ms}ms: the address is unreachable or the server's accept queue is full. Fix: check --host against clientPortAddress in zoo.cfg and the pod's CPU limit; if the server is busy, raise --timeout (keep it below timeoutSeconds)"
+            ),
+            Reason::TimedOut { phase: Phase::Handshake, .. } => format!(
+                "{t} accepted the connection but did not finish the TLS handshake within {ms}ms: the server is stalled (long GC pause, CPU throttling, overload) or this is not a TLS port and it waits for a request. Fix: check that --port is zoo.cfg's secureClientPort and the container log; under load, raise --timeout (below timeoutSeconds)"
             ),
             Reason::TimedOut { phase: Phase::Reply, partial } => {
                 let got = if partial.is_empty() {
@@ -108,7 +115,7 @@ impl Reason {
             Reason::Empty { attempts } => {
                 let tries = if *attempts > 1 { ", twice" } else { "" };
                 format!(
-                    "{t} closed the connection without replying{tries}: the server is shutting down or refusing the connection (maxClientCnxns reached from this address?). Fix: check the container log for \"Too many connections\" and raise --max_client_cnxns; during a restart this clears by itself"
+                    "{t} closed the connection without replying{tries}: the server is shutting down or refusing the connection (maxClientCnxns reached from this address?), or it is a TLS port that drops plaintext clients. Fix: check the container log for \"Too many connections\" and raise --max_client_cnxns; during a restart this clears by itself; for zoo.cfg's secureClientPort use --tls auto or on"
                 )
             }
             Reason::Io(detail) => format!(
@@ -125,8 +132,8 @@ impl Reason {
                 "{t} is in read-only mode: it lost its quorum and serves reads only. Fix: bring a majority of the ensemble back (check the other pods and the quorum ports 2888/3888)"
             ),
             Reason::UnknownMode(m) => format!(
-                "{t} reports mode \"{}\", which is not leader, follower, standalone or observer: it is not serving. Fix: check the container log; wait for leader election to finish",
-                m.escape_default()
+                "{t} reports mode {}, which is not leader, follower, standalone or observer: it is not serving. Fix: check the container log; wait for leader election to finish",
+                quote(m.as_bytes())
             ),
             Reason::NotWhitelisted(refused) => {
                 let words = refused.join(" and ");
@@ -136,6 +143,7 @@ impl Reason {
                     keys::FOUR_LETTER_WORDS.name
                 )
             }
+            Reason::Tls(e) => crate::probe::tls::line(t, e),
         }
     }
 }
@@ -158,6 +166,7 @@ impl From<Error> for Reason {
             Error::TimedOut { phase, partial } => Reason::TimedOut { phase, partial },
             Error::Empty { attempts } => Reason::Empty { attempts },
             Error::Io(d) => Reason::Io(d),
+            Error::Tls(e) => Reason::Tls(e),
         }
     }
 }
@@ -260,6 +269,7 @@ mod tests {
             host: "127.0.0.1".into(),
             port: 2181,
             timeout: Duration::from_millis(800),
+            tls: None,
         }
     }
 

@@ -3,7 +3,8 @@
 //! A StatefulSet names its pods `<name>-<ordinal>` (`zk-0`, `zk-1`, ...).
 //! ZooKeeper ids start at 1, so by default myid = ordinal + 1 (`--id-offset`).
 
-use crate::sys::report::{diagnose, Code, Warning};
+use crate::config::flags;
+use crate::sys::report::{self, diagnose, Code, Warning};
 
 /// A StatefulSet pod name split into its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,10 +59,15 @@ pub struct Identity {
     pub note: Option<Warning>,
 }
 
-/// Decides the server id.
+/// The most servers `--servers` allows (ZooKeeper's documented id range is
+/// 1 to 255).
+pub const MAX_SERVERS: u32 = 255;
+
+/// Decides the server id, in checked arithmetic: no id wraps around.
 ///
 /// Fails (exit code 3) when an ensemble member's hostname has no ordinal,
-/// or when the id falls outside the ensemble's server.N lines.
+/// or when the id falls outside the ensemble's server.N lines; (exit code
+/// 4) when `--id-offset` and `--servers` would give ids past 4294967295.
 pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
     let IdInput {
         hostname,
@@ -71,8 +77,20 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
         scalable,
     } = input;
     let pod = parse_pod_name(hostname);
-    let first = offset;
-    let last = offset.saturating_add(servers - 1);
+    let host = report::clean(hostname);
+    let first = u64::from(offset);
+    let last = first + u64::from(servers.max(1)) - 1;
+    if last > u64::from(u32::MAX) {
+        return Err(diagnose(
+            Code::Config,
+            format!(
+                "{} {offset} with --servers {servers} gives ids up to {last}, past 4294967295, the largest id zkpod writes",
+                flags::origin("--id-offset")
+            ),
+            "the ids would wrap around, and two pods would write the same myid",
+            "lower --id-offset (ZOO_ID_OFFSET); ids start at 1 by default (zk-0 is server 1)",
+        ));
+    }
     let range = if servers == 1 {
         format!("server.{first}")
     } else {
@@ -82,49 +100,57 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
     if servers > 1 && pod.is_none() {
         return Err(diagnose(
             Code::Identity,
-            format!("hostname \"{hostname}\" has no StatefulSet ordinal (expected <name>-<N>, such as zk-0)"),
+            format!("hostname \"{host}\" has no StatefulSet ordinal (expected <name>-<N>, such as zk-0)"),
             format!("zkpod names the {servers} ensemble members <name>-0..<name>-{} after it, so it cannot build the server list", servers - 1),
             "run zkpod as the container of a StatefulSet pod (its hostname is <statefulset>-<ordinal>), or pass --hostname zk-N",
         ));
     }
 
-    let (myid, note) = match (explicit, &pod) {
-        (Some(id), Some(p)) if id != p.ordinal.saturating_add(offset) => (
-            id,
+    let from_pod = pod.as_ref().map(|p| u64::from(p.ordinal) + first);
+    let (myid, note) = match (explicit, from_pod) {
+        (Some(id), Some(derived)) if u64::from(id) != derived => (
+            u64::from(id),
             Some(Warning::new(
-                format!(
-                    "--myid {id} overrides the id {} that hostname {hostname} gives",
-                    p.ordinal.saturating_add(offset)
-                ),
+                format!("--myid {id} overrides the id {derived} that hostname {host} gives"),
                 format!("server.{id} in zoo.cfg names another pod's address, so the ensemble reaches that pod as this server"),
                 "drop --myid (ZOO_MY_ID) so that the id comes from the hostname",
             )),
         ),
-        (Some(id), _) => (id, None),
-        (None, Some(p)) => (p.ordinal.saturating_add(offset), None),
+        (Some(id), _) => (u64::from(id), None),
+        (None, Some(derived)) => (derived, None),
         (None, None) => (
-            offset,
+            first,
             Some(Warning::new(
-                format!("hostname \"{hostname}\" has no ordinal"),
+                format!("hostname \"{host}\" has no ordinal"),
                 format!("as the only server it takes id {offset}"),
                 "nothing for a standalone server; an ensemble member must run in a StatefulSet pod (<name>-<N>)",
             )),
         ),
     };
 
-    if myid < first || (myid > last && !scalable) {
+    // Dynamic membership lets an ordinal beyond --servers join, but never
+    // past the largest id (no wrap-around) or the largest ensemble.
+    let grows = scalable
+        && myid <= u64::from(u32::MAX)
+        && !matches!(&pod, Some(p) if p.ordinal >= MAX_SERVERS);
+    if myid < first || (myid > last && !grows) {
         let source = match (explicit, &pod) {
-            (Some(_), _) => format!("--myid {myid} (on pod {hostname})"),
+            (Some(_), _) => format!("--myid {myid} (on pod {host})"),
             (None, Some(p)) => format!(
-                "hostname {hostname} (ordinal {} + --id-offset {offset}) gives server id {myid}, which",
+                "hostname {host} (ordinal {} + --id-offset {offset}) gives server id {myid}, which",
                 p.ordinal
             ),
             (None, None) => format!("server id {myid}"),
         };
         let fix = match (explicit, &pod) {
+            (None, Some(p)) if p.ordinal >= MAX_SERVERS => format!(
+                "zkpod allows at most {MAX_SERVERS} servers (--servers), so ordinal {} cannot be one: scale the StatefulSet to at most {MAX_SERVERS} replicas (zk-0..zk-{})",
+                p.ordinal,
+                MAX_SERVERS - 1
+            ),
+            // In u64: the ordinal may be u32::MAX (found by fuzz/flag_values).
             (None, Some(p)) => format!(
                 "a static server list (ZooKeeper 3.4, or --membership static) cannot grow while it runs, so scale the StatefulSet back to --servers (ZOO_SERVERS) replicas; growing it to at least {} servers safely needs ZooKeeper 3.5.3+ with --membership auto, which scales with `kubectl scale` alone",
-                // In u64: the ordinal may be u32::MAX (found by fuzz/flag_values).
                 u64::from(p.ordinal) + 1
             ),
             _ => format!("pass a --myid within {first}..{last}, or drop --myid to derive it from the hostname"),
@@ -136,7 +162,12 @@ pub fn decide(input: IdInput<'_>) -> anyhow::Result<Identity> {
             fix,
         ));
     }
-    Ok(Identity { myid, pod, note })
+    // Within first..=last, or checked above to fit in a u32.
+    Ok(Identity {
+        myid: myid as u32,
+        pod,
+        note,
+    })
 }
 
 #[cfg(test)]
@@ -159,17 +190,37 @@ mod tests {
         // (a panic with overflow checks; "at least 4294967295" without).
         let e = decide(input("zk-4294967295", 3)).unwrap_err().to_string();
         assert!(
-            e.contains("gives server id 4294967295, which is outside the ensemble"),
+            e.contains("gives server id 4294967296, which is outside the ensemble"),
             "{e}"
         );
-        assert!(e.contains("at least 4294967296"), "{e}");
+        assert!(e.contains("zkpod allows at most 255 servers"), "{e}");
     }
 
     #[test]
-    #[ignore = "issue 8: a refusal echoes a line break in --hostname raw (found by fuzz/flag_values)"]
+    fn regression_issue_8_at_most_255_not_at_least_256() {
+        let e = decide(input("zk-255", 255)).unwrap_err().to_string();
+        assert!(!e.contains("at least 256"), "{e}");
+        assert!(e.contains("so ordinal 255 cannot be one: scale the StatefulSet to at most 255 replicas (zk-0..zk-254)"), "{e}");
+    }
+
+    #[test]
+    fn regression_issue_8_an_id_offset_that_wraps_is_refused() {
+        let mut i = input("zk-2", 3);
+        i.offset = u32::MAX;
+        let e = decide(i).unwrap_err();
+        assert_eq!(crate::sys::report::code_of(&e, Code::Io), Code::Config);
+        assert!(e.to_string().starts_with("--id-offset (ZOO_ID_OFFSET) 4294967295 with --servers 3 gives ids up to 4294967297, past 4294967295"), "{e}");
+        // The largest offset that fits still works, for every pod.
+        let mut i = input("zk-2", 3);
+        i.offset = u32::MAX - 2;
+        assert_eq!(decide(i).unwrap().myid, u32::MAX);
+    }
+
+    #[test]
     fn regression_fuzz_flag_values_refusals_stay_on_one_line() {
         let e = decide(input("zk\nx", 3)).unwrap_err().to_string();
         assert!(!e.contains('\n'), "{e}");
+        assert!(e.contains("hostname \"zk\\nx\""), "{e}");
     }
 
     #[test]
@@ -256,6 +307,28 @@ mod tests {
         let mut i = input("zk-7", 3);
         i.scalable = true;
         assert_eq!(decide(i).unwrap().myid, 8);
+    }
+
+    #[test]
+    fn with_dynamic_membership_ids_still_never_wrap() {
+        // Issue 8's duplicate ids, for a joiner: ordinal + offset past
+        // 4294967295 must not wrap to a small id, and an ordinal past the
+        // largest ensemble is refused as in a static one.
+        let mut i = input("zk-7", 3);
+        i.scalable = true;
+        i.offset = u32::MAX - 3;
+        let e = decide(i).unwrap_err().to_string();
+        assert!(
+            e.contains("gives server id 4294967299, which is outside the ensemble"),
+            "{e}"
+        );
+        let mut i = input("zk-255", 3);
+        i.scalable = true;
+        let e = decide(i).unwrap_err().to_string();
+        assert!(e.contains("so ordinal 255 cannot be one"), "{e}");
+        let mut i = input("zk-254", 3);
+        i.scalable = true;
+        assert_eq!(decide(i).unwrap().myid, 255);
     }
 
     #[test]

@@ -39,6 +39,11 @@ pub struct Input {
     pub zk_home: Option<PathBuf>,
     pub java: Option<PathBuf>,
     pub dry_run: bool,
+    /// Where /proc is (a test points it at a fake one).
+    pub proc_root: PathBuf,
+    /// How zkpod was started (`zkpod start`, `start.sh`), for the fix of a
+    /// warning that names the command to exec.
+    pub program: String,
     /// `--membership`: dynamic (reconfig, the default) or a static server list.
     pub membership: crate::membership::Mode,
     /// `--superuser-password-file`: ZooKeeper's superuser password, which
@@ -47,4 +52,24 @@ pub struct Input {
     /// `--peer-wait`: how long a start waits for a peer that answers but
     /// does not serve yet, before it decides without it.
     pub peer_wait: std::time::Duration,
+    /// `--tls-dir` and its companions: client and quorum TLS.
+    pub tls: Option<TlsInput>,
+}
+
+/// `--tls-dir`, `--secure-client-port`, `--plaintext-client`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsInput {
+    /// cert-manager's Secret layout: tls.crt, tls.key, ca.crt.
+    pub dir: PathBuf,
+    pub secure_port: u16,
+    pub plaintext: Plaintext,
+}
+
+/// Where the plaintext client port listens when TLS is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plaintext {
+    /// 127.0.0.1 only: in-pod use (probes, `zkpod join`/`leave`).
+    Loopback,
+    /// Every address (`--client_address` still applies).
+    All,
 }

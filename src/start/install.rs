@@ -152,6 +152,38 @@ pub fn plan_debian(dir: &Path, names: &[String]) -> Result<Option<Install>> {
     }))
 }
 
+/// Adds what ZooKeeper's Netty server (`--tls-dir`: the secure client
+/// port needs `NettyServerCnxnFactory`) loads beyond Debian's manifest: the
+/// manifest lists netty-buffer, -common, -handler and -transport but not
+/// netty-codec (ByteToMessageDecoder) or netty-resolver, and ZooKeeper 3.8.0
+/// then fails with ClassNotFoundException at its first TLS connection.
+/// Upstream releases ship every netty jar in lib/: nothing to add.
+///
+/// Fails (exit code 7) when Debian's jar dir lacks them.
+pub fn add_tls_jars(install: &mut Install, listings: &Listings) -> Result<()> {
+    let Some(names) = &listings.debian else {
+        return Ok(());
+    };
+    if !install.location.ends_with("(Debian)") {
+        return Ok(());
+    }
+    for jar in ["netty-codec.jar", "netty-resolver.jar"] {
+        if !names.iter().any(|n| n == jar) {
+            return Err(diagnose(
+                Code::Install,
+                format!("--tls-dir with Debian's ZooKeeper, but {DEBIAN_JAVA_DIR}/{jar} is not installed"),
+                "ZooKeeper's Netty server, which serves the TLS client port, would fail at the first TLS connection (ClassNotFoundException)",
+                "apt-get install libnetty-java, or run an upstream release (--zk-home; the image's default)",
+            ));
+        }
+        let path = Path::new(DEBIAN_JAVA_DIR).join(jar).display().to_string();
+        if !install.jars.contains(&path) {
+            install.jars.push(path);
+        }
+    }
+    Ok(())
+}
+
 /// Whether a directory listing (`top` and `lib/`) holds a ZooKeeper server
 /// jar: where the search for an installation stops.
 pub fn has_server_jar(top: &[String], lib: &[String]) -> bool {

@@ -15,10 +15,11 @@ use std::time::Duration;
 use crate::config::dynamic::{self, ClientSpec, Config, Role, Server};
 use crate::config::settings::{DynamicSettings, Member, SettingsInput};
 use crate::config::version::{v, Version};
+use crate::config::zoocfg;
 use crate::membership::decide::{self, Decision};
 use crate::membership::Mode;
 use crate::start::facts::VolumeConfig;
-use crate::sys::report::{diagnose, Code, Warning};
+use crate::sys::report::{self, diagnose, Code, Warning};
 
 /// The first release with `reconfigEnabled` (3.5.0-3.5.2 reconfigure
 /// unconditionally; zkpod does not run them dynamically).
@@ -37,6 +38,14 @@ pub const SET_ASIDE_DIR: &str = "zkpod-set-aside";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     pub host: String,
+    pub port: u16,
+}
+
+/// How the peers are asked over TLS: the Secret's directory (this pod's
+/// certificate is the client certificate, its CA the trust) and the port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerTls {
+    pub dir: PathBuf,
     pub port: u16,
 }
 
@@ -60,6 +69,9 @@ pub struct Need {
     pub data_log_dir: PathBuf,
     /// `--peer-wait`.
     pub peer_wait: Duration,
+    /// `--tls-dir`: the peers are asked on their TLS client port (with
+    /// `--plaintext-client loopback` their plaintext port is out of reach).
+    pub tls: Option<PeerTls>,
     /// The flags' client endpoint (used when the committed configuration
     /// gives this server none).
     pub client: ClientSpec,
@@ -78,9 +90,10 @@ pub struct Settled {
     /// zoo.cfg's dynamic part: the dynamic config file and the client
     /// endpoint.
     pub dynamic: DynamicSettings,
-    /// A dynamic config file to write (path, text): a bootstrap, a joiner's
-    /// first configuration, or a copy of the ensemble's committed one.
-    pub write: Option<(PathBuf, String)>,
+    /// A dynamic config file to write (path, configuration): a bootstrap,
+    /// a joiner's first configuration, or a copy of the ensemble's
+    /// committed one (rendered by `Config::render_file`).
+    pub write: Option<(PathBuf, Config)>,
     /// Move the volume's old data aside first (a removed member's volume).
     pub set_aside: bool,
     /// What was decided, for the log.
@@ -183,36 +196,58 @@ pub fn need(i: NeedInput<'_>) -> anyhow::Result<Need> {
     let unreadable = |what: &str, detail: &str| {
         diagnose(
             Code::DataGuard,
-            format!("{what} on the data volume cannot be read ({detail})"),
+            format!("{what} on the data volume {detail}"),
             "it holds the ensemble's committed membership, and starting without it could give this server a stale view of the ensemble; nothing was changed",
             "check the file's permissions and content; if the volume is damaged, move the data dir aside and let the pod join afresh",
         )
     };
-    if let Some(Err(e)) = &vol.zoo_cfg {
-        return Err(unreadable("zoo.cfg", &e.message));
+    let zoo_cfg_path = data_dir.join("zoo.cfg");
+    let shown_cfg = report::path(&zoo_cfg_path);
+    match &vol.zoo_cfg {
+        Some(Err(e)) => return Err(unreadable(&shown_cfg, &e.to_string())),
+        Some(Ok(bytes)) => {
+            zoocfg::parse(bytes).map_err(|m| unreadable(&shown_cfg, &unusable(&m.to_string())))?;
+        }
+        None => {}
     }
     let (local, local_file) = match &vol.current {
         None => (None, None),
-        Some((path, Err(e))) => {
-            return Err(unreadable(&path.display().to_string(), &e.message));
+        Some((path, None)) => {
+            return Err(diagnose(
+                Code::DataGuard,
+                format!(
+                    "{shown_cfg} names dynamicConfigFile={}, which is not a zoo.cfg.dynamic.* file next to it",
+                    report::path(path)
+                ),
+                "ZooKeeper writes every committed configuration next to the zoo.cfg it runs with, so this one is not ZooKeeper's; zkpod reads no file outside the data dir on its word, and nothing was changed",
+                format!(
+                    "move {shown_cfg} aside (mv {shown_cfg} {shown_cfg}.bad) so that this server asks the ensemble for its committed configuration"
+                ),
+            ));
         }
-        Some((path, Ok(text))) => {
+        Some((path, Some(Err(e)))) => {
+            return Err(unreadable(&report::path(path), &e.to_string()));
+        }
+        Some((path, Some(Ok(bytes)))) => {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
             let version = name.as_deref().and_then(dynamic::version_from_file_name);
-            let mut c =
-                Config::parse(text).map_err(|e| unreadable(&path.display().to_string(), &e))?;
+            let mut c = Config::parse_bytes(bytes)
+                .map_err(|e| unreadable(&report::path(path), &unusable(&e)))?;
             // A versionless file (a bootstrap or joiner file ZooKeeper has
             // not replaced yet) is nobody's committed configuration.
             c.version = version;
             (version.map(|_| c), Some(path.clone()))
         }
     };
-    let former_participant = vol.committed.iter().any(|(_, t)| {
-        t.as_ref()
-            .ok()
-            .and_then(|t| Config::parse(t).ok())
-            .is_some_and(|c| c.is_participant(me.id))
-    });
+    let mut former_participant = false;
+    for (name, bytes) in &vol.committed {
+        let shown_file = report::path(&data_dir.join(name));
+        let bytes = bytes
+            .as_ref()
+            .map_err(|e| unreadable(&shown_file, &e.to_string()))?;
+        let c = Config::parse_bytes(bytes).map_err(|e| unreadable(&shown_file, &unusable(&e)))?;
+        former_participant |= c.is_participant(me.id);
+    }
 
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut add = |host: &str, port: u16| {
@@ -248,11 +283,17 @@ pub fn need(i: NeedInput<'_>) -> anyhow::Result<Need> {
         data_dir: data_dir.to_path_buf(),
         data_log_dir: data_log_dir.to_path_buf(),
         peer_wait,
+        tls: None,
         client: ClientSpec {
             address: settings.client_address.clone(),
             port: settings.client_port,
         },
     })
+}
+
+/// Why a file on the volume is not a configuration zkpod can act on.
+fn unusable(why: &str) -> String {
+    format!("is not a configuration ZooKeeper wrote: {why}")
 }
 
 /// The client endpoint zoo.cfg must name: this server's in `config` when
@@ -297,7 +338,7 @@ pub fn settle(need: &Need, decision: Decision, pod: &str) -> anyhow::Result<Sett
         }
         Decision::Adopt(c) => {
             let name = format!("{}{:x}", dynamic::FILE_PREFIX, c.version.unwrap_or(0));
-            let write = (!need.existing.contains(&name)).then(|| (file_in(&name), c.render()));
+            let write = (!need.existing.contains(&name)).then(|| (file_in(&name), c.clone()));
             Settled {
                 dynamic: dynamic(file_in(&name), client_of(&c, need)),
                 write,
@@ -318,7 +359,7 @@ pub fn settle(need: &Need, decision: Decision, pod: &str) -> anyhow::Result<Sett
             };
             Settled {
                 dynamic: dynamic(file_in(JOIN_FILE), need.client.clone()),
-                write: Some((file_in(JOIN_FILE), joiner.render())),
+                write: Some((file_in(JOIN_FILE), joiner.clone())),
                 set_aside,
                 summary: format!(
                     "membership: server {me} joins the ensemble (configuration version {}, {} voters) as an observer{aside}; `zkpod join` makes it a voter",
@@ -329,7 +370,7 @@ pub fn settle(need: &Need, decision: Decision, pod: &str) -> anyhow::Result<Sett
         }
         Decision::Bootstrap(c) => Settled {
             dynamic: dynamic(file_in(BOOTSTRAP_FILE), need.client.clone()),
-            write: Some((file_in(BOOTSTRAP_FILE), c.render())),
+            write: Some((file_in(BOOTSTRAP_FILE), c.clone())),
             set_aside: false,
             summary: format!(
                 "membership: no ensemble answers; server {me} bootstraps one of {} initial servers",
@@ -368,7 +409,7 @@ mod tests {
     use super::*;
     use crate::config::settings::fixtures;
     use crate::membership::decide::Peer;
-    use crate::sys::host::ReadError;
+    use crate::sys::file::FileError;
 
     fn members(n: u32) -> Vec<Member> {
         (0..n)
@@ -406,7 +447,7 @@ mod tests {
             )),
             current: Some((
                 "/v/data/zoo.cfg.dynamic.100000000".into(),
-                Ok(COMMITTED.into()),
+                Some(Ok(COMMITTED.into())),
             )),
             committed: vec![("zoo.cfg.dynamic.100000000".into(), Ok(COMMITTED.into()))],
         }
@@ -466,7 +507,8 @@ mod tests {
             waited_out: false,
         });
         let s = settle(&n, d, "zk-3").unwrap();
-        let (path, text) = s.write.unwrap();
+        let (path, config) = s.write.unwrap();
+        let text = config.render_file().unwrap();
         assert_eq!(path, Path::new("/v/data/zoo.cfg.dynamic.zkpod-join"));
         assert_eq!(dynamic::version_from_file_name(JOIN_FILE), None);
         assert!(text
@@ -500,10 +542,7 @@ mod tests {
             )),
             current: Some((
                 "/v/data/zoo.cfg.dynamic.100000000".into(),
-                Err(ReadError {
-                    kind: std::io::ErrorKind::PermissionDenied,
-                    message: "permission denied".into(),
-                }),
+                Some(Err(FileError::Denied)),
             )),
             committed: vec![],
         };
@@ -520,7 +559,7 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(crate::sys::report::code_of(&e, Code::Io), Code::DataGuard);
-        assert!(e.to_string().contains("/v/data/zoo.cfg.dynamic.100000000 on the data volume cannot be read (permission denied)"), "{e}");
+        assert!(e.to_string().contains("/v/data/zoo.cfg.dynamic.100000000 on the data volume cannot be read by this user (permission denied)"), "{e}");
     }
 
     #[test]

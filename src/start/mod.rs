@@ -25,5 +25,6 @@ pub mod install;
 pub mod membership;
 pub mod peers;
 pub mod plan;
+pub mod tls;
 pub mod user;
 pub mod volume;

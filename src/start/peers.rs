@@ -7,16 +7,18 @@
 //! resolver is abandoned: its thread ends with the exec, and the privilege
 //! drop in between goes through glibc, which applies setuid to every thread.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use log::info;
 use tokio::time::Instant;
 
+use crate::client::tls::{Connector, TlsSpec};
 use crate::client::{fourlw, reply, Error, Phase};
 use crate::config::dynamic;
 use crate::membership::decide::{self, Decision, Peer};
-use crate::start::membership::{Candidate, Need};
+use crate::start::membership::{Candidate, Need, PeerTls};
 
 /// How long one round of questions may take.
 pub const ROUND: Duration = Duration::from_millis(1500);
@@ -44,10 +46,22 @@ pub fn judge(outcome: Result<Vec<u8>, Error>) -> Peer {
     }
 }
 
-/// Asks every candidate for `conf` once, all at the same time.
-pub fn ask_all(candidates: &[Candidate]) -> Result<Vec<(String, Peer)>> {
+/// Asks every candidate for `conf` once, all at the same time: on its TLS
+/// client port with `tls` (each peer's certificate checked for its name).
+///
+/// Fails when the runtime cannot be made, or (exit code 11) when this
+/// pod's own TLS material cannot make a client.
+pub fn ask_all(candidates: &[Candidate], tls: Option<&PeerTls>) -> Result<Vec<(String, Peer)>> {
     if candidates.is_empty() {
         return Ok(Vec::new());
+    }
+    let secure_port = tls.map(|t| t.port);
+    let mut connectors = Vec::new();
+    for c in candidates {
+        connectors.push(match tls {
+            Some(t) => Some(Arc::new(peer_connector(t, &c.host)?)),
+            None => None,
+        });
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -57,9 +71,15 @@ pub fn ask_all(candidates: &[Candidate]) -> Result<Vec<(String, Peer)>> {
     let deadline = Instant::now() + ROUND;
     let answers = rt.block_on(async {
         let mut set = tokio::task::JoinSet::new();
-        for (i, c) in candidates.iter().enumerate() {
-            let (host, port) = (c.host.clone(), c.port);
-            set.spawn(async move { (i, fourlw::query(&host, port, b"conf", deadline).await) });
+        for (i, (c, tls)) in candidates.iter().zip(connectors).enumerate() {
+            let host = c.host.clone();
+            // Over TLS, every member's secure port is this one's (one flag for
+            // the StatefulSet); the plaintext port may be loopback-only.
+            let port = secure_port.unwrap_or(c.port);
+            set.spawn(async move {
+                let outcome = fourlw::query(&host, port, b"conf", deadline, tls.as_deref()).await;
+                (i, outcome)
+            });
         }
         let mut out: Vec<Option<Peer>> = vec![None; candidates.len()];
         while let Some(done) = set.join_next().await {
@@ -77,13 +97,27 @@ pub fn ask_all(candidates: &[Candidate]) -> Result<Vec<(String, Peer)>> {
         .collect())
 }
 
+/// A TLS client for asking `host`: this pod's certificate and CA from the
+/// Secret, and `host` as the name the peer's certificate must carry.
+fn peer_connector(t: &PeerTls, host: &str) -> Result<Connector> {
+    let spec = TlsSpec {
+        sources: crate::tls::secret_layout(&t.dir),
+        origin: format!("--tls-dir {}", t.dir.display()),
+        server_name: None,
+    };
+    Connector::new(&spec, host).map_err(|e| match e {
+        crate::client::tls::TlsError::Material(p) => crate::start::tls::refusal(&p),
+        other => anyhow::anyhow!("cannot make a TLS client to ask {host}: {other:?}"),
+    })
+}
+
 /// Asks until the decision no longer says "ask again" or `--peer-wait`
 /// runs out, then decides for good.
 pub fn decide(need: &Need) -> Result<Decision> {
     let give_up = Instant::now() + need.peer_wait;
     let mut said = false;
     loop {
-        let peers = ask_all(&need.candidates)?;
+        let peers = ask_all(&need.candidates, need.tls.as_ref())?;
         let waited_out = Instant::now() >= give_up;
         let d = decide::decide(&decide::Input {
             me: &need.me,

@@ -25,7 +25,11 @@ pub fn level_from_env(value: Option<&str>) -> LevelFilter {
 
 /// Formats one record as its stderr line.
 pub fn line(record: &log::Record<'_>) -> String {
-    format!("zkpod: {}: {}\n", record.level(), record.args())
+    format!(
+        "zkpod: {}: {}\n",
+        record.level(),
+        crate::sys::report::one_line(&record.args().to_string())
+    )
 }
 
 /// Writes each record to stderr as one whole line in one write: log4rs's

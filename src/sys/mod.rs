@@ -2,6 +2,7 @@
 //! privileges, and zkpod's own log lines on stderr.
 
 pub mod clock;
+pub mod file;
 pub mod fs;
 pub mod host;
 pub mod log;

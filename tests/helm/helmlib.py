@@ -263,6 +263,7 @@ SCENARIOS = {
     "openshift": [CHART / "values-openshift.yaml"],
     "seed003-legacy": [VALUES / "seed003-legacy.yaml"],
     "everything": [VALUES / "everything.yaml"],
+    "tls": [VALUES / "tls.yaml"],
 }
 
 

@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import jsonschema
 import kubernetes_validate
@@ -65,12 +66,17 @@ def test_validates_against_current_kubernetes_schemas(scenario):
     kinds = sorted(d["kind"] for d in docs)
     # everything.yaml brings its own Secret (auth.existingSecret) and has a ServiceMonitor.
     own = ["ServiceMonitor"] if name == "everything" else ["Secret"]
-    assert kinds == sorted(["Pod", "PodDisruptionBudget", "Service", "Service", "StatefulSet",
+    # tls.yaml: cert-manager's Certificate, and no helm test pod (plaintext).
+    test_pod = [] if name == "tls" else ["Pod"]
+    own += ["Certificate"] if name == "tls" else []
+    assert kinds == sorted([*test_pod, "PodDisruptionBudget", "Service", "Service", "StatefulSet",
                             "ServiceAccount", "Role", "RoleBinding", *own]), (name, kinds)
     for d in docs:
         if d["apiVersion"].startswith("monitoring.coreos.com/"):
             check_service_monitor(d, docs)
             continue
+        if d["apiVersion"].startswith("cert-manager.io/"):
+            continue  # a CRD: test_tls_values_mount_the_secret_... checks it
         # strict: an unknown or misspelt field is an error, not ignored.
         kubernetes_validate.validate(d, K8S_VERSION, strict=True)
 
@@ -152,7 +158,10 @@ def test_selectors_select_the_servers_and_never_the_test_pod(scenario):
     name, _, docs = scenario
     sts = servers(docs)
     labels = sts["spec"]["template"]["metadata"]["labels"]
-    (test_pod,) = by_kind(docs, "Pod")
+    if name == "tls":  # no helm test pod with TLS: render the default one's labels
+        (test_pod,) = by_kind(render(), "Pod")
+    else:
+        (test_pod,) = by_kind(docs, "Pod")
     test_labels = test_pod["metadata"]["labels"]
     selectors = [sts["spec"]["selector"], one(docs, "PodDisruptionBudget")["spec"]["selector"]]
     selectors += [t["labelSelector"] for _, t in anti_affinity_terms(sts["spec"]["template"]["spec"])]
@@ -177,20 +186,26 @@ def test_servers_flag_services_and_ports_agree(scenario):
     headless = services[sts["spec"]["serviceName"]]
     assert headless["spec"]["clusterIP"] == "None" and headless["spec"]["publishNotReadyAddresses"] is True
     ports = {p["name"]: p["containerPort"] for p in c["ports"]}
-    assert ports["client"] == int(flag_value(c["args"], "--client_port"))
-    assert ports["server"] == int(flag_value(c["args"], "--server_port"))
-    assert ports["leader-election"] == int(flag_value(c["args"], "--election_port"))
+    if name == "tls":
+        # TLS-only: 2181 listens on the pod's loopback, not a container port.
+        assert "tcp-client" not in ports and ports["tcp-client-tls"] == 2281
+        ports["tcp-client"] = int(flag_value(c["args"], "--client_port"))
+    assert ports["tcp-client"] == int(flag_value(c["args"], "--client_port"))
+    assert ports["tcp-server"] == int(flag_value(c["args"], "--server_port"))
+    assert ports["tcp-election"] == int(flag_value(c["args"], "--election_port"))
     for p in headless["spec"]["ports"]:
         assert ports[p["targetPort"]] == p["port"], (name, p)
     for svc in services.values():
         for p in svc["spec"]["ports"]:
             assert p["targetPort"] in ports, (name, p)
+    if name == "tls":
+        return
     # The test pod checks every member, on the client port.
     env = {e["name"]: e.get("value") for e in one(docs, "Pod")["spec"]["containers"][0]["env"]}
     members = env["MEMBERS"].split()
     assert len(members) == sts["spec"]["replicas"]
     assert members[0].startswith(f"{sts['metadata']['name']}-0.{sts['spec']['serviceName']}.default.svc.")
-    assert env["CLIENT_PORT"] == str(ports["client"])
+    assert env["CLIENT_PORT"] == str(ports["tcp-client"])
 
 
 def test_every_written_path_is_on_a_writable_volume(scenario):
@@ -224,6 +239,17 @@ def _dry_run_argv(docs, password_file):
     env["POD_NAMESPACE"] = "default"
     assert env["ZOO_SUPERUSER_PASSWORD_FILE"] == "/etc/zkpod/auth/password"
     env["ZOO_SUPERUSER_PASSWORD_FILE"] = str(password_file)
+    if "ZOO_TLS_DIR" in env:
+        # tls.*: a certificate for pod 0, made with openssl, stands in for the
+        # Secret mounted at ZOO_TLS_DIR.
+        from tests.lib import pki
+        assert env["ZOO_TLS_DIR"] == "/etc/zookeeper/tls"
+        base = Path(password_file).parent / "tls"
+        if not (base / "secret").exists():
+            ca = pki.make_ca(base / "ca")
+            fqdn = f"{sts['metadata']['name']}-0.{sts['spec']['serviceName']}.default.svc.cluster.local"
+            pki.issue(ca, base / "secret", [fqdn])
+        env["ZOO_TLS_DIR"] = str(base / "secret")
     args = list(c["args"])
     if flag_value(args, "--heap").startswith("auto"):
         args.append("--heap=512M")
@@ -262,6 +288,12 @@ def test_zkpod_accepts_the_rendered_flags(scenario, password_file):
     assert r.stdout.count("\nserver.") == initial, r.stdout
     # The password reached zkpod, which gives the JVM its digest (no warning about a missing one).
     assert "no --superuser-password-file" not in r.stderr, r.stderr
+    if name == "tls":
+        assert "TLS: clients on port 2281 and the quorum" in r.stdout, r.stdout
+        assert "secureClientPort=2281" in r.stdout and "clientPortAddress=127.0.0.1" in r.stdout, r.stdout
+        # The dry run shows the key store's path, never the private key.
+        assert "keystore.pem <==\n# (the private key and the certificate chain, mode 0600: not shown)" in r.stdout
+        assert "PRIVATE KEY" not in r.stdout
 
 
 def test_values_reach_zoo_cfg(password_file):
@@ -318,11 +350,11 @@ def test_seed003_readme_set_line():
     ("Memory=2Gi", lambda d: server_container(d)["resources"]["requests"]["memory"] == "2Gi"
         and server_container(d)["resources"]["limits"]["memory"] == "2Gi"),
     ("PeerPort=2890", lambda d: flag_value(server_container(d)["args"], "--server_port") == "2890"
-        and {"name": "server", "containerPort": 2890} in server_container(d)["ports"]
-        and {"name": "server", "port": 2890, "targetPort": "server"}
+        and {"name": "tcp-server", "containerPort": 2890} in server_container(d)["ports"]
+        and {"name": "tcp-server", "port": 2890, "targetPort": "tcp-server", "appProtocol": "tcp"}
         in [s for s in by_kind(d, "Service") if s["spec"].get("clusterIP") == "None"][0]["spec"]["ports"]),
     ("LeaderElectionPort=3890", lambda d: flag_value(server_container(d)["args"], "--election_port") == "3890"
-        and {"name": "leader-election", "containerPort": 3890} in server_container(d)["ports"]),
+        and {"name": "tcp-election", "containerPort": 3890} in server_container(d)["ports"]),
     ("Storage=5Gi", lambda d: servers(d)["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "5Gi"),
 ])
 def test_each_legacy_parameter_maps_onto_the_new_values(legacy, check):
@@ -429,7 +461,14 @@ REFUSALS = [
     (["metrics.enabled=false", "metrics.serviceMonitor.enabled=true"],
      "metrics.serviceMonitor.enabled=true with metrics.enabled=false: the ServiceMonitor would scrape a port nothing serves"),
     (["metrics.port=2181"], "ports collide: client 2181, follower 2888, election 3888, metrics 2181"),
-    (["tls.client.enabled=true"], "tls.client.enabled/tls.quorum.enabled=true: zkpod cannot configure TLS yet"),
+    (["tls.client.enabled=true"], "tls.client.enabled/tls.quorum.enabled: this chart turns on client and quorum TLS together"),
+    (["tls.enabled=true"], "tls.enabled=true without a Secret: zkpod needs tls.crt, tls.key and ca.crt"),
+    (["tls.enabled=true", "tls.certManager.create=true", "tests.enabled=false"],
+     "tls.certManager.create=true without tls.certManager.issuerRef.name"),
+    (["tls.enabled=true", "tls.existingSecret=zk-tls", "tls.port=2888", "tests.enabled=false"],
+     "tls.port=2888 is also a containerPorts value"),
+    (["tls.enabled=true", "tls.existingSecret=zk-tls"],
+     "tls.enabled=true with tests.enabled=true: the chart's helm test pod (ensemble-check) connects in plaintext"),
     (["auth.quorum.enabled=true"], "auth.client.enabled/auth.quorum.enabled=true: zkpod cannot configure SASL"),
     (["extraConfig.standaloneEnabled=false"],
      "extraConfig.standaloneEnabled is a key of zkpod's dynamic membership: zkpod decides whether ZooKeeper may "
@@ -977,3 +1016,42 @@ def test_client_node_port():
     assert "nodePort" not in client_port(render(sets=["service.nodePorts.client=30181"]))  # ClusterIP
     assert client_port(render(sets=["service.type=NodePort", "service.nodePorts.client=30181"]))["nodePort"] == 30181
     assert "nodePort" not in client_port(render(sets=["service.type=NodePort"]))
+
+
+def test_tls_values_mount_the_secret_and_offer_only_tls_outside_the_pod():
+    """tls.* (issue 13): the Secret at ZOO_TLS_DIR, the TLS port on the
+    container and both Services, and (plaintextClient loopback) no 2181."""
+    docs = render(sets=["tls.enabled=true", "tls.existingSecret=my-tls", "tests.enabled=false"])
+    sts = one(docs, "StatefulSet")
+    spec = sts["spec"]["template"]["spec"]
+    (c,) = spec["containers"]
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["ZOO_TLS_DIR"] == "/etc/zookeeper/tls"
+    assert env["ZOO_SECURE_CLIENT_PORT"] == "2281" and env["ZOO_PLAINTEXT_CLIENT"] == "loopback"
+    vol = next(v for v in spec["volumes"] if v["name"] == "tls")
+    assert vol["secret"] == {"secretName": "my-tls", "defaultMode": 0o440}
+    assert {"name": "tls", "mountPath": "/etc/zookeeper/tls", "readOnly": True} in c["volumeMounts"]
+    assert [p["containerPort"] for p in c["ports"] if "client" in p["name"]] == [2281]
+    for svc in by_kind(docs, "Service"):
+        ports = [p["port"] for p in svc["spec"]["ports"]]
+        assert 2281 in ports and 2181 not in ports, svc["metadata"]["name"]
+    assert not by_kind(docs, "Certificate")
+    # plaintextClient=all keeps 2181 next to 2281.
+    docs = render(sets=["tls.enabled=true", "tls.existingSecret=my-tls", "tls.plaintextClient=all",
+                        "tests.enabled=false"])
+    for svc in by_kind(docs, "Service"):
+        ports = [p["port"] for p in svc["spec"]["ports"]]
+        assert 2281 in ports and 2181 in ports
+    # certManager.create: a Certificate for every pod's FQDN, in the Secret mounted.
+    docs = render(sets=["tls.enabled=true", "tls.certManager.create=true", "tls.certManager.issuerRef.name=ca",
+                        "replicaCount=5", "tests.enabled=false"], namespace="kafka")
+    (cert,) = by_kind(docs, "Certificate")
+    names = cert["spec"]["dnsNames"]
+    for i in range(5):
+        assert f"zookeeper-{i}.zookeeper-hs.kafka.svc.cluster.local" in names
+    assert "*.zookeeper-hs.kafka.svc.cluster.local" in names
+    assert {"server auth", "client auth"} <= set(cert["spec"]["usages"])
+    spec = one(docs, "StatefulSet")["spec"]["template"]["spec"]
+    vol = next(v for v in spec["volumes"] if v["name"] == "tls")
+    assert vol["secret"]["secretName"] == cert["spec"]["secretName"]
+

@@ -32,6 +32,36 @@ def four_letter(host: str, port: int, cmd: str, timeout: float = 3.0) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
+def four_letter_tls(host: str, port: int, cmd: str, *, ca: str, cert: Optional[str], key: Optional[str],
+                    server_hostname: str, timeout: float = 3.0) -> str:
+    """A four-letter word over TLS with Python's ssl module (OpenSSL, not
+    zkpod's rustls): the server's certificate must chain to `ca` and name
+    `server_hostname`; `cert`/`key` is the client certificate ZooKeeper's
+    secure port asks for (None: present none). Raises ssl.SSLError or OSError
+    when the handshake or the exchange fails."""
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(ca)
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    deadline = time.monotonic() + timeout
+    with socket.create_connection((host, port), timeout=timeout) as raw:
+        with ctx.wrap_socket(raw, server_hostname=server_hostname) as s:
+            s.sendall(cmd.encode())
+            chunks = []
+            while True:
+                s.settimeout(max(0.01, deadline - time.monotonic()))
+                try:
+                    b = s.recv(65536)
+                except ssl.SSLZeroReturnError:
+                    break
+                if not b:
+                    break
+                chunks.append(b)
+    return b"".join(chunks).decode(errors="replace")
+
+
 def parse_srvr_mode(reply: str) -> Optional[str]:
     """The `Mode:` of a `srvr` reply, or None (not serving, or no reply)."""
     for line in reply.splitlines():

@@ -146,3 +146,25 @@ def test_wait_until_ignores_only_the_named_exceptions():
     # Anything else ends the wait at once (e.g. "the server exited").
     with pytest.raises(ValueError, match="exited"):
         wait_until("a server", lambda: (_ for _ in ()).throw(ValueError("exited")), timeout=5, ignore=(OSError,))
+
+
+def test_pki_issues_cert_manager_layouts(tmp_path):
+    from tests.lib import pki
+
+    ca = pki.make_ca(tmp_path / "ca")
+    names = pki.fqdns(3)
+    assert names[2] == "zk-2.zk-hs.default.svc.cluster.local"
+    d = pki.issue(ca, tmp_path / "zk-0", names[:1])
+    assert sorted(p.name for p in d.iterdir()) == ["ca.crt", "tls.crt", "tls.key"]
+    assert pki.verify(ca, d / "tls.crt")
+    # cert-manager's default key encodings: SEC1 for ECDSA, PKCS#1 for RSA.
+    assert (d / "tls.key").read_text().startswith("-----BEGIN EC PRIVATE KEY-----")
+    rsa = pki.issue(ca, tmp_path / "rsa", names[:1], key="rsa")
+    assert (rsa / "tls.key").read_text().startswith("-----BEGIN RSA PRIVATE KEY-----")
+    p8 = pki.issue(ca, tmp_path / "p8", names[:1], encoding="pkcs8")
+    assert (p8 / "tls.key").read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    assert oct((d / "tls.key").stat().st_mode & 0o777) == "0o600"
+    old = pki.issue(ca, tmp_path / "old", names[:1], start="20240101000000Z", end="20240201000000Z")
+    assert pki.dates(old / "tls.crt") == ("Jan  1 00:00:00 2024 GMT", "Feb  1 00:00:00 2024 GMT")
+    other = pki.make_ca(tmp_path / "other", "another CA")
+    assert not pki.verify(other, d / "tls.crt")

@@ -187,6 +187,16 @@ otherwise. With serviceAccount.create=false the name is required
 {{- define "zookeeper.membershipRoleName" -}}{{ include "zookeeper.fullname" . }}-membership{{- end -}}
 
 {{/* The Secret with ZooKeeper's superuser password: the operator's, or <fullname>-auth. */}}
+{{- /* The Secret with the TLS material: tls.existingSecret, else the Certificate's. */ -}}
+{{- define "zookeeper.tlsSecretName" -}}
+{{- default (printf "%s-tls" (include "zookeeper.fullname" .)) .Values.tls.existingSecret -}}
+{{- end -}}
+
+{{- /* Whether clients outside the pod reach only the TLS port. */ -}}
+{{- define "zookeeper.tlsOnly" -}}
+{{- if and .Values.tls.enabled (eq .Values.tls.plaintextClient "loopback") }}true{{ end -}}
+{{- end -}}
+
 {{- define "zookeeper.authSecretName" -}}
 {{- default (printf "%s-auth" (include "zookeeper.fullname" .)) .Values.auth.existingSecret -}}
 {{- end -}}
@@ -440,8 +450,23 @@ ZOO_SERVERS: initialServers
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) -}}
 {{- fail "metrics.serviceMonitor.enabled=true with metrics.enabled=false: the ServiceMonitor would scrape a port nothing serves. Fix: metrics.enabled=true, or metrics.serviceMonitor.enabled=false" -}}
 {{- end -}}
-{{- if or .Values.tls.client.enabled .Values.tls.quorum.enabled -}}
-{{- fail "tls.client.enabled/tls.quorum.enabled=true: zkpod cannot configure TLS yet, and a chart that ignored it would serve in plaintext. Fix: leave tls.*.enabled=false until the chart's TLS values land" -}}
+{{- if or (dig "client" "enabled" false .Values.tls) (dig "quorum" "enabled" false .Values.tls) -}}
+{{- fail "tls.client.enabled/tls.quorum.enabled: this chart turns on client and quorum TLS together. Fix: tls.enabled=true with tls.existingSecret (or tls.certManager.create=true), and drop tls.client/tls.quorum" -}}
+{{- end -}}
+{{- if .Values.tls.enabled -}}
+{{- if and (not .Values.tls.existingSecret) (not .Values.tls.certManager.create) -}}
+{{- fail "tls.enabled=true without a Secret: zkpod needs tls.crt, tls.key and ca.crt. Fix: tls.existingSecret=<a Secret in cert-manager's layout>, or tls.certManager.create=true with tls.certManager.issuerRef.name=<your Issuer>" -}}
+{{- end -}}
+{{- if and .Values.tls.certManager.create (not .Values.tls.certManager.issuerRef.name) -}}
+{{- fail "tls.certManager.create=true without tls.certManager.issuerRef.name: cert-manager would not know who signs the certificate. Fix: --set tls.certManager.issuerRef.name=<Issuer or ClusterIssuer> (and issuerRef.kind=ClusterIssuer for a cluster-wide one)" -}}
+{{- end -}}
+{{- if .Values.tests.enabled -}}
+{{- fail "tls.enabled=true with tests.enabled=true: the chart's helm test pod (ensemble-check) connects in plaintext, and ZooKeeper's command-line client it runs cannot read cert-manager's key files, so it would fail against a TLS-only ensemble. Fix: --set tests.enabled=false (check the ensemble with `kubectl exec <pod> -- zkpod status`, which speaks TLS by itself)" -}}
+{{- end -}}
+{{- $ports := list (int $v.ports.client) (int $v.ports.follower) (int $v.ports.election) -}}
+{{- if has (int .Values.tls.port) $ports -}}
+{{- fail (printf "tls.port=%d is also a containerPorts value: ZooKeeper would fail to bind the second listener. Fix: keep tls.port at 2281, or give it a port of its own" (int .Values.tls.port)) -}}
+{{- end -}}
 {{- end -}}
 {{- if or .Values.auth.client.enabled .Values.auth.quorum.enabled -}}
 {{- fail "auth.client.enabled/auth.quorum.enabled=true: zkpod cannot configure SASL authentication yet, and a chart that ignored it would serve without it. Fix: leave auth.client.enabled and auth.quorum.enabled false (auth.existingSecret is the reconfig superuser's password, which is always on)" -}}
