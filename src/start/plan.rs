@@ -1502,15 +1502,12 @@ pub(crate) mod tests {
         let mut f = tls_facts(&zk1_leaf());
         f.tls = Some(Err(crate::tls::check::Problem::Unreadable {
             file: "/etc/zookeeper/tls/tls.key".into(),
-            detail: "No such file or directory (os error 2)".into(),
-            missing: true,
+            error: crate::sys::file::FileError::Missing,
         }));
         let (code, msg) = refusal(&i, &f);
         assert_eq!(code, Code::Tls);
         assert!(
-            msg.starts_with(
-                "cannot read /etc/zookeeper/tls/tls.key (No such file or directory (os error 2)): "
-            ),
+            msg.starts_with("/etc/zookeeper/tls/tls.key does not exist: "),
             "{msg}"
         );
         // Debian without netty-codec: exit 7, before anything is written.
