@@ -198,3 +198,51 @@ fn the_kubelets_data_symlinks_are_followed() {
         pki.ca_pem
     );
 }
+
+// ---- the files --tls-dir writes in the conf dir: checked targets ------------
+
+#[test]
+fn attacker_a_directory_or_fifo_where_tls_writes_a_file_is_refused_before_any_write() {
+    for name in ["keystore.pem", "truststore.pem", "tls.source"] {
+        for fifo in [false, true] {
+            let pki = Pki::new();
+            let pod = Pod::new();
+            pod.old_volume(Some("1\n"));
+            fs::create_dir_all(pod.p("conf")).unwrap();
+            fs::write(pod.p("conf/zoo.cfg"), b"# from an earlier start\n").unwrap();
+            let target = pod.p("conf").join(name);
+            let what = if fifo {
+                mkfifo(&target);
+                "a FIFO"
+            } else {
+                fs::create_dir(&target).unwrap();
+                "a directory"
+            };
+            refuses_tls(
+                &pod,
+                pki.path(),
+                8,
+                &[
+                    &format!("zkpod: {} is {what}, not a file: ", target.display()),
+                    "nothing was changed",
+                    &format!("Fix: move {} out of the way", target.display()),
+                ],
+            );
+        }
+    }
+}
+
+#[test]
+fn without_tls_dir_the_tls_file_names_are_not_targets() {
+    // A start without --tls-dir writes none of them, so nothing there stops it.
+    let pod = Pod::new();
+    fs::create_dir_all(pod.p("conf/keystore.pem")).unwrap();
+    let o = pod.cmd(&ENSEMBLE).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(pod.p("conf/keystore.pem").is_dir());
+}
