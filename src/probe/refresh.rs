@@ -17,6 +17,7 @@ use std::path::Path;
 
 use rustls_pki_types::UnixTime;
 
+use crate::config::tls_source;
 use crate::sys::file::{caps, read_capped};
 use crate::tls::check::{self, Problem};
 use crate::tls::stores::{self, KEYSTORE, REFUSED, STATE, TRUSTSTORE};
@@ -41,7 +42,7 @@ pub enum Refresh {
 /// files at time `now`.
 pub fn refresh(conf_dir: &Path, now: UnixTime) -> Refresh {
     let state = match read_capped(&conf_dir.join(STATE), caps::TLS_RECORD) {
-        Ok(b) => match stores::parse_state(&String::from_utf8_lossy(&b)) {
+        Ok(b) => match tls_source::parse(&b) {
             Some(s) => s,
             None => return Refresh::NoTls,
         },
@@ -125,7 +126,7 @@ fn write_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tls::stores::{render_state, State};
+    use crate::config::tls_source::{render, State};
     use crate::tls::testpki::{now, Ca, Leaf};
 
     const FQDN: &str = "zk-0.zk-hs.default.svc.cluster.local";
@@ -148,7 +149,7 @@ mod tests {
             source: secret.clone(),
             name: Some(FQDN.into()),
         };
-        fs::write(conf.join(STATE), render_state(&state)).unwrap();
+        fs::write(conf.join(STATE), render(&state).unwrap()).unwrap();
         let p = Pod {
             _dir: dir,
             secret,

@@ -21,12 +21,13 @@ use anyhow::Result;
 use rustls_pki_types::UnixTime;
 
 use crate::config::settings::{self, Settings, TlsSettings};
+use crate::config::tls_source::{self, State};
 use crate::config::version::{v, Version};
 use crate::start::input::{Plaintext, TlsInput};
 use crate::sys::fs::FileSpec;
 use crate::sys::report::{diagnose, Code, Warning};
 use crate::tls::check::{self, Material, Problem};
-use crate::tls::stores::{self, State};
+use crate::tls::stores;
 
 /// The first release with PEM key and trust stores (`ssl.keyStore.type=PEM`).
 pub const PEM_SINCE: Version = v(3, 5, 5);
@@ -179,10 +180,18 @@ pub fn plan(
     let (keystore, truststore) = stores::render_stores(m).map_err(|p| refusal(&p))?;
     let ks_path = conf_dir.join(stores::KEYSTORE);
     let ts_path = conf_dir.join(stores::TRUSTSTORE);
-    let state = stores::render_state(&State {
+    let state = tls_source::render(&State {
         source: t.dir.clone(),
         name: fqdn.map(str::to_string),
-    });
+    })
+    .map_err(|why| {
+        diagnose(
+            Code::Config,
+            why,
+            "the probes could not find the Secret to refresh the stores from",
+            "report this as a bug in zkpod: the start checks --tls-dir and the pod's name before it records them",
+        )
+    })?;
     settings.tls = Some(TlsSettings {
         secure_port: t.secure_port,
         keystore: ks_path.clone(),
