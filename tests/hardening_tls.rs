@@ -246,3 +246,79 @@ fn without_tls_dir_the_tls_file_names_are_not_targets() {
     );
     assert!(pod.p("conf/keystore.pem").is_dir());
 }
+
+// ---- --tls-dir (ZOO_TLS_DIR) itself: a clean path ---------------------------
+
+#[test]
+fn attacker_a_tls_dir_with_a_line_break_or_control_character_is_refused_in_one_line() {
+    let pki = Pki::new();
+    let good = pki.path().display().to_string();
+    for (bad, shown, what) in [
+        (
+            format!("{good}\nsource=/etc"),
+            format!("'{good}\\nsource=/etc'"),
+            "holds a line break",
+        ),
+        (
+            format!("{good}\r"),
+            format!("'{good}\\r'"),
+            "holds the character U+000D",
+        ),
+        (
+            format!("{good}\u{1b}[2J"),
+            format!("'{good}\\u{{1b}}[2J'"),
+            "holds the character U+001B",
+        ),
+        (
+            "etc/tls".to_string(),
+            "etc/tls".to_string(),
+            "is not absolute",
+        ),
+        (
+            format!("{good}/../tls"),
+            format!("{good}/../tls"),
+            "has a '..' component",
+        ),
+    ] {
+        for via_env in [false, true] {
+            let pod = Pod::new();
+            let mut c = pod.cmd(&ENSEMBLE);
+            if via_env {
+                c.env("ZOO_TLS_DIR", &bad);
+            } else {
+                c.arg(format!("--tls-dir={bad}"));
+            }
+            let line = pod.refuses_cmd(
+                c,
+                4,
+                &[
+                    &format!("zkpod: --tls-dir (ZOO_TLS_DIR) {shown} {what}"),
+                    "zkpod records the directory in tls.source",
+                    "Fix: mount the cert-manager Secret at an absolute path of letters, digits and / . _ - + @ ~",
+                ],
+            );
+            assert!(!line.contains("source=/etc\n"), "{line}");
+        }
+    }
+}
+
+#[test]
+fn a_tls_dir_with_a_trailing_slash_is_recorded_clean() {
+    let pki = Pki::new();
+    let pod = Pod::new();
+    let mut a: Vec<String> = ENSEMBLE.iter().map(|s| s.to_string()).collect();
+    a.push(format!("--tls-dir={}//", pki.path().display()));
+    let a: Vec<&str> = a.iter().map(|s| s.as_str()).collect();
+    let o = pod.cmd(&a).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let source = fs::read_to_string(pod.p("conf/tls.source")).unwrap();
+    assert!(
+        source.contains(&format!("\nsource={}\n", pki.path().display())),
+        "{source}"
+    );
+}
