@@ -136,6 +136,6 @@ fn missing_stores_name_the_file_and_zoo_cfg() {
     let ks = conf.path().join("keystore.pem");
     assert_eq!(
         r.stderr,
-        format!("zkpod: cannot read {} (No such file or directory (os error 2)), named by ssl.keyStore.location and ssl.trustStore.location in {}: the probe has no certificate to present or CA to trust for 127.0.0.1:2281. Fix: zkpod start --tls-dir writes these files on every start (check --conf_dir points at the dir it wrote); with --tls-dir, mount the cert-manager Secret there; for the plaintext port pass --tls off\n", ks.display(), zoo.display())
+        format!("zkpod: {} does not exist, named by ssl.keyStore.location and ssl.trustStore.location in {}: the probe has no certificate to present or CA to trust for 127.0.0.1:2281. Fix: zkpod start --tls-dir writes these files on every start (check --conf_dir points at the dir it wrote); with --tls-dir, mount the cert-manager Secret there; for the plaintext port pass --tls off\n", ks.display(), zoo.display())
     );
 }

@@ -5,6 +5,7 @@ mod util;
 
 mod hardening;
 mod hardening_membership;
+mod hardening_tls;
 mod membership_cli;
 mod probe_fake;
 mod probe_tls;

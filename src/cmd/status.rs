@@ -26,7 +26,10 @@ pub fn run(a: &StatusArgs) -> anyhow::Result<Code> {
     let (e, s) = open(&a.server)?;
     let mut status = ask_status(&e.to_string(), &mut |w| s.ask(w))
         .map_err(|r| fail(Code::Unhealthy, r.line(&e)))?;
-    status.tls_refused = crate::tls::read_pem_file(&a.server.conf_dir.join(REFUSED))
+    status.tls_refused = crate::sys::file::read_capped(
+        &a.server.conf_dir.join(REFUSED),
+        crate::sys::file::caps::TLS_RECORD,
+    )
         .ok()
         .map(|b| String::from_utf8_lossy(&b).trim_end().to_string());
     let out = if a.json {

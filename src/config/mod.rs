@@ -3,7 +3,8 @@
 //! ZooKeeper's logging config. Pure, apart from reading zoo.cfg back.
 //!
 //! Every rendered file comes from the encoder of its format: Java
-//! Properties (`properties`: zoo.cfg, java.security, log4j.properties),
+//! Properties (`properties`: zoo.cfg, java.security, log4j.properties, the
+//! conf dir's records such as `tls.source`: `tls_source`),
 //! shell words (`shell`: java.env), XML (`xml`: logback.xml), the JVM's
 //! argument files (`argfile`: jvm-secret.args). Every value
 //! that reaches a file or a log line is checked for its domain first
@@ -20,6 +21,7 @@ pub mod properties;
 pub mod settings;
 pub mod shell;
 pub mod superuser;
+pub mod tls_source;
 pub mod values;
 pub mod version;
 pub mod xml;

@@ -17,6 +17,8 @@ use std::path::Path;
 
 use rustls_pki_types::UnixTime;
 
+use crate::config::tls_source;
+use crate::sys::file::{caps, read_capped};
 use crate::tls::check::{self, Problem};
 use crate::tls::stores::{self, KEYSTORE, REFUSED, STATE, TRUSTSTORE};
 
@@ -39,8 +41,8 @@ pub enum Refresh {
 /// Keeps the stores in `conf_dir` in step with their Secret, checking new
 /// files at time `now`.
 pub fn refresh(conf_dir: &Path, now: UnixTime) -> Refresh {
-    let state = match crate::tls::read_pem_file(&conf_dir.join(STATE)) {
-        Ok(b) => match stores::parse_state(&String::from_utf8_lossy(&b)) {
+    let state = match read_capped(&conf_dir.join(STATE), caps::TLS_RECORD) {
+        Ok(b) => match tls_source::parse(&b) {
             Some(s) => s,
             None => return Refresh::NoTls,
         },
@@ -65,7 +67,7 @@ pub fn refresh(conf_dir: &Path, now: UnixTime) -> Refresh {
     };
     let ks_path = conf_dir.join(KEYSTORE);
     let ts_path = conf_dir.join(TRUSTSTORE);
-    let same = |p: &Path, want: &[u8]| crate::tls::read_pem_file(p).is_ok_and(|b| b == want);
+    let same = |p: &Path, want: &[u8]| read_capped(p, caps::PEM).is_ok_and(|b| b == want);
     if same(&ks_path, &keystore) && same(&ts_path, &truststore) {
         let _ = fs::remove_file(conf_dir.join(REFUSED));
         return Refresh::Unchanged;
@@ -124,7 +126,7 @@ fn write_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tls::stores::{render_state, State};
+    use crate::config::tls_source::{render, State};
     use crate::tls::testpki::{now, Ca, Leaf};
 
     const FQDN: &str = "zk-0.zk-hs.default.svc.cluster.local";
@@ -147,7 +149,7 @@ mod tests {
             source: secret.clone(),
             name: Some(FQDN.into()),
         };
-        fs::write(conf.join(STATE), render_state(&state)).unwrap();
+        fs::write(conf.join(STATE), render(&state).unwrap()).unwrap();
         let p = Pod {
             _dir: dir,
             secret,

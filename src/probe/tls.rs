@@ -87,8 +87,8 @@ fn source_says(s: crate::client::tls::NameSource) -> &'static str {
 fn material_line(t: &Endpoint, spec: Option<&TlsSpec>, p: &Problem) -> String {
     let origin = spec.map_or("", |s| s.origin.as_str());
     match p {
-        Problem::Unreadable { file, detail, .. } => format!(
-            "cannot read {} ({detail}), named by {origin}: the probe has no certificate to present or CA to trust for {t}. Fix: zkpod start --tls-dir writes these files on every start (check --conf_dir points at the dir it wrote); with --tls-dir, mount the cert-manager Secret there; for the plaintext port pass --tls off",
+        Problem::Unreadable { file, error } => format!(
+            "{} {error}, named by {origin}: the probe has no certificate to present or CA to trust for {t}. Fix: zkpod start --tls-dir writes these files on every start (check --conf_dir points at the dir it wrote); with --tls-dir, mount the cert-manager Secret there; for the plaintext port pass --tls off",
             file.display()
         ),
         other => {

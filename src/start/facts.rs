@@ -39,7 +39,7 @@ pub const PASSWD: &str = "/etc/passwd";
 /// The names of every conf file start may write (the logging config's name
 /// depends on the install, which the plan decides; the last two only with
 /// dynamic membership).
-pub const CONF_FILES: [&str; 7] = [
+pub const CONF_FILES: [&str; 10] = [
     "zoo.cfg",
     "java.env",
     "java.security",
@@ -47,6 +47,9 @@ pub const CONF_FILES: [&str; 7] = [
     "logback.xml",
     crate::membership::local::FILE,
     crate::config::superuser::ARGFILE,
+    crate::tls::stores::KEYSTORE,
+    crate::tls::stores::TRUSTSTORE,
+    crate::tls::stores::STATE,
 ];
 
 /// The names of every file start may write in the data dir (the last three
@@ -728,7 +731,7 @@ mod tests {
         }
         assert_eq!(f.dirs[0].dir, d.path().join("data"));
         // Every file start writes, and what is there now.
-        assert_eq!(f.targets.len(), 11);
+        assert_eq!(f.targets.len(), 14);
         assert!(f.targets.iter().all(|(_, k)| k.is_none()));
     }
 

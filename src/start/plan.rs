@@ -346,6 +346,7 @@ pub fn plan(input: &Input, facts: &Facts, warnings: &mut Vec<Warning>) -> Result
         install.backend.file_name(),
         dynamic,
         input.superuser_password_file.is_some(),
+        input.tls.is_some(),
     )?;
     let vol = match &facts.volume {
         Ok(v) => v,
@@ -623,8 +624,10 @@ fn check_targets(
     log_config: &str,
     dynamic: bool,
     argfile: bool,
+    tls: bool,
 ) -> Result<()> {
     use crate::start::membership::{BOOTSTRAP_FILE, JOIN_FILE};
+    use crate::tls::stores::{KEYSTORE, STATE, TRUSTSTORE};
     let mut in_conf = vec![
         "zoo.cfg",
         "java.env",
@@ -634,6 +637,10 @@ fn check_targets(
     ];
     if argfile {
         in_conf.push(crate::config::superuser::ARGFILE);
+    }
+    // With --tls-dir (issue 13): the stores and their record.
+    if tls {
+        in_conf.extend([KEYSTORE, TRUSTSTORE, STATE]);
     }
     // With dynamic membership zkpod also writes these on the volume (issue 9).
     let on_volume: &[&str] = if dynamic {
@@ -1502,15 +1509,12 @@ pub(crate) mod tests {
         let mut f = tls_facts(&zk1_leaf());
         f.tls = Some(Err(crate::tls::check::Problem::Unreadable {
             file: "/etc/zookeeper/tls/tls.key".into(),
-            detail: "No such file or directory (os error 2)".into(),
-            missing: true,
+            error: crate::sys::file::FileError::Missing,
         }));
         let (code, msg) = refusal(&i, &f);
         assert_eq!(code, Code::Tls);
         assert!(
-            msg.starts_with(
-                "cannot read /etc/zookeeper/tls/tls.key (No such file or directory (os error 2)): "
-            ),
+            msg.starts_with("/etc/zookeeper/tls/tls.key does not exist: "),
             "{msg}"
         );
         // Debian without netty-codec: exit 7, before anything is written.

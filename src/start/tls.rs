@@ -21,12 +21,14 @@ use anyhow::Result;
 use rustls_pki_types::UnixTime;
 
 use crate::config::settings::{self, Settings, TlsSettings};
+use crate::config::tls_source::{self, State};
 use crate::config::version::{v, Version};
+use crate::config::{flags, values};
 use crate::start::input::{Plaintext, TlsInput};
 use crate::sys::fs::FileSpec;
-use crate::sys::report::{diagnose, Code, Warning};
+use crate::sys::report::{self, diagnose, Code, Warning};
 use crate::tls::check::{self, Material, Problem};
-use crate::tls::stores::{self, State};
+use crate::tls::stores;
 
 /// The first release with PEM key and trust stores (`ssl.keyStore.type=PEM`).
 pub const PEM_SINCE: Version = v(3, 5, 5);
@@ -82,13 +84,35 @@ pub fn refusal(p: &Problem) -> anyhow::Error {
     )
 }
 
+/// `--tls-dir` (ZOO_TLS_DIR), clean: absolute, no `..`, only
+/// `values::PATH_CHARS` (as `--data_dir` and `--conf_dir` are checked), so
+/// that no line break or control character reaches `tls.source`, zoo.cfg's
+/// neighbours or a log line (issue 8).
+///
+/// Fails (exit code 4) with the flag, its variable and what is wrong.
+pub fn check_dir(dir: &Path) -> Result<std::path::PathBuf> {
+    values::clean_path(dir).map_err(|why| {
+        diagnose(
+            Code::Config,
+            format!("{} {} {why}", flags::origin("--tls-dir"), report::path(dir)),
+            "zkpod records the directory in tls.source, where the probes find the Secret again, and names it in its messages",
+            format!(
+                "mount the cert-manager Secret at an absolute path of {}, e.g. /etc/zookeeper/tls, and pass that path",
+                values::PATH_CHARS
+            ),
+        )
+    })
+}
+
 /// The pod-independent checks on the flags, done before the settings are
-/// built: the plaintext listener and the secure port. Changes
+/// built: the directory, the plaintext listener and the secure port. Changes
 /// `--client_address` to 127.0.0.1 for `--plaintext-client loopback`.
 ///
-/// Fails (exit code 4) for a `--client_address` outside loopback with
+/// Fails (exit code 4) for a `--tls-dir` that is not a clean path, a
+/// `--client_address` outside loopback with
 /// `--plaintext-client loopback`, or a secure port equal to another port.
 pub fn adjust_settings(t: &TlsInput, s: &mut settings::SettingsInput) -> Result<()> {
+    check_dir(&t.dir)?;
     if t.plaintext == Plaintext::Loopback {
         match s.client_address.as_deref() {
             None => s.client_address = Some("127.0.0.1".to_string()),
@@ -179,10 +203,19 @@ pub fn plan(
     let (keystore, truststore) = stores::render_stores(m).map_err(|p| refusal(&p))?;
     let ks_path = conf_dir.join(stores::KEYSTORE);
     let ts_path = conf_dir.join(stores::TRUSTSTORE);
-    let state = stores::render_state(&State {
-        source: t.dir.clone(),
+    let dir = check_dir(&t.dir)?;
+    let state = tls_source::render(&State {
+        source: dir.clone(),
         name: fqdn.map(str::to_string),
-    });
+    })
+    .map_err(|why| {
+        diagnose(
+            Code::Config,
+            why,
+            "the probes could not find the Secret to refresh the stores from",
+            "report this as a bug in zkpod: the start checks --tls-dir and the pod's name before it records them",
+        )
+    })?;
     settings.tls = Some(TlsSettings {
         secure_port: t.secure_port,
         keystore: ks_path.clone(),
@@ -212,7 +245,7 @@ pub fn plan(
         ),
         secure_port: t.secure_port,
         plaintext: t.plaintext,
-        dir: t.dir.clone(),
+        dir,
     })
 }
 

@@ -43,6 +43,11 @@ pub mod caps {
     pub const TOKEN: usize = 64 << 10;
     /// The service account's CA bundle (PEM).
     pub const CA: usize = 1 << 20;
+    /// A TLS PEM file (`--tls-dir`'s tls.crt, tls.key, ca.crt; the conf
+    /// dir's key and trust stores): a key and a long chain are a few KiB.
+    pub const PEM: usize = 1 << 20;
+    /// The conf dir's small TLS records (`tls.source`, `tls.refused`).
+    pub const TLS_RECORD: usize = 64 << 10;
 }
 
 /// Why a bounded read failed: what the file is, not what it holds.

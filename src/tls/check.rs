@@ -19,6 +19,7 @@ use rustls::SignatureAlgorithm;
 use rustls_pki_types::{CertificateDer, DnsName, ServerName, UnixTime};
 use webpki::{EndEntityCert, KeyUsage};
 
+use crate::sys::file::FileError;
 use crate::tls::pem::{self, Key};
 use crate::tls::time::{rfc3339, span};
 
@@ -46,12 +47,10 @@ pub struct Material {
 /// parts of an operator message (what, what it means, the fix).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
-    /// A file cannot be read (`detail`: the OS error, with owner and mode
-    /// when the caller knows them).
+    /// A file cannot be read: what it is or why (never what it holds).
     Unreadable {
         file: PathBuf,
-        detail: String,
-        missing: bool,
+        error: crate::sys::file::FileError,
     },
     NotPem {
         file: PathBuf,
@@ -125,13 +124,13 @@ impl Problem {
     pub fn parts(&self) -> (String, String, String) {
         let d = |p: &Path| p.display().to_string();
         match self {
-            Problem::Unreadable { file, detail, missing } => (
-                format!("cannot read {} ({detail})", d(file)),
+            Problem::Unreadable { file, error } => (
+                format!("{} {error}", d(file)),
                 "zkpod needs the certificate, its key and the CA to set up TLS".to_string(),
-                if *missing {
-                    format!("mount the cert-manager Secret so that {} exists (it holds tls.crt, tls.key and ca.crt), or correct the directory given with --tls-dir (ZOO_TLS_DIR)", d(file))
-                } else {
-                    "make the Secret's files readable by the pod's user: set defaultMode: 0440 on the Secret volume and spec.template.spec.securityContext.fsGroup (OpenShift's arbitrary UIDs read through GID 0: 0440 with group 0 works there)".to_string()
+                match error {
+                    FileError::Missing => format!("mount the cert-manager Secret so that {} exists (it holds tls.crt, tls.key and ca.crt), or correct the directory given with --tls-dir (ZOO_TLS_DIR)", d(file)),
+                    FileError::Denied => "make the Secret's files readable by the pod's user: set defaultMode: 0440 on the Secret volume and spec.template.spec.securityContext.fsGroup (OpenShift's arbitrary UIDs read through GID 0: 0440 with group 0 works there)".to_string(),
+                    _ => format!("point --tls-dir (ZOO_TLS_DIR) at the directory where the cert-manager Secret is mounted, whose tls.crt, tls.key and ca.crt are PEM files of at most {} (regular files, or the kubelet's symlinks to them)", crate::sys::file::size(crate::sys::file::caps::PEM)),
                 },
             ),
             Problem::NotPem { file, detail } => (
@@ -638,8 +637,28 @@ pub(crate) mod tests {
             crate::tls::load(crate::tls::secret_layout(Path::new("/nonexistent/tls"))).unwrap_err();
         assert_eq!(
             e.line(),
-            "cannot read /nonexistent/tls/tls.crt (No such file or directory (os error 2)): zkpod needs the certificate, its key and the CA to set up TLS. Fix: mount the cert-manager Secret so that /nonexistent/tls/tls.crt exists (it holds tls.crt, tls.key and ca.crt), or correct the directory given with --tls-dir (ZOO_TLS_DIR)"
+            "/nonexistent/tls/tls.crt does not exist: zkpod needs the certificate, its key and the CA to set up TLS. Fix: mount the cert-manager Secret so that /nonexistent/tls/tls.crt exists (it holds tls.crt, tls.key and ca.crt), or correct the directory given with --tls-dir (ZOO_TLS_DIR)"
         );
+        // Bounded and typed: what the file is, never what it holds.
+        let d = tempfile::tempdir().unwrap();
+        for n in ["tls.crt", "tls.key", "ca.crt"] {
+            std::fs::write(d.path().join(n), b"").unwrap();
+        }
+        let key = d.path().join("tls.crt");
+        std::fs::remove_file(&key).unwrap();
+        nix::unistd::mkfifo(&key, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let e = crate::tls::load(crate::tls::secret_layout(d.path())).unwrap_err();
+        assert_eq!(
+            e,
+            Problem::Unreadable {
+                file: key.clone(),
+                error: FileError::NotRegular("a FIFO")
+            }
+        );
+        assert!(e.line().starts_with(&format!(
+            "{} is a FIFO, not a regular file: zkpod needs the certificate, its key and the CA to set up TLS. Fix: point --tls-dir (ZOO_TLS_DIR) at the directory where the cert-manager Secret is mounted",
+            key.display()
+        )), "{}", e.line());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! `tls.key`, `ca.crt`), parsed ([`pem`]), checked before use ([`check`]),
 //! and turned into the single key store and the trust store that
 //! ZooKeeper's PEM loader reads ([`bundle`]). Pure, apart from [`load`],
-//! which reads the files.
+//! which reads the files through `sys::file::read_capped` (bounded,
+//! regular files only, an open that cannot block).
 //!
 //! The start path checks the material before it writes anything; the
 //! client layer loads ZooKeeper's key store and trust store back for the
@@ -17,9 +18,9 @@ pub mod time;
 #[cfg(test)]
 pub(crate) mod testpki;
 
-use std::io::ErrorKind;
 use std::path::Path;
 
+use crate::sys::file::{caps, read_capped};
 use check::{Material, Problem, Sources};
 
 /// The file names in cert-manager's Secret layout (a `kubernetes.io/tls`
@@ -37,42 +38,18 @@ pub fn secret_layout(dir: &Path) -> Sources {
     }
 }
 
-/// The most a PEM file zkpod reads may hold: a key and a long chain are a
-/// few KiB; a file past this is not one.
-pub const PEM_CAP: u64 = 1 << 20;
-
-/// Reads at most [`PEM_CAP`] bytes of a regular file (following symlinks,
-/// as a Secret volume's files are). Fails with the OS error, or
-/// `InvalidData` for a file that is not regular or is larger.
-pub fn read_pem_file(p: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let f = std::fs::File::open(p)?;
-    if !f.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            ErrorKind::InvalidData,
-            "not a regular file",
-        ));
-    }
-    let mut buf = Vec::new();
-    f.take(PEM_CAP + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > PEM_CAP {
-        return Err(std::io::Error::new(
-            ErrorKind::InvalidData,
-            "larger than 1 MiB",
-        ));
-    }
-    Ok(buf)
-}
-
 /// Reads and parses the material named by `sources` (the key and the
 /// certificate may be one file). Fails with the first file that cannot be
 /// read or parsed.
 pub fn load(sources: Sources) -> Result<Material, Problem> {
+    // Bounded and typed (issue 8): a FIFO or a 1 GiB file planted as
+    // tls.key fails at once, and the failure says what the file is, never
+    // what it holds. Symlinks are followed: the kubelet's Secret volume is
+    // `tls.key -> ..data/tls.key -> ..2024_01_01_00_00_00.1/tls.key`.
     let read = |p: &Path| {
-        read_pem_file(p).map_err(|e| Problem::Unreadable {
+        read_capped(p, caps::PEM).map_err(|error| Problem::Unreadable {
             file: p.to_path_buf(),
-            detail: e.to_string(),
-            missing: e.kind() == ErrorKind::NotFound,
+            error,
         })
     };
     let cert = read(&sources.cert)?;

@@ -19,7 +19,7 @@
 //! on. New files that fail a check leave the stores as they are, and
 //! [`REFUSED`] says why (`zkpod status` shows it).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::tls::bundle;
 use crate::tls::check::{Material, Problem, Sources};
@@ -28,51 +28,12 @@ use crate::tls::check::{Material, Problem, Sources};
 pub const KEYSTORE: &str = "keystore.pem";
 /// The trust store: the CA certificates.
 pub const TRUSTSTORE: &str = "truststore.pem";
-/// Where the stores come from.
+/// Where the stores come from (`config::tls_source` renders and parses it
+/// as Java Properties).
 pub const STATE: &str = "tls.source";
 /// Why the Secret's current files were not taken (one line), while they
 /// are not.
 pub const REFUSED: &str = "tls.refused";
-
-/// What [`STATE`] records.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct State {
-    /// The directory in cert-manager's layout (`--tls-dir`).
-    pub source: PathBuf,
-    /// The name the certificate must carry (the pod's FQDN); `None` for a
-    /// standalone server, whose certificate is checked for no name.
-    pub name: Option<String>,
-}
-
-const HEADER: &str =
-    "# Written by zkpod start: the source of keystore.pem and truststore.pem (zkpod probe refreshes them from it).\n";
-
-/// The text of [`STATE`]. Paths and names hold no line breaks (start checks).
-pub fn render_state(s: &State) -> String {
-    let mut out = String::from(HEADER);
-    out.push_str(&format!("source={}\n", s.source.display()));
-    if let Some(n) = &s.name {
-        out.push_str(&format!("name={n}\n"));
-    }
-    out
-}
-
-/// Reads [`STATE`]'s text; `None` when it names no source.
-pub fn parse_state(text: &str) -> Option<State> {
-    let mut source = None;
-    let mut name = None;
-    for line in text.lines() {
-        match line.split_once('=') {
-            Some(("source", v)) if !v.is_empty() => source = Some(PathBuf::from(v)),
-            Some(("name", v)) if !v.is_empty() => name = Some(v.to_string()),
-            _ => {}
-        }
-    }
-    Some(State {
-        source: source?,
-        name,
-    })
-}
 
 /// The paths of the stores in `conf_dir`.
 pub fn store_sources(conf_dir: &Path) -> Sources {
@@ -91,24 +52,4 @@ pub fn render_stores(m: &Material) -> Result<(Vec<u8>, Vec<u8>), Problem> {
         bundle::keystore(m)?.into_bytes(),
         bundle::truststore(m).into_bytes(),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn state_round_trips() {
-        let s = State {
-            source: "/etc/zookeeper/tls".into(),
-            name: Some("zk-0.zk-hs.default.svc.cluster.local".into()),
-        };
-        let text = render_state(&s);
-        assert!(text.starts_with("# Written by zkpod start"));
-        assert_eq!(parse_state(&text), Some(s.clone()));
-        let alone = State { name: None, ..s };
-        assert_eq!(parse_state(&render_state(&alone)), Some(alone));
-        assert_eq!(parse_state("name=x\n"), None);
-        assert_eq!(parse_state(""), None);
-    }
 }
