@@ -190,9 +190,13 @@ fn converge(
     let e = endpoint(l, ASK);
     let mut admin: Option<Admin> = None;
     let mut last: Option<ZkError> = None;
+    let mut waiting: Option<String> = None;
     loop {
         if Instant::now() >= until {
-            let why = last.map_or_else(|| "no answer".to_string(), |e| e.to_string());
+            let why = match (&waiting, last) {
+                (Some(w), _) => format!("waiting: {w}"),
+                (None, last) => last.map_or_else(|| "no answer".to_string(), |e| e.to_string()),
+            };
             return Err(diagnose(
                 Code::Membership,
                 format!("zkpod {what}: server {} is still not where it should be when the deadline passed (last: {why})", l.server.id),
@@ -232,31 +236,42 @@ fn converge(
         match step(&cfg) {
             Step::Done => return Ok(Outcome::Done(cfg)),
             Step::Refuse(why) => return Ok(Outcome::Refused(why)),
+            Step::Wait(why) => {
+                if waiting.as_deref() != Some(why.as_str()) {
+                    info!("{what}: server {} waits: {why}", l.server.id);
+                }
+                waiting = Some(why);
+                admin = Some(a);
+                std::thread::sleep(BACKOFF);
+            }
             Step::Reconfig {
                 joining,
                 leaving,
                 from,
-            } => match a.reconfig(&joining, &leaving, from) {
-                Ok(new) => {
-                    let v = Config::parse(&new)
-                        .map(|c| c.version_text())
-                        .unwrap_or_default();
-                    info!(
+            } => {
+                waiting = None;
+                match a.reconfig(&joining, &leaving, from) {
+                    Ok(new) => {
+                        let v = Config::parse(&new)
+                            .map(|c| c.version_text())
+                            .unwrap_or_default();
+                        info!(
                         "{what}: reconfig from version 0x{from:x} to {v} committed (joining {joining:?}, leaving {leaving:?})"
                     );
-                    confirm(&a, l, what, &v, until);
-                    admin = Some(a);
+                        confirm(&a, l, what, &v, until);
+                        admin = Some(a);
+                    }
+                    Err(ZkError::BadVersion) => {
+                        // Someone else changed the configuration: read it again.
+                        admin = Some(a);
+                    }
+                    Err(err) if err.retryable() => {
+                        last = Some(err);
+                        std::thread::sleep(BACKOFF);
+                    }
+                    Err(err) => return Err(refusal(l, what, &err, pw.is_some())),
                 }
-                Err(ZkError::BadVersion) => {
-                    // Someone else changed the configuration: read it again.
-                    admin = Some(a);
-                }
-                Err(err) if err.retryable() => {
-                    last = Some(err);
-                    std::thread::sleep(BACKOFF);
-                }
-                Err(err) => return Err(refusal(l, what, &err, pw.is_some())),
-            },
+            }
         }
     }
 }
@@ -335,7 +350,9 @@ pub fn join(conf_dir: &Path, timeout: Duration) -> Result<Code> {
     }
     wait_serving(&l, &w, until)?;
     // Required: this server votes.
-    let mut cfg = match converge(&l, until, "join", |c| reconcile::participant_step(c, &me))? {
+    let mut cfg = match converge(&l, until, "join", |c| {
+        reconcile::participant_step(c, &me, l.id_offset)
+    })? {
         Outcome::Done(c) => c,
         Outcome::Refused(why) => unreachable!("participant_step never refuses: {why}"),
     };

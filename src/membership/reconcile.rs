@@ -16,6 +16,8 @@ pub enum Step {
     },
     /// Refused, with the one-line reason.
     Refuse(String),
+    /// Not yet: read the configuration again after a pause (why, for the log).
+    Wait(String),
 }
 
 fn same_client(a: &Option<ClientSpec>, b: &Option<ClientSpec>) -> bool {
@@ -55,10 +57,24 @@ pub fn voter_at_start(started_with: &Config, me: &Server) -> bool {
 }
 
 /// `zkpod join`, first and required: make `me` a participant (with its
-/// wanted line, when it has to be added).
-pub fn participant_step(current: &Config, me: &Server) -> Step {
+/// wanted line, when it has to be added), once every lower ordinal of the
+/// StatefulSet (ids `offset..me`) votes.
+///
+/// Voters are added in ordinal order because the kubelet publishes a pod's
+/// name only once its postStart hook (this join) has returned, and a new
+/// voter opens its election connections to every lower id by name: had
+/// server 3 been promoted before server 2 (1 -> 3 at once), voters {1, 3}
+/// could never hear from server 2, nor server 2 from a quorum of them.
+/// Promoted in order, each new voter finds every lower one published.
+pub fn participant_step(current: &Config, me: &Server, offset: u32) -> Step {
     if current.is_participant(me.id) {
         return Step::Done;
+    }
+    if let Some(id) = (offset..me.id).find(|&id| !current.is_participant(id)) {
+        return Step::Wait(format!(
+            "server {id} (ordinal {}) is not a voter yet; voters are added in ordinal order",
+            id - offset
+        ));
     }
     join_step(current, me)
 }
@@ -171,17 +187,53 @@ mod tests {
     fn being_a_participant_comes_before_the_exact_line() {
         // A static-era line (no client spec): already a voter.
         let c = cfg("server.1=zk-0.zk-hs:2888:3888:participant\nversion=0");
-        assert_eq!(participant_step(&c, &me(1)), Step::Done);
+        assert_eq!(participant_step(&c, &me(1), 1), Step::Done);
         assert!(matches!(join_step(&c, &me(1)), Step::Reconfig { .. }));
         assert!(matches!(
-            participant_step(&c, &me(2)),
+            participant_step(&c, &me(2), 1),
             Step::Reconfig { .. }
         ));
         // An observer is not a participant yet.
-        let o = cfg("server.2=zk-1.zk-hs:2888:3888:observer;2181\nversion=3");
+        let o = cfg("server.1=zk-0.zk-hs:2888:3888:participant;2181\nserver.2=zk-1.zk-hs:2888:3888:observer;2181\nversion=3");
         assert!(matches!(
-            participant_step(&o, &me(2)),
+            participant_step(&o, &me(2), 1),
             Step::Reconfig { .. }
+        ));
+    }
+
+    #[test]
+    fn voters_are_added_in_ordinal_order() {
+        // 1 -> 3 at once: server 3 waits until server 2 votes.
+        let one = cfg("server.1=zk-0.zk-hs:2888:3888:participant;2181\nversion=100000000");
+        assert_eq!(
+            participant_step(&one, &me(3), 1),
+            Step::Wait(
+                "server 2 (ordinal 1) is not a voter yet; voters are added in ordinal order".into()
+            )
+        );
+        // ... an observer line for server 2 does not count as a voter ...
+        let observing = cfg("server.1=zk-0.zk-hs:2888:3888:participant;2181\nserver.2=zk-1.zk-hs:2888:3888:observer;2181\nversion=100000001");
+        assert!(matches!(
+            participant_step(&observing, &me(3), 1),
+            Step::Wait(_)
+        ));
+        // ... and once it votes, server 3 is added.
+        let two = cfg("server.1=zk-0.zk-hs:2888:3888:participant;2181\nserver.2=zk-1.zk-hs:2888:3888:participant;2181\nversion=100000002");
+        assert!(matches!(
+            participant_step(&two, &me(3), 1),
+            Step::Reconfig { .. }
+        ));
+        // A voter never waits; ids count from the offset (--id-offset 10:
+        // zk-0 is server 10, zk-1 server 11).
+        assert_eq!(participant_step(&two, &me(2), 1), Step::Done);
+        let offset = cfg("server.10=zk-0.zk-hs:2888:3888:participant;2181\nversion=1");
+        assert!(matches!(
+            participant_step(&offset, &me(11), 10),
+            Step::Reconfig { .. }
+        ));
+        assert!(matches!(
+            participant_step(&offset, &me(12), 10),
+            Step::Wait(_)
         ));
     }
 
