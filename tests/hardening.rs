@@ -545,7 +545,9 @@ fn issue_8_a_full_disk_or_no_inodes_changes_nothing() {
             conf = pod.p("conf").display()
         );
         let mut c = Command::new("unshare");
+        // --net: the inner start's pre_exec does not carry over (util::without_network).
         c.args([
+            "--net",
             "--mount",
             "--propagation",
             "private",

@@ -78,7 +78,10 @@ impl Pod {
         c
     }
 
+    /// This pod's dirs and fixed settings for `zkpod start`, run without a
+    /// network (see [`without_network`]).
     pub fn pod_args(&self, c: &mut Command) {
+        without_network(c);
         c.arg(format!("--data_dir={}", self.data().display()))
             .arg(format!("--data_log_dir={}", self.p("vol/log").display()))
             .arg(format!("--conf_dir={}", self.p("conf").display()))
@@ -395,6 +398,26 @@ pub fn table(replies: &[(&str, &[u8])]) -> Fake {
         Some(r) => Act::Reply(r.clone()),
         None => Act::Stall(Vec::new()),
     })
+}
+
+/// Runs `c` in a network namespace of its own, with only a loopback that is
+/// down (as root; the binary tests' other runs do not start). `zkpod start`
+/// with dynamic membership asks its peers (`zk-1.zk-hs...`) by name: on the
+/// host the resolver would send those lookups off the machine. In here every
+/// lookup and connection fails at once, which the start reads as peers that
+/// are not there, as it does when their names do not resolve.
+pub fn without_network(c: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    if nix::unistd::geteuid().is_root() {
+        // SAFETY: unshare(2) is async-signal-safe; nothing else runs
+        // between fork and exec.
+        unsafe {
+            c.pre_exec(|| {
+                nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET)
+                    .map_err(std::io::Error::from)
+            });
+        }
+    }
 }
 
 /// A port with nothing listening: bind an ephemeral port, then close it.
