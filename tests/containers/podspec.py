@@ -19,7 +19,7 @@ without a cluster, and all explicit here:
 import json
 import re
 
-from tests.lib.hosts import kubelet_hosts
+from tests.lib.hosts import kubelet_hosts, no_dns_resolv_conf
 
 # Bind /dev/null over the image's shells: start and the probes must not need
 # one (issue 4), and with these masks any hidden use of a shell fails the run.
@@ -129,6 +129,7 @@ class PodPlan:
             "--hostname", self.name,
             "--network", "host",
             "--no-hosts", "-v", f"{hosts_path}:/etc/hosts:ro",
+            "-v", f"{no_dns_resolv_conf()}:/etc/resolv.conf:ro",
             # The kubelet ignores an image's HEALTHCHECK; it runs the probes.
             "--no-healthcheck",
             "--user", f"{self.uid}:0",
