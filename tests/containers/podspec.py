@@ -19,7 +19,7 @@ without a cluster, and all explicit here:
 import json
 import re
 
-from tests.lib.hosts import kubelet_hosts
+from tests.lib.hosts import kubelet_hosts, no_dns_resolv_conf
 
 # Bind /dev/null over the image's shells (Debian's, and busybox, which every
 # shell tool of the default image links to): start, the probes and the hooks
@@ -132,6 +132,7 @@ class PodPlan:
             "--hostname", self.name,
             "--network", "host",
             "--no-hosts", "-v", f"{hosts_path}:/etc/hosts:ro",
+            "-v", f"{no_dns_resolv_conf()}:/etc/resolv.conf:ro",
             # The kubelet ignores an image's HEALTHCHECK; it runs the probes.
             "--no-healthcheck",
             "--user", f"{self.uid}:0",

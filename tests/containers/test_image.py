@@ -24,6 +24,7 @@ from tests.containers.podman_pod import sh, wait_for
 from tests.containers.podspec import MASK_SHELLS, pod_address
 from tests.containers.settings import NET, PREFIX, UID, figure
 from tests.lib import messages
+from tests.lib.hosts import no_dns_resolv_conf
 
 DROP_INS = ("start-zookeeper", "start.sh", "zookeeper-ready", "ready_live.sh", "metrics.sh", "zkCli.sh", "zkCli")
 REPO = Path(__file__).resolve().parents[2]
@@ -147,6 +148,7 @@ def test_healthcheck_and_drop_in_names_without_a_shell(image, source):
         # --add-host: the JVM resolves its own hostname; without a hosts entry
         # that lookup would go to the machine's DNS server, off loopback.
         "--hostname", "zk-0", "--add-host", f"zk-0:{addr}", "--network", "host", "--user", f"{UID}:0", "--read-only",
+        "-v", f"{no_dns_resolv_conf()}:/etc/resolv.conf:ro",
         "--cap-drop=ALL", "--security-opt", "no-new-privileges",
         "--tmpfs", "/opt/zookeeper/conf", "--tmpfs", "/tmp", "--tmpfs", "/var/lib/zookeeper:notmpcopyup,mode=1777",
         *MASK_SHELLS, "-e", f"ZOO_CLIENT_ADDRESS={addr}", image, "--servers=1", "--heap=128M"])

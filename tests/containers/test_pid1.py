@@ -18,6 +18,7 @@ from tests.containers.podman_pod import sh, wait_for
 from tests.containers.podspec import pod_address
 from tests.containers.settings import NET, PREFIX, figure
 from tests.lib.fourlw import server_mode
+from tests.lib.hosts import no_dns_resolv_conf
 
 # After "PID 1 is the shell sh (<its path in the container>)".
 WARNING_REST = (
@@ -34,6 +35,7 @@ def run_sh(image, name, script):
     sh([
         "podman", "run", "-d", "--name", name, "--label", f"zkpod-e2e={PREFIX}",
         "--network", "host", "--hostname", "zk-0",
+        "-v", f"{no_dns_resolv_conf()}:/etc/resolv.conf:ro",
         "--mount", "type=tmpfs,destination=/var/lib/zookeeper,tmpfs-mode=1777",
         "-v", "/usr/bin/dash:/bin/sh:ro",
         "--entrypoint", "/bin/sh", image, "-c", script,

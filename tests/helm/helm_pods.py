@@ -11,6 +11,7 @@ The functions that build argv and files are pure.
 """
 
 from tests.containers.podspec import memory_to_podman, pod_address, size_limit
+from tests.lib.hosts import no_dns_resolv_conf
 
 # Figures measured by test_helm_pods.py, printed at the end of the run and
 # written to .tmp/ by conftest.py.
@@ -38,7 +39,8 @@ def helm_test_argv(pod, *, name, hosts_path, uid, label, image=None):
     (c,) = spec["containers"]
     sc = c.get("securityContext") or {}
     argv = ["podman", "run", "--name", name, "--network", "host", "--no-hosts",
-            "-v", f"{hosts_path}:/etc/hosts:ro", "--hostname", pod["metadata"]["name"],
+            "-v", f"{hosts_path}:/etc/hosts:ro", "-v", f"{no_dns_resolv_conf()}:/etc/resolv.conf:ro",
+            "--hostname", pod["metadata"]["name"],
             "--user", f"{uid}:0", "--label", label, "--no-healthcheck"]
     if sc.get("readOnlyRootFilesystem"):
         argv.append("--read-only")

@@ -38,7 +38,7 @@ if __package__ in (None, ""):  # run as a script: python3 tests/lib/harness.py
     sys.path.insert(0, str(REPO))
 
 from tests.lib.fourlw import CLIENT_PORT, SERVING_MODES, server_mode  # noqa: E402
-from tests.lib.hosts import kubelet_hosts  # noqa: E402
+from tests.lib.hosts import kubelet_hosts, no_dns_resolv_conf  # noqa: E402
 from tests.lib.procs import kill_group, proc_cmdline, proc_exe  # noqa: E402
 from tests.lib.wait import wait_until  # noqa: E402
 
@@ -261,7 +261,8 @@ class Pod:
         ]
 
     def argv(self) -> list[str]:
-        """unshare + sh: hostname, bind the hosts file, (drop privileges), exec zkpod."""
+        """unshare + sh: hostname, bind the hosts file and a resolv.conf that
+        keeps every lookup on the machine, (drop privileges), exec zkpod."""
         inner = [str(self.zkpod), *self.start_args()]
         drop = ""
         if self.run_as:
@@ -270,6 +271,7 @@ class Pod:
         script = (
             f"hostname {shlex.quote(self.name)} && "
             f"mount --bind {shlex.quote(str(self.hosts_file))} /etc/hosts && "
+            f"mount --bind {shlex.quote(str(no_dns_resolv_conf()))} /etc/resolv.conf && "
             f"exec {drop}{shlex.join(inner)}"
         )
         return ["unshare", "--uts", "--mount", "sh", "-c", script]

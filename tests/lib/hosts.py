@@ -6,6 +6,8 @@ its form matters. Pure; tested in test_helpers.py.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Iterable
 
 # The headless Service's domain in namespace `default` (docker/k8s/base).
@@ -33,3 +35,23 @@ def kubelet_hosts(name: str, ip: str, peers: Iterable[tuple[str, str]] = (), dom
     if peer_lines:
         lines += ["", "# Peers (zkpod tests: stand-in for the headless Service's DNS records)", *peer_lines]
     return "\n".join(lines) + "\n"
+
+
+# The resolver every test pod gets instead of the machine's: a nameserver on
+# this machine's loopback, where nothing answers, so a name that is in no
+# hosts file fails at once and no lookup ever leaves the machine (tests talk
+# only to local addresses). The cluster DNS these suites stand in for would
+# answer NXDOMAIN for such a name; the pods see the same: it does not resolve.
+NO_DNS = "# zkpod tests: no DNS off this machine\nnameserver 127.0.0.1\noptions timeout:1 attempts:1\n"
+NO_DNS_PATH = Path("/tmp/zkpod-tests-resolv.conf")
+
+
+def no_dns_resolv_conf() -> Path:
+    """A world-readable resolv.conf with [`NO_DNS`], for namespace pods to
+    bind-mount and container pods to mount over /etc/resolv.conf."""
+    if not NO_DNS_PATH.exists() or NO_DNS_PATH.read_text() != NO_DNS:
+        tmp = NO_DNS_PATH.with_name(f"{NO_DNS_PATH.name}.{os.getpid()}")
+        tmp.write_text(NO_DNS)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, NO_DNS_PATH)
+    return NO_DNS_PATH
