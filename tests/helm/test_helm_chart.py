@@ -24,6 +24,7 @@ from tests.helm.helmlib import (
     render, render_error, run_helm, server_container, servers, statefulset_text, template_text,
     without_replicas,
 )
+from tests.lib.hosts import offline
 from tests.lib.k8s import (
     anti_affinity_terms, by_kind, one, covering_mount, flag_value, map_selector_matches,
     restricted_violations, selector_matches,
@@ -255,8 +256,10 @@ def _dry_run_argv(docs, password_file):
         args.append("--heap=512M")
     args.append(f"--zk-home={image_layout()}")
     domain = f"{sts['spec']['serviceName']}.default.svc.cluster.local"
-    return [str(ZKPOD), "start", *args, "--hostname", f"{sts['metadata']['name']}-0",
-            "--domain", domain, "--dry-run"], env
+    # offline: no peer answers here, and their names must not reach the
+    # machine's resolver.
+    return offline([str(ZKPOD), "start", *args, "--hostname", f"{sts['metadata']['name']}-0",
+                    "--domain", domain, "--dry-run"]), env
 
 
 def image_layout():

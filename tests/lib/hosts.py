@@ -55,3 +55,11 @@ def no_dns_resolv_conf() -> Path:
         os.chmod(tmp, 0o644)
         os.replace(tmp, NO_DNS_PATH)
     return NO_DNS_PATH
+
+
+def offline(argv: list[str]) -> list[str]:
+    """`argv` in a network namespace of its own (as root: `unshare --net`,
+    loopback down), for a `zkpod start` run on this machine itself: with
+    dynamic membership it looks its peers up by name, which the machine's
+    resolver would send off the machine. Without root, `argv` as it is."""
+    return ["unshare", "--net", "--", *argv] if os.geteuid() == 0 else list(argv)
