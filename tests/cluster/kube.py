@@ -221,6 +221,28 @@ class Endpoints:
             return dict(self._ips)
 
 
+
+def load_on(ns, selector, names):
+    """The membership tests' instruments, started (tests/lib/load.py): a
+    leader poller over every pod the Endpoints list, and a writer connected
+    to the pods `names`. Returns (poller, writer) once the first write is
+    acknowledged; stops both if it never is."""
+    from tests.lib import load
+
+    eps = Endpoints(ns, selector)
+    poller = load.LeaderPoller(lambda: {name: (ip, 2181) for name, ip in eps.get().items()}).start()
+    writer = None
+    try:
+        initial = eps.get(fresh=True)
+        writer = load.Writer(",".join(f"{initial[n]}:2181" for n in names)).start()
+        wait_for("the first acknowledged write", lambda: writer.acked, 60, 0.2)
+    except BaseException:
+        if writer is not None:
+            writer.stop()
+        poller.stop()
+        raise
+    return poller, writer
+
 class LeaderPoller(threading.Thread):
     """Asks srvr of every pod every 100 ms; records each round's leaders.
     `max_leaders` is the most pods that said "leader" in one round."""

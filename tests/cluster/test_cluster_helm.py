@@ -8,7 +8,7 @@ which leaves the claims."""
 import time
 
 from tests.cluster import kube
-from tests.cluster.kube import figure, kubectl
+from tests.cluster.kube import figure
 from tests.cluster.test_cluster_membership import wait_voters
 from tests.helm.helmlib import helm
 from tests.lib import load
@@ -41,11 +41,7 @@ def test_install_test_upgrade_5_3_uninstall():
         r = _helm("test", RELEASE, "--logs", "--timeout", "180s")
         assert "Phase:          Succeeded" in r.stdout, r.stdout
         figure("helm: helm test", f"{time.monotonic() - t1:.1f} s")
-        eps = kube.Endpoints(NS, SEL)
-        poller = load.LeaderPoller(lambda: {name: (ip, 2181) for name, ip in eps.get().items()}).start()
-        initial = eps.get(fresh=True)
-        writer = load.Writer(",".join(f"{initial[f'{RELEASE}-{i}']}:2181" for i in range(3))).start()
-        kube.wait_for("the first acknowledged write", lambda: writer.acked, 60, 0.2)
+        poller, writer = kube.load_on(NS, SEL, [f"{RELEASE}-{i}" for i in range(3)])
         for n in (5, 3):
             s0 = time.monotonic()
             _helm("upgrade", RELEASE, CHART, "--reuse-values", "--set", f"replicaCount={n}", "--wait", "--timeout", "300s")
@@ -60,7 +56,7 @@ def test_install_test_upgrade_5_3_uninstall():
         acked = writer.acked
         assert len(acked) > 100, f"only {len(acked)} writes acknowledged ({writer.failures} failed attempts)"
         assert not poller.split, f"two voting leaders at once: {poller.split[0]}"
-        for name, ip in sorted(eps.get(fresh=True).items()):
+        for name, ip in sorted(kube.Endpoints(NS, SEL).get(fresh=True).items()):
             missing = load.missing_on(f"{ip}:2181", writer.root, acked)
             assert not missing, f"{name} lacks {len(missing)} acknowledged writes, e.g. {missing[:3]}"
         for p in kube.pods(NS, SEL):

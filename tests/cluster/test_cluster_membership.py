@@ -82,7 +82,7 @@ def wait_voters(ns, n, timeout=300, sel=SEL, sts="zk"):
         raise AssertionError(f"{e}\n{pods}\nconf of each pod: {confs}") from None
 
 
-def test_kubectl_scale_3_5_3_1_2_3_under_load():
+def test_kubectl_scale_3_5_3_1_3_under_load():
     kube.create_namespace(NS, "restricted")
     writer = poller = None
     try:
@@ -91,11 +91,7 @@ def test_kubectl_scale_3_5_3_1_2_3_under_load():
         assert "Warning" not in r.stderr, r.stderr
         first = wait_voters(NS, 3)
         figure("membership: apply to 3 voters", f"{time.monotonic() - t0:.1f} s (config version {first})")
-        eps = kube.Endpoints(NS, SEL)
-        poller = load.LeaderPoller(lambda: {name: (ip, 2181) for name, ip in eps.get().items()}).start()
-        initial = eps.get(fresh=True)
-        writer = load.Writer(",".join(f"{initial[f'zk-{i}']}:2181" for i in range(3))).start()
-        kube.wait_for("the first acknowledged write", lambda: writer.acked, 60, 0.2)
+        poller, writer = kube.load_on(NS, SEL, [f"zk-{i}" for i in range(3)])
         steps = []
         for n in (5, 3, 1, 3):
             s0 = time.monotonic()
@@ -114,7 +110,7 @@ def test_kubectl_scale_3_5_3_1_2_3_under_load():
         assert len(poller.samples) > 100, len(poller.samples)
         assert not poller.split, (f"two voting leaders at once in {len(poller.split)} of {len(poller.samples)} "
                                   f"samples; first: {poller.split[0]}")
-        final = eps.get(fresh=True)
+        final = kube.Endpoints(NS, SEL).get(fresh=True)
         assert sorted(final) == ["zk-0", "zk-1", "zk-2"], final
         for name, ip in sorted(final.items()):
             missing = load.missing_on(f"{ip}:2181", writer.root, acked)
