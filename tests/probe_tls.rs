@@ -49,40 +49,28 @@ fn tls_dir_and_server_name_flags() {
     let empty = tempfile::tempdir().unwrap();
     let port = f.port.to_string();
     let dir = pki.path().to_str().unwrap();
-    let r = run_prog(
-        &zkpod(),
-        &[
-            "probe",
-            "live",
-            "--tls",
-            "on",
-            "--port",
-            &port,
-            "--tls-dir",
-            dir,
-            "--tls-server-name",
-            FQDN,
-        ],
-        empty.path(),
-    );
+    let probe = |name: &str| {
+        run_prog(
+            &zkpod(),
+            &[
+                "probe",
+                "live",
+                "--tls",
+                "on",
+                "--port",
+                &port,
+                "--tls-dir",
+                dir,
+                "--tls-server-name",
+                name,
+            ],
+            empty.path(),
+        )
+    };
+    let r = probe(FQDN);
     assert_eq!((r.code, r.stderr.as_str()), (0, ""));
     // The name check is real: another name fails with the names presented.
-    let r = run_prog(
-        &zkpod(),
-        &[
-            "probe",
-            "live",
-            "--tls",
-            "on",
-            "--port",
-            &port,
-            "--tls-dir",
-            dir,
-            "--tls-server-name",
-            "zk-9.zk-hs",
-        ],
-        empty.path(),
-    );
+    let r = probe("zk-9.zk-hs");
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr,

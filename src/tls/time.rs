@@ -3,6 +3,8 @@
 
 use rustls_pki_types::UnixTime;
 
+use crate::sys::clock::civil_from_days;
+
 /// `t` as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
 pub fn rfc3339(t: UnixTime) -> String {
     let secs = t.as_secs();
@@ -25,21 +27,6 @@ pub fn span(secs: u64) -> String {
         s if s >= 60 => plural(s / 60, "minute"),
         s => plural(s, "second"),
     }
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
-/// Hinnant's `civil_from_days`, for days on or after the epoch).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

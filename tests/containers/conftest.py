@@ -15,7 +15,7 @@ import time
 import pytest
 
 from tests.containers import statefulset
-from tests.containers.podman_pod import Pod, sh
+from tests.containers.podman_pod import Pod, remove_labelled, sh
 from tests.containers.podspec import PodPlan, pod_address
 from tests.containers.settings import FIGURES, NAMESPACE, NET, OVERLAY, PREFIX, REPORT, UID, figure
 from tests.lib import needs
@@ -24,13 +24,7 @@ from tests.lib.k8s import ROOT, KubectlUnavailable, one, render
 
 def _cleanup():
     """Removes every container and volume labelled with this run's prefix."""
-    label = f"label=zkpod-e2e={PREFIX}"
-    containers = sh(["podman", "ps", "-a", "-q", "--filter", label], check=False).stdout.split()
-    if containers:
-        sh(["podman", "rm", "--force", "--time", "0", *containers], check=False, timeout=120)
-    volumes = sh(["podman", "volume", "ls", "-q", "--filter", label], check=False).stdout.split()
-    if volumes:
-        sh(["podman", "volume", "rm", "--force", *volumes], check=False, timeout=120)
+    remove_labelled(PREFIX)
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,18 @@ def sh(argv, timeout=60, check=True):
     return r
 
 
+def remove_labelled(prefix):
+    """Removes every container and volume labelled zkpod-e2e=`prefix` (a
+    run's, or what an interrupted one left)."""
+    label = f"label=zkpod-e2e={prefix}"
+    containers = sh(["podman", "ps", "-a", "-q", "--filter", label], check=False).stdout.split()
+    if containers:
+        sh(["podman", "rm", "--force", "--time", "0", *containers], check=False, timeout=120)
+    volumes = sh(["podman", "volume", "ls", "-q", "--filter", label], check=False).stdout.split()
+    if volumes:
+        sh(["podman", "volume", "rm", "--force", *volumes], check=False, timeout=120)
+
+
 def wait_for(what, pred, timeout, interval=0.5):
     """wait_until, with any exception of a poll counting as "not yet": podman
     exec, status and the probes fail in many ways while a container starts."""

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from kazoo.client import KazooClient
 
-from tests.containers.podman_pod import Pod, sh, wait_for
+from tests.containers.podman_pod import Pod, remove_labelled, sh, wait_for
 from tests.containers.podspec import MASK_SHELLS, PodPlan, secret_files, secret_names
 from tests.containers.settings import NAMESPACE, NET, PREFIX, UID, figure
 from tests.lib import pki
@@ -36,13 +36,7 @@ QUORUM_TIMEOUT = 120
 
 
 def _cleanup():
-    label = f"label=zkpod-e2e={TLS_PREFIX}"
-    ids = sh(["podman", "ps", "-a", "-q", "--filter", label], check=False).stdout.split()
-    if ids:
-        sh(["podman", "rm", "--force", "--time", "0", *ids], check=False, timeout=120)
-    vols = sh(["podman", "volume", "ls", "-q", "--filter", label], check=False).stdout.split()
-    if vols:
-        sh(["podman", "volume", "rm", "--force", *vols], check=False, timeout=120)
+    remove_labelled(TLS_PREFIX)
 
 
 @pytest.fixture(scope="module")

@@ -53,7 +53,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.containers.podman_pod import Pod, sh, wait_for
+from tests.containers.podman_pod import Pod, remove_labelled, sh, wait_for
 from tests.containers.podspec import MASK_SHELLS, PodPlan, hosts_file, pod_address, secret_files, secret_names
 from tests.helm.helm_pods import (
     api_env, figure, helm_test_argv, helm_test_hosts, hook_argv, lifecycle_command, project_secret,
@@ -83,13 +83,7 @@ MAX_PODS = 5
 
 
 def cleanup():
-    label = f"label=zkpod-e2e={PREFIX}"
-    ids = sh(["podman", "ps", "-a", "-q", "--filter", label], check=False).stdout.split()
-    if ids:
-        sh(["podman", "rm", "--force", "--time", "0", *ids], check=False, timeout=120)
-    vols = sh(["podman", "volume", "ls", "-q", "--filter", label], check=False).stdout.split()
-    if vols:
-        sh(["podman", "volume", "rm", "--force", *vols], check=False, timeout=120)
+    remove_labelled(PREFIX)
 
 
 def helm(sets=(), upgrade=False, api=None):
